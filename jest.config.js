@@ -1,0 +1,31 @@
+// Unit suites: specs next to the code they test (libs/ and apps/).
+export const swcOptions = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'es6' },
+  sourceMaps: 'inline',
+};
+
+export const baseConfig = {
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swcOptions] },
+  moduleNameMapper: {
+    '^nest-resilience$': '<rootDir>/libs/resilience/src/index.ts',
+    '^nest-resilience/(core|health)$': '<rootDir>/libs/resilience/src/$1/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testTimeout: 20000,
+};
+
+export default {
+  ...baseConfig,
+  rootDir: '.',
+  testRegex: '.*\\.spec\\.ts$',
+  roots: ['<rootDir>/libs/', '<rootDir>/apps/'],
+};

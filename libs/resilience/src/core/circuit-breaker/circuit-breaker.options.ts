@@ -1,0 +1,111 @@
+import type { Clock } from '../clock.js';
+import type { ErrorFilter, PartitionKeyFn } from '../types.js';
+
+/** @publicApi */
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** Sliding window for the failure-rate mode. @publicApi */
+export type SlidingWindow =
+  /** The last `size` calls. */
+  | { type: 'count'; size: number }
+  /** The calls of the last `durationMs` milliseconds. */
+  | { type: 'time'; durationMs: number };
+
+/**
+ * Circuit breaker options. Without `failureRateThreshold` the breaker counts consecutive
+ * failures (`failureThreshold`); with it, it opens on the failure rate over `slidingWindow`.
+ * @publicApi
+ */
+export interface CircuitBreakerOptions {
+  /** Consecutive failures that open the breaker (consecutive mode). Default 5. */
+  failureThreshold?: number;
+  /** Milliseconds the breaker stays open before admitting trial calls. Default 30000. */
+  recoveryTime?: number;
+  /** Trial calls admitted at once while half-open. Default 1. */
+  halfOpenMaxCalls?: number;
+  /** Trial successes needed to close again. Default 1 (at most `halfOpenMaxCalls`... or more, trials are re-admitted as slots free). */
+  successThreshold?: number;
+  /** Returns false for errors that must not count as failures. */
+  isFailure?: (error: unknown) => boolean;
+  /** Error classes (or a predicate) that never count as failures. Wins over `isFailure`. */
+  excludeExceptions?: ErrorFilter;
+  /** Failure rate, in percent (1–100), that opens the breaker (failure-rate mode). */
+  failureRateThreshold?: number;
+  /** Window for the failure rate. Default `{ type: 'count', size: 100 }`. */
+  slidingWindow?: SlidingWindow;
+  /** Calls needed in the window before the rate is evaluated. Default 10 (at most the window size for a count window). */
+  minimumCalls?: number;
+  /** Calls slower than this (ms) count as slow (failure-rate mode). Off by default. */
+  slowCallDurationMs?: number;
+  /** Slow-call rate, in percent, that opens the breaker. Default 100. */
+  slowCallRateThreshold?: number;
+  /** One breaker per key derived from the call's arguments (host, tenant, ...). */
+  partitionKey?: PartitionKeyFn;
+  /** Most partitions kept; the least recently used idle ones are evicted first. Default 10000. */
+  maxPartitions?: number;
+  /** State changes kept in the snapshot. Default 10. */
+  historySize?: number;
+  /** Called on every state change. */
+  onStateChange?: (event: CircuitStateChange) => void;
+}
+
+/** @publicApi */
+export interface CircuitStateChange {
+  policy: string;
+  partitionKey?: string;
+  from: CircuitState;
+  to: CircuitState;
+  /** Clock time of the change (ms). */
+  at: number;
+}
+
+/** Options after defaults and validation; produced once per policy. */
+export interface NormalizedCircuitBreakerOptions {
+  mode: 'consecutive' | 'rate';
+  failureThreshold: number;
+  recoveryTime: number;
+  halfOpenMaxCalls: number;
+  successThreshold: number;
+  /** Combined `isFailure` / `excludeExceptions` predicate. */
+  countsAsFailure: (error: unknown) => boolean;
+  failureRateThreshold: number;
+  slidingWindow: SlidingWindow;
+  minimumCalls: number;
+  /** `Infinity` when off. */
+  slowCallDurationMs: number;
+  slowCallRateThreshold: number;
+  partitionKey?: PartitionKeyFn;
+  maxPartitions: number;
+  historySize: number;
+  onStateChange?: (event: CircuitStateChange) => void;
+}
+
+/** Metrics and state of one breaker (or partition). @publicApi */
+export interface CircuitBreakerSnapshot {
+  name: string;
+  partitionKey?: string;
+  state: CircuitState;
+  /** True after `disable()` until `reset()`. */
+  disabled: boolean;
+  /** True after `forceOpen()` until `reset()`. */
+  forcedOpen: boolean;
+  successes: number;
+  failures: number;
+  rejections: number;
+  /** Consecutive failures now (consecutive mode) or failures in the window (rate mode). */
+  failureCount: number;
+  /** Failure rate in percent over the window (rate mode), else undefined. */
+  failureRate?: number;
+  slowCallRate?: number;
+  /** Clock time the breaker last opened, if it is open or half-open. */
+  openedAt?: number;
+  /** Milliseconds until trial calls are admitted (0 unless open). */
+  retryAfterMs: number;
+  /** The last state changes, oldest first. */
+  stateChanges: CircuitStateChange[];
+}
+
+/** Environment a policy runs in. */
+export interface PolicyContext {
+  clock: Clock;
+}

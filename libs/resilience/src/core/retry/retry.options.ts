@@ -1,0 +1,62 @@
+import type { ErrorFilter } from '../types.js';
+
+/**
+ * Jitter applied to each backoff delay `d`:
+ * - `'none'`: exactly `d`;
+ * - `'full'`: uniform in `[0, d]`;
+ * - `'equal'`: uniform in `[d/2, d]`;
+ * - a number `x` in (0, 1]: proportional, uniform in `[d·(1−x), d·(1+x)]`.
+ * The result is capped at `maxDelay` after jitter.
+ * @publicApi
+ */
+export type Jitter = 'none' | 'full' | 'equal' | number;
+
+/** Passed to `onRetry` before each wait. @publicApi */
+export interface RetryEvent {
+  policy: string;
+  /** 1 for the first retry. */
+  retry: number;
+  /** The wait before that retry, in ms. */
+  delayMs: number;
+  error: unknown;
+}
+
+/**
+ * Retry options. `maxRetries` counts retries after the first attempt: 3 means up to 4 calls.
+ * @publicApi
+ */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 3 (so up to 4 calls). */
+  maxRetries?: number;
+  /** Delay before the first retry, ms. Default 1000. */
+  baseDelay?: number;
+  /** Multiplier between retries. Default 2. */
+  backoffFactor?: number;
+  /** Cap on any single backoff delay, ms. Default 60000. */
+  maxDelay?: number;
+  /** Default 0.2 (±20%). */
+  jitter?: Jitter;
+  /** Errors to retry: classes or a predicate. Default: {@link isRetryableByDefault}. */
+  retryOn?: ErrorFilter;
+  /** Errors never retried; wins over `retryOn`. */
+  excludeOn?: ErrorFilter;
+  /** Total time budget from the first attempt, ms; a wait that would pass it is not started. Default Infinity. */
+  maxElapsedMs?: number;
+  /** Largest server hint (`retryAfterMs`) honoured; a larger one gives up at once. Default 60000. */
+  maxRetryAfterMs?: number;
+  /** Called before each wait. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/** Options after defaults and validation. */
+export interface NormalizedRetryOptions {
+  maxRetries: number;
+  baseDelay: number;
+  backoffFactor: number;
+  maxDelay: number;
+  jitter: Jitter;
+  shouldRetry: (error: unknown) => boolean;
+  maxElapsedMs: number;
+  maxRetryAfterMs: number;
+  onRetry?: (event: RetryEvent) => void;
+}

@@ -1,0 +1,94 @@
+import type { Clock } from './clock.js';
+import type { CircuitBreakerSnapshot, CircuitState, NormalizedCircuitBreakerOptions } from './circuit-breaker/circuit-breaker.options.js';
+
+/** Limits of one token bucket: `rate` tokens per `period` ms, at most `burst` stored. @publicApi */
+export interface BucketSpec {
+  rate: number;
+  period: number;
+  burst: number;
+}
+
+/** Identifies the policy (and partition) a piece of state belongs to, for error messages. */
+export interface StateOwner {
+  /** Policy name. */
+  policy: string;
+  /** Partition key, when the policy is partitioned. */
+  partitionKey?: string;
+  /** Full storage key (prefix, policy, partition). */
+  key: string;
+}
+
+/**
+ * State of one token bucket, owned by a store. Waiting callers queue in FIFO order and
+ * reserve their tokens; see the README for the bound this must keep.
+ * @publicApi
+ */
+export interface BucketBackend {
+  /**
+   * Takes `tokens` for one caller.
+   * - returns `undefined` when admitted at once (the fast path allocates nothing);
+   * - returns a promise that resolves when the caller is admitted;
+   * - throws (or rejects with) `RateLimitExceededError` when the caller cannot be admitted within
+   *   `maxWaitMs` (`0` = reject mode), without waiting first;
+   * - rejects with `signal.reason` when `signal` aborts while waiting (its tokens are given back).
+   */
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined;
+  /** True when nobody waits and the bucket is full: dropping it changes no behaviour. */
+  isIdle(): boolean;
+  /** Tokens available now (negative while callers wait on reservations). */
+  available(): number;
+  /** Callers currently waiting. */
+  waiting(): number;
+  /** Changes the limits at run time (the level is clamped to the new burst). */
+  setSpec(spec: BucketSpec): void;
+  /** Current limits. */
+  spec(): BucketSpec;
+  /** Admits nobody until the clock reaches `untilMs` (e.g. after a 429 with Retry-After). */
+  pauseUntil(untilMs: number): void;
+}
+
+/** Permit returned by {@link BreakerBackend.admit} for a normal (closed-state) call. */
+export const PERMIT_NORMAL = 0;
+/** Permit returned by {@link BreakerBackend.admit} for a half-open trial call. */
+export const PERMIT_TRIAL = 1;
+
+/**
+ * State machine of one circuit breaker (one partition), owned by a store.
+ * @publicApi
+ */
+export interface BreakerBackend {
+  /** Admits a call (`PERMIT_NORMAL` or `PERMIT_TRIAL`) or throws `CircuitBreakerOpenError`. Synchronous for the memory store. */
+  admit(): number | Promise<number>;
+  /** The admitted call succeeded after `durationMs` (0 when slow-call counting is off). */
+  onSuccess(permit: number, durationMs: number): void;
+  /** The admitted call failed with an error that counts as a failure. */
+  onFailure(permit: number, durationMs: number): void;
+  /** The admitted call ended in an excluded error, or never ran: releases a trial slot, counts nothing. */
+  onIgnored(permit: number): void;
+  /** The effective state now (an open breaker whose recovery time passed reports `half_open`). */
+  state(): CircuitState;
+  snapshot(): CircuitBreakerSnapshot;
+  forceOpen(): void;
+  /** Closes the breaker and clears its counters. */
+  reset(): void;
+  /** Lets every call through and records nothing until `reset()`. */
+  disable(): void;
+  /** True when closed with nothing counted: dropping it changes no behaviour. */
+  isIdle(): boolean;
+}
+
+/**
+ * Where policy state lives. The in-memory store is the default; the Redis store shares
+ * state across processes. Policies only talk to this interface.
+ * @publicApi
+ */
+export interface ResilienceStore {
+  /** `memory`, `redis`, ... (shown in health output). */
+  readonly kind: string;
+  /** Creates the state of one bucket. Called once per policy (and partition). */
+  createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend;
+  /** Creates the state of one breaker. Called once per policy (and partition). */
+  createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend;
+  /** Releases connections (only those the store opened itself). */
+  close?(): Promise<void>;
+}
