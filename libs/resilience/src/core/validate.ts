@@ -50,7 +50,7 @@ export function optionalEnum<T extends string>(path: string, value: unknown, all
 export function checkKnownKeys(path: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new ResilienceConfigError(`${path}.${key}`, (options as Record<string, unknown>)[key], `one of the known options: ${known.join(', ')}`);
+      throw new ResilienceConfigError(path ? `${path}.${key}` : key, (options as Record<string, unknown>)[key], `one of the known options: ${known.join(', ')}`);
     }
   }
 }

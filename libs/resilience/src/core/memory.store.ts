@@ -1,0 +1,21 @@
+import type { Clock } from './clock.js';
+import type { NormalizedCircuitBreakerOptions } from './circuit-breaker/circuit-breaker.options.js';
+import { MemoryBreaker } from './circuit-breaker/memory-breaker.js';
+import { MemoryBucket } from './rate-limiter/memory-bucket.js';
+import type { BreakerBackend, BucketBackend, BucketSpec, ResilienceStore, StateOwner } from './store.js';
+
+/**
+ * The default store: state lives in this process. Needs no set-up.
+ * @publicApi
+ */
+export class MemoryStore implements ResilienceStore {
+  readonly kind = 'memory';
+
+  createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend {
+    return new MemoryBucket(owner, spec, clock);
+  }
+
+  createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend {
+    return new MemoryBreaker(owner, options, clock);
+  }
+}

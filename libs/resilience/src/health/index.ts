@@ -1,0 +1,2 @@
+export * from './circuit-breaker.health.js';
+export * from './resilience-health.module.js';

@@ -1,0 +1,16 @@
+import type { RateLimiterOptions } from '../../core/rate-limiter/rate-limiter.options.js';
+import { addPolicy, type PolicyRef } from './resilient-method.js';
+
+/**
+ * Admits calls through a token bucket. In `wait` mode callers queue FIFO (up to
+ * `maxWaitMs`); in `reject` mode they fail at once with `RateLimitExceededError`.
+ * @example
+ * ```ts
+ * @RateLimited({ rate: 50, period: 1000, tokens: (req: ChatRequest) => req.maxTokens })
+ * async complete(req: ChatRequest) { ... }
+ * ```
+ * @publicApi
+ */
+export function RateLimited(nameOrOptions?: PolicyRef<RateLimiterOptions>): MethodDecorator {
+  return addPolicy('limiter', nameOrOptions);
+}

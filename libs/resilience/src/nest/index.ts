@@ -1,0 +1,11 @@
+export * from './resilience.module.js';
+export * from './resilience-options.interface.js';
+export * from './resilience.registry.js';
+export * from './circuit-breaker.service.js';
+export * from './retry.service.js';
+export * from './rate-limiter.service.js';
+export { CircuitBreaker } from './decorators/circuit-breaker.decorator.js';
+export { WithRetry } from './decorators/with-retry.decorator.js';
+export { RateLimited } from './decorators/rate-limited.decorator.js';
+export type { PolicyRef } from './decorators/resilient-method.js';
+export { RESILIENCE_OPTIONS } from './resilience.constants.js';

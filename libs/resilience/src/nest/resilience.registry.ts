@@ -1,0 +1,241 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CircuitBreakerPolicy } from '../core/circuit-breaker/circuit-breaker.policy.js';
+import { normalizeCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.normalize.js';
+import { systemClock, type Clock, type RandomSource } from '../core/clock.js';
+import { ResilienceConfigError, ResilienceError } from '../core/errors.js';
+import { createPipeline, type Pipeline } from '../core/pipeline.js';
+import { RateLimiterPolicy } from '../core/rate-limiter/rate-limiter.policy.js';
+import { normalizeRateLimiterOptions } from '../core/rate-limiter/rate-limiter.normalize.js';
+import { RetryPolicy } from '../core/retry/retry.policy.js';
+import { normalizeRetryOptions } from '../core/retry/retry.normalize.js';
+import type { ResilienceStore } from '../core/store.js';
+import { checkKnownKeys } from '../core/validate.js';
+import type { PolicyRef, ResilientMethodSpec } from './decorators/resilient-method.js';
+import { DEFAULT_POLICY } from './resilience.constants.js';
+import type { ResilienceModuleOptions } from './resilience-options.interface.js';
+import { createStore } from './store.factory.js';
+
+type Kind = 'breaker' | 'retry' | 'limiter';
+type AnyPolicy = CircuitBreakerPolicy | RetryPolicy | RateLimiterPolicy;
+
+const SECTION: Record<Kind, 'breakers' | 'retries' | 'limiters'> = { breaker: 'breakers', retry: 'retries', limiter: 'limiters' };
+const DECORATOR: Record<Kind, string> = { breaker: '@CircuitBreaker', retry: '@WithRetry', limiter: '@RateLimited' };
+const MODULE_KEYS = ['breakers', 'retries', 'limiters', 'store', 'clock', 'random'] as const;
+
+/** Raised when a decorated method runs outside any application that imports `ResilienceModule`. @publicApi */
+export class ResilienceNotInitializedError extends ResilienceError {
+  constructor() {
+    super('No ResilienceModule is initialised: import ResilienceModule.forRoot() in the application that calls this method');
+  }
+}
+
+interface Entry {
+  policy: AnyPolicy;
+  /** The inline options that defined it (to detect conflicting definitions of one name). */
+  definedBy?: object;
+}
+
+/**
+ * Holds every policy of one application, by kind and name, and the compiled pipelines of
+ * decorated methods. Created once by `ResilienceModule`; all state is keyed by policy name,
+ * never by instance.
+ * @publicApi
+ */
+export class ResilienceRegistry implements OnApplicationShutdown {
+  private static readonly active: ResilienceRegistry[] = [];
+  private readonly logger = new Logger('Resilience');
+  private readonly entries: Record<Kind, Map<string, Entry>> = { breaker: new Map(), retry: new Map(), limiter: new Map() };
+  private readonly pipelines = new WeakMap<ResilientMethodSpec, Pipeline>();
+  readonly clock: Clock;
+  readonly random: RandomSource;
+
+  /** Validates the options, creates the store and every configured policy. */
+  static async create(options: ResilienceModuleOptions = {}): Promise<ResilienceRegistry> {
+    if (options === null || typeof options !== 'object') throw new ResilienceConfigError('ResilienceModule options', options, 'an object');
+    checkKnownKeys('', options, MODULE_KEYS);
+    const { store, owned } = await createStore(options.store);
+    return new ResilienceRegistry(options, store, owned);
+  }
+
+  /** The registry of the most recently initialised application (for classes Nest did not create). */
+  static current(): ResilienceRegistry {
+    const r = ResilienceRegistry.active[ResilienceRegistry.active.length - 1];
+    if (r === undefined) throw new ResilienceNotInitializedError();
+    return r;
+  }
+
+  constructor(
+    private readonly options: ResilienceModuleOptions,
+    readonly store: ResilienceStore | undefined,
+    private readonly ownsStore = false,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    for (const kind of ['breaker', 'retry', 'limiter'] as const) this.createConfigured(kind);
+    ResilienceRegistry.active.push(this);
+  }
+
+  /** The store kind policies use: `memory` unless a shared store is configured. */
+  get storeKind(): string {
+    return this.store?.kind ?? 'memory';
+  }
+
+  breaker(name: string): CircuitBreakerPolicy {
+    return this.get('breaker', name) as CircuitBreakerPolicy;
+  }
+
+  retry(name: string): RetryPolicy {
+    return this.get('retry', name) as RetryPolicy;
+  }
+
+  limiter(name: string): RateLimiterPolicy {
+    return this.get('limiter', name) as RateLimiterPolicy;
+  }
+
+  /** Every breaker created so far (configured ones and those of decorated methods). */
+  breakers(): CircuitBreakerPolicy[] {
+    return [...this.entries.breaker.values()].map((e) => e.policy as CircuitBreakerPolicy);
+  }
+
+  limiters(): RateLimiterPolicy[] {
+    return [...this.entries.limiter.values()].map((e) => e.policy as RateLimiterPolicy);
+  }
+
+  names(kind: Kind): string[] {
+    return [...this.entries[kind].keys()];
+  }
+
+  /**
+   * The pipeline of a decorated method: resolves (and validates) its policies on first use.
+   * The explorer calls this at bootstrap for every decorated provider and controller.
+   */
+  pipelineFor(spec: ResilientMethodSpec): Pipeline {
+    let pipeline = this.pipelines.get(spec);
+    if (pipeline === undefined) {
+      pipeline = createPipeline({
+        breaker: spec.breaker !== undefined ? (this.resolve('breaker', spec.breaker, spec) as CircuitBreakerPolicy) : undefined,
+        retry: spec.retry !== undefined ? (this.resolve('retry', spec.retry, spec) as RetryPolicy) : undefined,
+        limiter: spec.limiter !== undefined ? (this.resolve('limiter', spec.limiter, spec) as RateLimiterPolicy) : undefined,
+        clock: this.clock,
+      });
+      this.pipelines.set(spec, pipeline);
+    }
+    return pipeline;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Forgets this registry and closes the store if the module created it. Idempotent. */
+  async close(): Promise<void> {
+    const i = ResilienceRegistry.active.indexOf(this);
+    if (i < 0) return;
+    ResilienceRegistry.active.splice(i, 1);
+    if (this.ownsStore && this.store?.close) {
+      try {
+        await this.store.close();
+      } catch (error) {
+        this.logger.warn(`Closing the ${this.storeKind} store failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private get(kind: Kind, name: string): AnyPolicy {
+    const entry = this.entries[kind].get(name);
+    if (entry === undefined) {
+      const known = this.names(kind);
+      throw new ResilienceConfigError(
+        `${SECTION[kind]}`,
+        name,
+        known.length ? `the name of a configured ${kind}: ${known.join(', ')}` : `a configured ${kind} (none is configured under '${SECTION[kind]}')`,
+      );
+    }
+    return entry.policy;
+  }
+
+  private section(kind: Kind): Record<string, Record<string, unknown>> {
+    const value = (this.options as Record<string, unknown>)[SECTION[kind]];
+    if (value === undefined) return {};
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ResilienceConfigError(SECTION[kind], value, 'an object of named policies');
+    }
+    for (const [name, v] of Object.entries(value)) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ResilienceConfigError(`${SECTION[kind]}.${name}`, v, 'an options object');
+    }
+    return value as Record<string, Record<string, unknown>>;
+  }
+
+  private createConfigured(kind: Kind): void {
+    const section = this.section(kind);
+    const defaults = section[DEFAULT_POLICY] ?? {};
+    this.validateDefaults(kind, defaults);
+    for (const [name, options] of Object.entries(section)) {
+      if (name === DEFAULT_POLICY) continue;
+      this.entries[kind].set(name, { policy: this.build(kind, name, { ...defaults, ...options }, `${SECTION[kind]}.${name}`) });
+    }
+  }
+
+  private validateDefaults(kind: Kind, defaults: Record<string, unknown>): void {
+    const path = `${SECTION[kind]}.${DEFAULT_POLICY}`;
+    const { shared: _shared, ...rest } = defaults;
+    if (kind === 'breaker') normalizeCircuitBreakerOptions(rest, path);
+    else if (kind === 'retry') normalizeRetryOptions(rest, path);
+    else if (rest.rate !== undefined) normalizeRateLimiterOptions(rest as never, path);
+  }
+
+  private resolve(kind: Kind, ref: PolicyRef<unknown>, spec: ResilientMethodSpec): AnyPolicy {
+    const where = `${DECORATOR[kind]} on ${spec.className}.${spec.methodName}`;
+    if (typeof ref === 'string') {
+      const entry = this.entries[kind].get(ref);
+      if (entry === undefined) {
+        const known = this.names(kind).filter((n) => this.entries[kind].get(n)?.definedBy === undefined);
+        throw new ResilienceConfigError(where, ref, known.length ? `one of the configured ${SECTION[kind]}: ${known.join(', ')}` : `a policy configured under '${SECTION[kind]}' (none is)`);
+      }
+      return entry.policy;
+    }
+    if (ref === null || typeof ref !== 'object') throw new ResilienceConfigError(where, ref, 'a policy name or an options object');
+    const { name: explicitName, ...inline } = ref as Record<string, unknown>;
+    if (explicitName !== undefined && (typeof explicitName !== 'string' || explicitName.length === 0)) {
+      throw new ResilienceConfigError(`${where}.name`, explicitName, 'a non-empty string');
+    }
+    const name = (explicitName as string | undefined) ?? `${spec.className}.${spec.methodName}`;
+    const existing = this.entries[kind].get(name);
+    if (existing !== undefined) {
+      if (existing.definedBy === undefined && Object.keys(inline).length === 0) return existing.policy;
+      if (existing.definedBy !== undefined && sameOptions(existing.definedBy, inline)) return existing.policy;
+      throw new ResilienceConfigError(where, name, `a name not already defined with other options (${kind} '${name}' is defined elsewhere); use the name alone to share it`);
+    }
+    const section = this.section(kind);
+    const merged = { ...(section[DEFAULT_POLICY] ?? {}), ...inline };
+    const policy = this.build(kind, name, merged, where);
+    this.entries[kind].set(name, { policy, definedBy: inline });
+    return policy;
+  }
+
+  private build(kind: Kind, name: string, merged: Record<string, unknown>, path: string): AnyPolicy {
+    const { shared, ...options } = merged;
+    if (shared !== undefined && typeof shared !== 'boolean') throw new ResilienceConfigError(`${path}.shared`, shared, 'a boolean');
+    const clock = this.clock;
+    const shareable = this.store !== undefined && this.store.kind !== 'memory';
+    if (kind === 'breaker') {
+      const store = shareable && shared === true ? this.store : undefined;
+      return new CircuitBreakerPolicy(name, normalizeCircuitBreakerOptions(options, path), { clock, store });
+    }
+    if (kind === 'retry') {
+      return new RetryPolicy(name, normalizeRetryOptions(options, path), { clock, random: this.random });
+    }
+    if (options.rate === undefined) {
+      throw new ResilienceConfigError(`${path}.rate`, undefined, `a number > 0 (set it here or in ${SECTION.limiter}.default)`);
+    }
+    const store = shareable && shared !== false ? this.store : undefined;
+    return new RateLimiterPolicy(name, normalizeRateLimiterOptions(options as never, path), { clock, store });
+  }
+}
+
+/** Two inline definitions of one name agree when they have the same keys and identical values. */
+function sameOptions(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
+}
