@@ -85,7 +85,7 @@ export function createPipeline(policies: PipelinePolicies): Pipeline {
         const delay = retry.nextDelay(error, retryNo, tracksElapsed ? clock.now() - start : 0);
         if (delay < 0) throw error;
         retry.emitRetry(retryNo, delay, error);
-        await retry.sleep(delay, signal);
+        if (delay > 0) await retry.sleep(delay, signal);
       }
     }
   } as Pipeline;

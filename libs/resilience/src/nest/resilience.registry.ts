@@ -187,8 +187,10 @@ export class ResilienceRegistry implements OnApplicationShutdown {
   private resolve(kind: Kind, ref: PolicyRef<unknown>, spec: ResilientMethodSpec): AnyPolicy {
     const where = `${DECORATOR[kind]} on ${spec.className}.${spec.methodName}`;
     if (typeof ref === 'string') {
+      // A name refers to configured policies only (never to one a decorator defined inline,
+      // which would make the result depend on the order classes are scanned in).
       const entry = this.entries[kind].get(ref);
-      if (entry === undefined) {
+      if (entry === undefined || entry.definedBy !== undefined) {
         const known = this.names(kind).filter((n) => this.entries[kind].get(n)?.definedBy === undefined);
         throw new ResilienceConfigError(where, ref, known.length ? `one of the configured ${SECTION[kind]}: ${known.join(', ')}` : `a policy configured under '${SECTION[kind]}' (none is)`);
       }
