@@ -1,0 +1,83 @@
+import { ResilienceConfigError } from '../errors.js';
+import type { PartitionKeyFn } from '../types.js';
+import { checkKnownKeys, checkNumber, optionalFunction, optionalNumber } from '../validate.js';
+import { checkErrorFilter } from '../error-filter.js';
+import type { CircuitBreakerOptions, CircuitStateChange, NormalizedCircuitBreakerOptions, SlidingWindow } from './circuit-breaker.options.js';
+
+const KNOWN = [
+  'failureThreshold',
+  'recoveryTime',
+  'halfOpenMaxCalls',
+  'successThreshold',
+  'isFailure',
+  'excludeExceptions',
+  'failureRateThreshold',
+  'slidingWindow',
+  'minimumCalls',
+  'slowCallDurationMs',
+  'slowCallRateThreshold',
+  'partitionKey',
+  'maxPartitions',
+  'historySize',
+  'onStateChange',
+] as const;
+
+const INT_MIN_1 = { min: 1, integer: true } as const;
+
+/**
+ * Applies defaults and validates circuit breaker options once, at configuration time.
+ * Throws {@link ResilienceConfigError} naming `path.option` and the bad value.
+ */
+export function normalizeCircuitBreakerOptions(options: CircuitBreakerOptions = {}, path = 'circuitBreaker'): NormalizedCircuitBreakerOptions {
+  if (options === null || typeof options !== 'object') throw new ResilienceConfigError(path, options, 'an options object');
+  checkKnownKeys(path, options, KNOWN);
+  const p = (k: string) => `${path}.${k}`;
+  const rateMode = options.failureRateThreshold !== undefined;
+  const failureRateThreshold = rateMode ? checkNumber(p('failureRateThreshold'), options.failureRateThreshold, { min: 0, minExclusive: true, max: 100 }) : 100;
+  const slidingWindow = normalizeWindow(options.slidingWindow, p('slidingWindow'));
+  const windowSize = slidingWindow.type === 'count' ? slidingWindow.size : Infinity;
+  const minimumCalls = optionalNumber(p('minimumCalls'), options.minimumCalls, Math.min(10, windowSize), {
+    ...INT_MIN_1,
+    ...(windowSize !== Infinity ? { max: windowSize } : {}),
+  });
+  const isFailure = optionalFunction<(e: unknown) => boolean>(p('isFailure'), options.isFailure);
+  const exclude = checkErrorFilter(p('excludeExceptions'), options.excludeExceptions);
+  let countsAsFailure: (error: unknown) => boolean;
+  if (exclude && isFailure) countsAsFailure = (e) => !exclude(e) && isFailure(e) !== false;
+  else if (exclude) countsAsFailure = (e) => !exclude(e);
+  else if (isFailure) countsAsFailure = (e) => isFailure(e) !== false;
+  else countsAsFailure = () => true;
+  const halfOpenMaxCalls = optionalNumber(p('halfOpenMaxCalls'), options.halfOpenMaxCalls, 1, INT_MIN_1);
+  return {
+    mode: rateMode ? 'rate' : 'consecutive',
+    failureThreshold: optionalNumber(p('failureThreshold'), options.failureThreshold, 5, INT_MIN_1),
+    recoveryTime: optionalNumber(p('recoveryTime'), options.recoveryTime, 30_000, { min: 0 }),
+    halfOpenMaxCalls,
+    successThreshold: optionalNumber(p('successThreshold'), options.successThreshold, 1, INT_MIN_1),
+    countsAsFailure,
+    failureRateThreshold,
+    slidingWindow,
+    minimumCalls,
+    slowCallDurationMs: optionalNumber(p('slowCallDurationMs'), options.slowCallDurationMs, Infinity, { min: 0, minExclusive: true, allowInfinity: true }),
+    slowCallRateThreshold: optionalNumber(p('slowCallRateThreshold'), options.slowCallRateThreshold, 100, { min: 0, minExclusive: true, max: 100 }),
+    partitionKey: optionalFunction<PartitionKeyFn>(p('partitionKey'), options.partitionKey),
+    maxPartitions: optionalNumber(p('maxPartitions'), options.maxPartitions, 10_000, INT_MIN_1),
+    historySize: optionalNumber(p('historySize'), options.historySize, 10, { min: 0, integer: true }),
+    onStateChange: optionalFunction<(e: CircuitStateChange) => void>(p('onStateChange'), options.onStateChange),
+  };
+}
+
+function normalizeWindow(value: unknown, path: string): SlidingWindow {
+  if (value === undefined) return { type: 'count', size: 100 };
+  if (value === null || typeof value !== 'object') throw new ResilienceConfigError(path, value, "{ type: 'count', size } or { type: 'time', durationMs }");
+  const w = value as Record<string, unknown>;
+  if (w.type === 'count') {
+    checkKnownKeys(path, w, ['type', 'size']);
+    return { type: 'count', size: checkNumber(`${path}.size`, w.size, { min: 1, max: 1_000_000, integer: true }) };
+  }
+  if (w.type === 'time') {
+    checkKnownKeys(path, w, ['type', 'durationMs']);
+    return { type: 'time', durationMs: checkNumber(`${path}.durationMs`, w.durationMs, { min: 0, minExclusive: true }) };
+  }
+  throw new ResilienceConfigError(`${path}.type`, w.type, "'count' or 'time'");
+}

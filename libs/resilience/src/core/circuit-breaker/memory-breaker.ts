@@ -1,0 +1,223 @@
+import type { Clock } from '../clock.js';
+import { CircuitBreakerOpenError } from '../errors.js';
+import { PERMIT_NORMAL, PERMIT_TRIAL, type BreakerBackend, type StateOwner } from '../store.js';
+import type { CircuitBreakerSnapshot, CircuitState, CircuitStateChange, NormalizedCircuitBreakerOptions } from './circuit-breaker.options.js';
+import { OutcomeWindow } from './outcome-window.js';
+
+const CLOSED = 0;
+const OPEN = 1;
+const HALF_OPEN = 2;
+const STATES: readonly CircuitState[] = ['closed', 'open', 'half_open'];
+
+/**
+ * In-process state machine of one breaker (or partition).
+ *
+ * - No timers: the open → half-open transition happens lazily, on the first admission after
+ *   `recoveryTime`, and {@link state} reports the effective state without a call.
+ * - Half-open admission is exact: a counter of trial calls in flight, checked and incremented
+ *   synchronously, so 1,000 concurrent callers get exactly `halfOpenMaxCalls` trials.
+ * - An idle closed breaker holds a handful of numbers; the rate window is allocated on first use.
+ */
+export class MemoryBreaker implements BreakerBackend {
+  private st = CLOSED;
+  private openedAt = -1;
+  private consecutive = 0;
+  private trialsInFlight = 0;
+  private trialSuccesses = 0;
+  private successes = 0;
+  private failures = 0;
+  private rejections = 0;
+  private disabled = false;
+  private forced = false;
+  private window: OutcomeWindow | undefined;
+  private history: CircuitStateChange[] | undefined;
+
+  constructor(
+    private readonly owner: StateOwner,
+    private readonly options: NormalizedCircuitBreakerOptions,
+    private readonly clock: Clock,
+  ) {}
+
+  admit(): number {
+    const st = this.st;
+    if (st === CLOSED) return PERMIT_NORMAL;
+    if (this.disabled) return PERMIT_NORMAL;
+    if (st === OPEN) {
+      if (this.forced) {
+        this.rejections++;
+        throw new CircuitBreakerOpenError(this.owner.policy, this.options.recoveryTime, 'open', this.owner.partitionKey);
+      }
+      const now = this.clock.now();
+      const wait = this.openedAt + this.options.recoveryTime - now;
+      if (wait > 0) {
+        this.rejections++;
+        throw new CircuitBreakerOpenError(this.owner.policy, wait, 'open', this.owner.partitionKey);
+      }
+      this.transition(HALF_OPEN, now);
+    }
+    // Half-open: exact admission of trial calls.
+    if (this.trialsInFlight < this.options.halfOpenMaxCalls) {
+      this.trialsInFlight++;
+      return PERMIT_TRIAL;
+    }
+    this.rejections++;
+    throw new CircuitBreakerOpenError(this.owner.policy, 0, 'half_open', this.owner.partitionKey);
+  }
+
+  onSuccess(permit: number, durationMs: number): void {
+    if (this.disabled) return;
+    this.successes++;
+    const slow = durationMs >= this.options.slowCallDurationMs;
+    if (permit === PERMIT_TRIAL) {
+      this.endTrial();
+      if (this.st !== HALF_OPEN) return;
+      if (slow) {
+        this.open(this.clock.now());
+        return;
+      }
+      if (++this.trialSuccesses >= this.options.successThreshold) this.close(this.clock.now());
+      return;
+    }
+    if (this.st !== CLOSED) return;
+    if (this.options.mode === 'consecutive') {
+      if (slow) this.countConsecutiveFailure();
+      else this.consecutive = 0;
+    } else {
+      this.record(false, slow);
+    }
+  }
+
+  onFailure(permit: number, durationMs: number): void {
+    if (this.disabled) return;
+    this.failures++;
+    if (permit === PERMIT_TRIAL) {
+      this.endTrial();
+      // A trial failure re-opens for a full recovery time.
+      if (this.st === HALF_OPEN) this.open(this.clock.now());
+      return;
+    }
+    if (this.st !== CLOSED) return;
+    if (this.options.mode === 'consecutive') this.countConsecutiveFailure();
+    else this.record(true, durationMs >= this.options.slowCallDurationMs);
+  }
+
+  onIgnored(permit: number): void {
+    // An excluded error (or a call that never ran) releases its trial slot and counts nothing.
+    if (permit === PERMIT_TRIAL) this.endTrial();
+  }
+
+  state(): CircuitState {
+    const st = this.st;
+    if (st === OPEN && !this.forced && this.clock.now() >= this.openedAt + this.options.recoveryTime) return 'half_open';
+    return STATES[st]!;
+  }
+
+  snapshot(): CircuitBreakerSnapshot {
+    const state = this.state();
+    const w = this.window;
+    const snap: CircuitBreakerSnapshot = {
+      name: this.owner.policy,
+      state,
+      disabled: this.disabled,
+      forcedOpen: this.forced,
+      successes: this.successes,
+      failures: this.failures,
+      rejections: this.rejections,
+      failureCount: this.options.mode === 'consecutive' ? this.consecutive : (w?.failures(this.clock.now()) ?? 0),
+      retryAfterMs: this.retryAfterMs(state),
+      stateChanges: this.history ? this.history.slice() : [],
+    };
+    if (this.owner.partitionKey !== undefined) snap.partitionKey = this.owner.partitionKey;
+    if (this.options.mode === 'rate') {
+      const now = this.clock.now();
+      snap.failureRate = w?.failureRate(now) ?? 0;
+      if (this.options.slowCallDurationMs !== Infinity) snap.slowCallRate = w?.slowRate(now) ?? 0;
+    }
+    if (this.openedAt >= 0 && state !== 'closed') snap.openedAt = this.openedAt;
+    return snap;
+  }
+
+  forceOpen(): void {
+    this.disabled = false;
+    this.forced = true;
+    this.trialsInFlight = 0;
+    this.open(this.clock.now());
+  }
+
+  reset(): void {
+    this.disabled = false;
+    this.forced = false;
+    this.close(this.clock.now());
+  }
+
+  disable(): void {
+    this.forced = false;
+    this.disabled = true;
+    this.close(this.clock.now());
+  }
+
+  isIdle(): boolean {
+    return this.st === CLOSED && !this.disabled && this.consecutive === 0 && this.trialsInFlight === 0 && (this.window === undefined || this.window.isEmpty(this.clock.now()));
+  }
+
+  private retryAfterMs(state: CircuitState): number {
+    if (state !== 'open') return 0;
+    if (this.forced) return this.options.recoveryTime;
+    return Math.max(0, this.openedAt + this.options.recoveryTime - this.clock.now());
+  }
+
+  private endTrial(): void {
+    if (this.trialsInFlight > 0) this.trialsInFlight--;
+  }
+
+  private countConsecutiveFailure(): void {
+    if (++this.consecutive >= this.options.failureThreshold) this.open(this.clock.now());
+  }
+
+  private record(failed: boolean, slow: boolean): void {
+    const o = this.options;
+    const now = this.clock.now();
+    const w = (this.window ??= new OutcomeWindow(o.slidingWindow));
+    w.add(now, failed, slow);
+    if (w.calls(now) < o.minimumCalls) return;
+    if (w.failureRate(now) >= o.failureRateThreshold || (o.slowCallDurationMs !== Infinity && w.slowRate(now) >= o.slowCallRateThreshold)) this.open(now);
+  }
+
+  private open(now: number): void {
+    this.openedAt = now;
+    this.trialSuccesses = 0;
+    this.consecutive = 0;
+    this.window?.clear();
+    this.transition(OPEN, now);
+  }
+
+  private close(now: number): void {
+    this.consecutive = 0;
+    this.trialSuccesses = 0;
+    this.trialsInFlight = 0;
+    this.window?.clear();
+    this.transition(CLOSED, now);
+  }
+
+  private transition(to: number, at: number): void {
+    const from = this.st;
+    this.st = to;
+    if (from === to) return;
+    const o = this.options;
+    if (o.historySize === 0 && o.onStateChange === undefined) return;
+    const event: CircuitStateChange = { policy: this.owner.policy, from: STATES[from]!, to: STATES[to]!, at };
+    if (this.owner.partitionKey !== undefined) event.partitionKey = this.owner.partitionKey;
+    if (o.historySize > 0) {
+      const h = (this.history ??= []);
+      h.push(event);
+      if (h.length > o.historySize) h.shift();
+    }
+    if (o.onStateChange !== undefined) {
+      try {
+        o.onStateChange(event);
+      } catch {
+        // A throwing listener must not break the state machine.
+      }
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { ResilienceConfigError } from './errors.js';
+import { toErrorPredicate, type ErrorFilter } from './types.js';
+
+/** Validates an {@link ErrorFilter} option and turns it into a predicate. */
+export function checkErrorFilter(path: string, value: unknown): ((error: unknown) => boolean) | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'function') {
+    // A single error class given without an array.
+    if (isErrorClass(value)) return toErrorPredicate([value as never]);
+    return value as (error: unknown) => boolean;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((c, i) => {
+      if (typeof c !== 'function') throw new ResilienceConfigError(`${path}[${i}]`, c, 'an error class');
+    });
+    return toErrorPredicate(value as ErrorFilter);
+  }
+  throw new ResilienceConfigError(path, value, 'an array of error classes or a predicate');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+function isErrorClass(fn: Function): boolean {
+  return fn === Error || (fn.prototype !== undefined && fn.prototype instanceof Error);
+}

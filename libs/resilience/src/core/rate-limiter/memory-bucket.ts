@@ -1,0 +1,203 @@
+import type { Clock } from '../clock.js';
+import { RateLimitExceededError, ResilienceConfigError } from '../errors.js';
+import type { BucketBackend, BucketSpec, StateOwner } from '../store.js';
+
+/** Float slack when comparing token levels. */
+const EPS = 1e-9;
+
+interface Waiter {
+  tokens: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  done: boolean;
+}
+
+/**
+ * In-process token bucket with a FIFO queue.
+ *
+ * - The level refills continuously (`rate / period` tokens per ms) up to `burst`, and never
+ *   goes below zero: tokens are taken at the moment a caller is admitted. Hence, in any
+ *   window of length W, admitted tokens ≤ burst + rate × W / period, whatever the arrival
+ *   pattern, concurrency or timer lateness.
+ * - No barging: while anyone waits, a new caller queues behind them (waiters never starve).
+ * - A caller whose admission time (computed from the tokens queued ahead of it) is beyond
+ *   `maxWaitMs` fails at once with `RateLimitExceededError` and the estimated `retryAfterMs`.
+ * - At most one timer, for the head of the queue; none while nobody waits.
+ */
+export class MemoryBucket implements BucketBackend {
+  private level: number;
+  private last: number;
+  private pausedUntil = 0;
+  private queue: Waiter[] = [];
+  private head = 0;
+  private queuedTokens = 0;
+  private timer: unknown = undefined;
+  private rate: number;
+  private period: number;
+  private burst: number;
+  private readonly onTimer = () => {
+    this.timer = undefined;
+    this.drain();
+  };
+
+  constructor(
+    private readonly owner: StateOwner,
+    spec: BucketSpec,
+    private readonly clock: Clock,
+  ) {
+    this.rate = spec.rate;
+    this.period = spec.period;
+    this.burst = spec.burst;
+    this.level = spec.burst;
+    this.last = clock.now();
+  }
+
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
+    if (!(tokens > 0) || tokens > this.burst) {
+      throw new ResilienceConfigError(`limiters.${this.owner.policy}.tokens`, tokens, `a number > 0 and <= burst (${this.burst})`);
+    }
+    const now = this.clock.now();
+    this.refill(now);
+    if (this.head === this.queue.length && now >= this.pausedUntil && this.level >= tokens - EPS) {
+      this.level -= tokens;
+      return undefined;
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const wait = this.waitFor(this.queuedTokens + tokens, now);
+    if (wait > maxWaitMs) {
+      throw new RateLimitExceededError(this.owner.policy, wait, tokens, this.owner.partitionKey);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { tokens, resolve, reject, signal, onAbort: undefined, done: false };
+      if (signal !== undefined) {
+        waiter.onAbort = () => this.abort(waiter);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.queue.push(waiter);
+      this.queuedTokens += tokens;
+      if (this.timer === undefined) this.schedule(now);
+    });
+  }
+
+  isIdle(): boolean {
+    if (this.head !== this.queue.length) return false;
+    const now = this.clock.now();
+    this.refill(now);
+    return this.level >= this.burst - EPS && now >= this.pausedUntil;
+  }
+
+  available(): number {
+    this.refill(this.clock.now());
+    return this.level - this.queuedTokens;
+  }
+
+  waiting(): number {
+    return this.queue.length - this.head;
+  }
+
+  setSpec(spec: BucketSpec): void {
+    this.refill(this.clock.now());
+    this.rate = spec.rate;
+    this.period = spec.period;
+    this.burst = spec.burst;
+    if (this.level > spec.burst) this.level = spec.burst;
+    this.reschedule();
+  }
+
+  spec(): BucketSpec {
+    return { rate: this.rate, period: this.period, burst: this.burst };
+  }
+
+  pauseUntil(untilMs: number): void {
+    if (untilMs <= this.pausedUntil) return;
+    this.pausedUntil = untilMs;
+    // Nothing accumulates while paused: a pause is the provider saying "no capacity".
+    this.refill(this.clock.now());
+    this.reschedule();
+  }
+
+  private refill(now: number): void {
+    const elapsed = now - this.last;
+    if (elapsed <= 0) return;
+    this.last = now;
+    if (now <= this.pausedUntil) {
+      this.level = Math.min(this.level, 0);
+      return;
+    }
+    const from = Math.max(this.last - elapsed, this.pausedUntil);
+    const level = this.level + ((now - from) * this.rate) / this.period;
+    this.level = level > this.burst ? this.burst : level;
+  }
+
+  /** Milliseconds until the level reaches `needed`, counting the pause. */
+  private waitFor(needed: number, now: number): number {
+    const start = Math.max(now, this.pausedUntil);
+    const level = now < this.pausedUntil ? Math.min(this.level, 0) : this.level;
+    const deficit = needed - level;
+    return start - now + (deficit > EPS ? (deficit * this.period) / this.rate : 0);
+  }
+
+  /** Admits every waiter at the head whose tokens are there, then re-arms the timer. */
+  private drain(): void {
+    const now = this.clock.now();
+    this.refill(now);
+    const q = this.queue;
+    while (this.head < q.length && now >= this.pausedUntil) {
+      const w = q[this.head]!;
+      if (this.level < w.tokens - EPS) break;
+      this.level -= w.tokens;
+      this.queuedTokens -= w.tokens;
+      q[this.head++] = undefined as unknown as Waiter;
+      w.done = true;
+      if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort);
+      w.resolve();
+    }
+    this.compact();
+    if (this.head < this.queue.length) this.schedule(now);
+  }
+
+  private schedule(now: number): void {
+    const w = this.queue[this.head];
+    if (w === undefined) return;
+    const ms = Math.max(1, Math.ceil(this.waitFor(w.tokens, now)));
+    this.timer = this.clock.setTimeout(this.onTimer, ms);
+  }
+
+  private reschedule(): void {
+    if (this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.head < this.queue.length) this.drain();
+  }
+
+  private abort(w: Waiter): void {
+    if (w.done) return;
+    w.done = true;
+    const i = this.queue.indexOf(w, this.head);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      this.queuedTokens -= w.tokens;
+      if (i === this.head) this.reschedule();
+      else this.compact();
+    }
+    w.reject(w.signal!.reason);
+  }
+
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+      this.queuedTokens = 0;
+      if (this.timer !== undefined) {
+        this.clock.clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

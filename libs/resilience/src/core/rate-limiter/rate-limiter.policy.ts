@@ -1,0 +1,145 @@
+import { systemClock, type Clock } from '../clock.js';
+import { ResilienceConfigError } from '../errors.js';
+import { MemoryStore } from '../memory.store.js';
+import { PartitionMap } from '../partitions.js';
+import type { BucketBackend, BucketSpec, ResilienceStore } from '../store.js';
+import type { PolicyDeps } from '../circuit-breaker/circuit-breaker.policy.js';
+import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
+import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
+
+const memory = new MemoryStore();
+
+/** State of a limiter (or one partition). @publicApi */
+export interface RateLimiterSnapshot {
+  name: string;
+  partitionKey?: string;
+  rate: number;
+  period: number;
+  burst: number;
+  /** Tokens available now, minus those waiting callers queued for (negative while they wait). */
+  available: number;
+  /** Callers waiting. */
+  waiting: number;
+  /** Live partitions (partitioned limiters, aggregate snapshot only). */
+  partitions?: number;
+}
+
+/**
+ * A named token-bucket rate limiter. State lives in the store, keyed by the name (and the
+ * partition key), never by instance.
+ * @example
+ * ```ts
+ * const limiter = RateLimiterPolicy.create('partner-api', { rate: 10, period: 1000 });
+ * const data = await limiter.execute(() => partner.fetch(id));
+ * ```
+ * @publicApi
+ */
+export class RateLimiterPolicy {
+  readonly clock: Clock;
+  private readonly store: ResilienceStore;
+  private current: BucketSpec;
+  private single: BucketBackend | undefined;
+  private readonly partitions: PartitionMap<BucketBackend> | undefined;
+
+  /** Validates `options` (paths start with `limiters.<name>`) and creates the policy. */
+  static create(name: string, options: RateLimiterOptions, deps: PolicyDeps = {}): RateLimiterPolicy {
+    return new RateLimiterPolicy(name, normalizeRateLimiterOptions(options, `limiters.${name}`), deps);
+  }
+
+  constructor(
+    readonly name: string,
+    readonly options: NormalizedRateLimiterOptions,
+    deps: PolicyDeps = {},
+  ) {
+    this.clock = deps.clock ?? systemClock;
+    this.store = deps.store ?? memory;
+    this.current = { rate: options.rate, period: options.period, burst: options.burst };
+    if (options.partitionKey !== undefined) {
+      this.partitions = new PartitionMap(options.maxPartitions, (key) => this.createBucket(key));
+    } else {
+      this.single = this.createBucket(undefined);
+    }
+  }
+
+  /** The bucket a call with these arguments draws from (its partition, if partitioned). */
+  bucketFor(args: readonly unknown[]): BucketBackend {
+    if (this.single !== undefined) return this.single;
+    return this.partitions!.get(String(this.options.partitionKey!(...args)));
+  }
+
+  /** Tokens a call with these arguments takes. */
+  tokensFor(args: readonly unknown[]): number {
+    const t = this.options.tokens;
+    if (typeof t === 'number') return t;
+    const n = t(...args);
+    if (typeof n !== 'number' || !(n > 0) || n > this.current.burst) {
+      throw new ResilienceConfigError(`limiters.${this.name}.tokens`, n, `a number > 0 and <= burst (${this.current.burst}) returned by the tokens function`);
+    }
+    return n;
+  }
+
+  /**
+   * Takes tokens (default: `tokensFor(args)`). Resolves when admitted; rejects with
+   * `RateLimitExceededError` (reject mode, or a wait beyond `maxWaitMs`) or the abort reason.
+   */
+  async acquire(args: readonly unknown[] = [], tokens?: number, signal?: AbortSignal): Promise<void> {
+    const wait = this.bucketFor(args).acquire(tokens ?? this.tokensFor(args), this.options.maxWaitMs, signal);
+    if (wait !== undefined) await wait;
+  }
+
+  /** Takes the call's tokens, then runs `fn`. */
+  async execute<T>(fn: () => T | Promise<T>, args: readonly unknown[] = [], signal?: AbortSignal): Promise<Awaited<T>> {
+    const wait = this.bucketFor(args).acquire(this.tokensFor(args), this.options.maxWaitMs, signal);
+    if (wait !== undefined) await wait;
+    return await fn();
+  }
+
+  /** State of the limiter, or of one partition. */
+  snapshot(partitionKey?: string): RateLimiterSnapshot {
+    const spec = this.current;
+    if (this.single !== undefined) return this.describe(this.single, undefined);
+    if (partitionKey !== undefined) {
+      const b = this.partitions!.peek(partitionKey);
+      return b ? this.describe(b, partitionKey) : { name: this.name, partitionKey, ...spec, available: spec.burst, waiting: 0 };
+    }
+    let waiting = 0;
+    this.partitions!.forEach((b) => (waiting += b.waiting()));
+    return { name: this.name, ...spec, available: spec.burst, waiting, partitions: this.partitions!.size };
+  }
+
+  /** Changes the limits at run time, for every partition (e.g. from a provider's rate-limit headers). */
+  updateLimit(spec: Partial<BucketSpec>): void {
+    const next = { ...this.current, ...spec };
+    for (const k of ['rate', 'period', 'burst'] as const) {
+      if (!(typeof next[k] === 'number' && next[k] > 0 && Number.isFinite(next[k]))) {
+        throw new ResilienceConfigError(`limiters.${this.name}.${k}`, next[k], 'a finite number > 0');
+      }
+    }
+    this.current = next;
+    if (this.single !== undefined) this.single.setSpec(next);
+    else this.partitions!.forEach((b) => b.setSpec(next));
+  }
+
+  /** Admits nobody (in this partition, or in all) until the clock reaches `untilMs`. */
+  pauseUntil(untilMs: number, partitionKey?: string): void {
+    if (this.single !== undefined) this.single.pauseUntil(untilMs);
+    else if (partitionKey !== undefined) this.partitions!.get(partitionKey).pauseUntil(untilMs);
+    else this.partitions!.forEach((b) => b.pauseUntil(untilMs));
+  }
+
+  /** Live partitions (0 for an unpartitioned limiter). */
+  get partitionCount(): number {
+    return this.partitions?.size ?? 0;
+  }
+
+  private describe(b: BucketBackend, partitionKey: string | undefined): RateLimiterSnapshot {
+    const snap: RateLimiterSnapshot = { name: this.name, ...b.spec(), available: b.available(), waiting: b.waiting() };
+    if (partitionKey !== undefined) snap.partitionKey = partitionKey;
+    return snap;
+  }
+
+  private createBucket(partitionKey: string | undefined): BucketBackend {
+    const key = partitionKey === undefined ? `limiter:${this.name}` : `limiter:${this.name}:${partitionKey}`;
+    return this.store.createBucket({ policy: this.name, partitionKey, key }, this.current, this.clock);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './retry.options.js';
+export * from './retry.normalize.js';
+export * from './retry.predicate.js';
+export * from './backoff.js';
+export * from './retry.policy.js';
