@@ -75,9 +75,9 @@ export class VirtualClock implements Clock {
     return this.timers.length;
   }
 
-  /** Moves time forward by `ms`, running every timer that falls due, in order. */
+  /** Moves time forward by `ms` (a negative `ms` counts as 0), running every timer that falls due, in order. */
   async advance(ms: number): Promise<void> {
-    const target = this.current + ms;
+    const target = this.current + Math.max(0, ms);
     await flushMicrotasks();
     for (;;) {
       const next = this.nextDue(target);
@@ -91,9 +91,13 @@ export class VirtualClock implements Clock {
     await flushMicrotasks();
   }
 
-  /** Runs timers until none is left (or `limitMs` of virtual time has passed). */
+  /**
+   * Runs timers until none is left (or `limitMs` of virtual time has passed). Pending promise
+   * continuations run first, so a timer that async code is about to schedule is not missed.
+   */
   async runAll(limitMs = 3_600_000): Promise<void> {
     const end = this.current + limitMs;
+    await flushMicrotasks();
     while (this.timers.length > 0 && this.current < end) {
       const next = this.nextDue(end);
       if (!next) break;

@@ -6,12 +6,13 @@ export function checkErrorFilter(path: string, value: unknown): ((error: unknown
   if (value === undefined) return undefined;
   if (typeof value === 'function') {
     // A single error class given without an array.
-    if (isErrorClass(value)) return toErrorPredicate([value as never]);
+    if (isErrorClass(value) || /^class[\s{]/.test(Function.prototype.toString.call(value))) return toErrorPredicate([value as never]);
     return value as (error: unknown) => boolean;
   }
   if (Array.isArray(value)) {
     value.forEach((c, i) => {
-      if (typeof c !== 'function') throw new ResilienceConfigError(`${path}[${i}]`, c, 'an error class');
+      // `instanceof` needs a constructor: an arrow function would throw on every error.
+      if (typeof c !== 'function' || typeof c.prototype !== 'object' || c.prototype === null) throw new ResilienceConfigError(`${path}[${i}]`, c, 'an error class');
     });
     return toErrorPredicate(value as ErrorFilter);
   }

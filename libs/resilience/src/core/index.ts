@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './types.js';
 export * from './store.js';
 export * from './memory.store.js';
+export * from './memory-counters.js';
 export * from './partitions.js';
 export * from './pipeline.js';
 export * from './circuit-breaker/index.js';

@@ -2,7 +2,8 @@ import type { Clock } from './clock.js';
 import type { NormalizedCircuitBreakerOptions } from './circuit-breaker/circuit-breaker.options.js';
 import { MemoryBreaker } from './circuit-breaker/memory-breaker.js';
 import { MemoryBucket } from './rate-limiter/memory-bucket.js';
-import type { BreakerBackend, BucketBackend, BucketSpec, ResilienceStore, StateOwner } from './store.js';
+import { MemoryCounters } from './memory-counters.js';
+import type { BreakerBackend, BucketBackend, BucketSpec, CounterBackend, ResilienceStore, StateOwner } from './store.js';
 
 /**
  * The default store: state lives in this process. Needs no set-up.
@@ -17,5 +18,9 @@ export class MemoryStore implements ResilienceStore {
 
   createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend {
     return new MemoryBreaker(owner, options, clock);
+  }
+
+  createCounters(clock: Clock): CounterBackend {
+    return new MemoryCounters(clock);
   }
 }

@@ -26,7 +26,7 @@ export class PartitionMap<V extends { isIdle(): boolean }> {
     }
     value = this.create(key);
     entries.set(key, value);
-    if (entries.size > this.max) this.evict();
+    if (entries.size > this.max) this.evict(key);
     return value;
   }
 
@@ -59,13 +59,14 @@ export class PartitionMap<V extends { isIdle(): boolean }> {
     this.entries.clear();
   }
 
-  private evict(): void {
+  /** Evicts down to `max`, never `keep` (the entry being returned to the caller). */
+  private evict(keep: string): void {
     const excess = this.entries.size - this.max;
     let removed = 0;
     // First pass: the oldest idle entries.
     for (const [k, v] of this.entries) {
       if (removed >= excess) return;
-      if (v.isIdle()) {
+      if (k !== keep && v.isIdle()) {
         this.entries.delete(k);
         removed++;
       }
@@ -73,6 +74,7 @@ export class PartitionMap<V extends { isIdle(): boolean }> {
     // Still over: the least recently used entries, busy or not, so memory stays bounded.
     for (const k of this.entries.keys()) {
       if (removed >= excess) return;
+      if (k === keep) continue;
       this.entries.delete(k);
       removed++;
     }

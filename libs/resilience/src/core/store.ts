@@ -78,6 +78,19 @@ export interface BreakerBackend {
 }
 
 /**
+ * Numeric counters in fixed windows (e.g. spend reserved/committed per budget window).
+ * Keys are chosen by the caller (include the window in the key); a counter expires
+ * `windowMs` after it was first written in its window.
+ * @publicApi
+ */
+export interface CounterBackend {
+  /** Adds `delta` (may be negative or fractional) and returns the new value. */
+  incrBy(key: string, delta: number, windowMs: number): Promise<number>;
+  /** The current value (0 when absent or expired). */
+  get(key: string): Promise<number>;
+}
+
+/**
  * Where policy state lives. The in-memory store is the default; the Redis store shares
  * state across processes. Policies only talk to this interface.
  * @publicApi
@@ -89,6 +102,8 @@ export interface ResilienceStore {
   createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend;
   /** Creates the state of one breaker. Called once per policy (and partition). */
   createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend;
+  /** Counters (optional: stores without it cannot hold budgets). */
+  createCounters?(clock: Clock): CounterBackend;
   /** Releases connections (only those the store opened itself). */
   close?(): Promise<void>;
 }

@@ -10,7 +10,16 @@ import type { ResilienceStore } from '../core/store.js';
  * into every policy a decorator defines inline.
  * @publicApi
  */
-export type PolicyMap<T> = { default?: Partial<T> } & Record<string, Partial<T>>;
+export type PolicyMap<T> = { default?: Partial<T> & SharedOption } & Record<string, Partial<T> & SharedOption>;
+
+/**
+ * Whether a policy keeps its state in the configured shared store (e.g. Redis). Limiters use
+ * it unless `shared: false`; breakers only with `shared: true`. No effect with the memory store.
+ * @publicApi
+ */
+export interface SharedOption {
+  shared?: boolean;
+}
 
 /**
  * Store configuration: a {@link ResilienceStore} instance, or a description of one that the

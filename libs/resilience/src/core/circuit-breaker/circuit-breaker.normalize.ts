@@ -42,11 +42,23 @@ export function normalizeCircuitBreakerOptions(options: CircuitBreakerOptions = 
   });
   const isFailure = optionalFunction<(e: unknown) => boolean>(p('isFailure'), options.isFailure);
   const exclude = checkErrorFilter(p('excludeExceptions'), options.excludeExceptions);
-  let countsAsFailure: (error: unknown) => boolean;
-  if (exclude && isFailure) countsAsFailure = (e) => !exclude(e) && isFailure(e) !== false;
-  else if (exclude) countsAsFailure = (e) => !exclude(e);
-  else if (isFailure) countsAsFailure = (e) => isFailure(e) !== false;
-  else countsAsFailure = () => true;
+  let decide: (error: unknown) => boolean;
+  if (exclude && isFailure) decide = (e) => !exclude(e) && isFailure(e) !== false;
+  else if (exclude) decide = (e) => !exclude(e);
+  else if (isFailure) decide = (e) => isFailure(e) !== false;
+  else decide = () => true;
+  // A throwing user predicate counts the error as a failure: the caller still gets its own
+  // error and the breaker still hears about the call (a half-open trial slot is never leaked).
+  const countsAsFailure =
+    exclude || isFailure
+      ? (e: unknown) => {
+          try {
+            return decide(e);
+          } catch {
+            return true;
+          }
+        }
+      : decide;
   const halfOpenMaxCalls = optionalNumber(p('halfOpenMaxCalls'), options.halfOpenMaxCalls, 1, INT_MIN_1);
   return {
     mode: rateMode ? 'rate' : 'consecutive',

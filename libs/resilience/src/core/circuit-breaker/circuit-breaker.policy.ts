@@ -88,7 +88,7 @@ export class CircuitBreakerPolicy {
   snapshot(partitionKey?: string): CircuitBreakerSnapshot {
     if (this.single !== undefined) return this.single.snapshot();
     if (partitionKey !== undefined) {
-      const backend = this.partitions!.peek(partitionKey) ?? this.createBackend(partitionKey);
+      const backend = this.partitions!.peek(partitionKey) ?? this.createBackend(partitionKey, true);
       return backend.snapshot();
     }
     return this.aggregate();
@@ -135,9 +135,11 @@ export class CircuitBreakerPolicy {
     this.partitions!.forEach((b) => b[action]());
   }
 
-  private createBackend(partitionKey: string | undefined): BreakerBackend {
+  /** `detached`: a throw-away backend for a snapshot, which must not emit state changes. */
+  private createBackend(partitionKey: string | undefined, detached = false): BreakerBackend {
     const key = partitionKey === undefined ? `breaker:${this.name}` : `breaker:${this.name}:${partitionKey}`;
-    const backend = this.store.createBreaker({ policy: this.name, partitionKey, key }, this.options, this.clock);
+    const options = detached ? { ...this.options, onStateChange: undefined, historySize: 0 } : this.options;
+    const backend = this.store.createBreaker({ policy: this.name, partitionKey, key }, options, this.clock);
     if (this.manual !== undefined) backend[this.manual]();
     return backend;
   }

@@ -147,12 +147,14 @@ export class MemoryBreaker implements BreakerBackend {
   reset(): void {
     this.disabled = false;
     this.forced = false;
+    this.trialsInFlight = 0;
     this.close(this.clock.now());
   }
 
   disable(): void {
     this.forced = false;
     this.disabled = true;
+    this.trialsInFlight = 0;
     this.close(this.clock.now());
   }
 
@@ -192,9 +194,10 @@ export class MemoryBreaker implements BreakerBackend {
   }
 
   private close(now: number): void {
+    // trialsInFlight is not cleared: trials still running end later and release their slot,
+    // so they cannot make a later half-open period admit more than halfOpenMaxCalls.
     this.consecutive = 0;
     this.trialSuccesses = 0;
-    this.trialsInFlight = 0;
     this.window?.clear();
     this.transition(CLOSED, now);
   }

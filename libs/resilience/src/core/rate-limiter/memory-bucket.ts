@@ -25,6 +25,8 @@ interface Waiter {
  * - A caller whose admission time (computed from the tokens queued ahead of it) is beyond
  *   `maxWaitMs` fails at once with `RateLimitExceededError` and the estimated `retryAfterMs`.
  * - At most one timer, for the head of the queue; none while nobody waits.
+ * - `pauseUntil` empties the bucket; refill restarts when the pause ends. `setSpec` fails
+ *   queued callers asking for more than the new burst (`ResilienceConfigError`).
  */
 export class MemoryBucket implements BucketBackend {
   private level: number;
@@ -103,7 +105,21 @@ export class MemoryBucket implements BucketBackend {
     this.period = spec.period;
     this.burst = spec.burst;
     if (this.level > spec.burst) this.level = spec.burst;
+    // A waiter asking for more than the new burst could never be admitted: fail it now.
+    for (let i = this.head; i < this.queue.length; ) {
+      const w = this.queue[i]!;
+      if (w.tokens <= spec.burst) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.queuedTokens -= w.tokens;
+      w.done = true;
+      if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort);
+      w.reject(new ResilienceConfigError(`limiters.${this.owner.policy}.tokens`, w.tokens, `a number > 0 and <= burst (${spec.burst})`));
+    }
     this.reschedule();
+    this.compact();
   }
 
   spec(): BucketSpec {
@@ -111,10 +127,14 @@ export class MemoryBucket implements BucketBackend {
   }
 
   pauseUntil(untilMs: number): void {
-    if (untilMs <= this.pausedUntil) return;
+    const now = this.clock.now();
+    // A pause that is over already (or shorter than the current one) changes nothing.
+    if (untilMs <= this.pausedUntil || untilMs <= now) return;
     this.pausedUntil = untilMs;
     // Nothing accumulates while paused: a pause is the provider saying "no capacity".
-    this.refill(this.clock.now());
+    this.refill(now);
+    // refill() empties the bucket only when time passed since the last refill; empty it always.
+    if (this.level > 0) this.level = 0;
     this.reschedule();
   }
 

@@ -29,6 +29,8 @@ const DECORATOR_NAMES: Record<Kind, string> = { breaker: '@CircuitBreaker', retr
 
 /** Finds the AbortSignal of a call: the last argument, or its `signal` property. */
 function signalOf(args: unknown[]): AbortSignal | undefined {
+  // Check the length first: reading args[-1] of an empty array is a slow keyed lookup.
+  if (args.length === 0) return undefined;
   const last = args[args.length - 1];
   if (typeof last !== 'object' || last === null) return undefined;
   if (last instanceof AbortSignal) return last;

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import type { ResilienceModuleOptions } from 'nest-resilience';
+import type { FlakyUpstreamOptions } from '../upstream/flaky-upstream.js';
+
+/** A bad environment variable; the message names it and its value. */
+export class SampleConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly expected: string,
+  ) {
+    super(`Invalid ${variable}=${JSON.stringify(value)} (expected ${expected})`);
+    this.name = 'SampleConfigError';
+  }
+}
+
+/**
+ * Reads the sample's settings from environment variables, the way `@nestjs/config`'s
+ * `ConfigService` would (without the dependency). Every variable is optional:
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `PORT` | 3000 | HTTP port of the app |
+ * | `HOST` | 127.0.0.1 | interface the app listens on |
+ * | `QUOTES_TIMEOUT_MS` | 2000 | timeout of one provider call |
+ * | `QUOTES_BREAKER_THRESHOLD` | 5 | consecutive failures that open the `quotes` breaker |
+ * | `QUOTES_BREAKER_RECOVERY_MS` | 15000 | how long it stays open before a trial call |
+ * | `QUOTES_RETRY_MAX` | 2 | retries after the first attempt |
+ * | `QUOTES_RETRY_BASE_DELAY_MS` | 200 | first backoff delay (doubles, ±20% jitter) |
+ * | `QUOTES_RETRY_MAX_AFTER_MS` | 3000 | longest provider `Retry-After` honoured |
+ * | `QUOTES_RATE_PER_SECOND` | 50 | client-side limit on provider calls |
+ * | `QUOTES_RATE_MAX_WAIT_MS` | 2000 | longest wait for a token before 429 |
+ * | `UPSTREAM_FAILURE_RATE` | 0 | simulated provider: share of 503s |
+ * | `UPSTREAM_LATENCY_MS` | 0 | simulated provider: delay of every answer |
+ * | `UPSTREAM_RATE_LIMIT_SHARE` | 0 | simulated provider: share of 429s |
+ */
+@Injectable()
+export class SampleConfig {
+  constructor(private readonly env: Readonly<Record<string, string | undefined>> = process.env) {}
+
+  /** A number from the environment, or `fallback` when unset; throws {@link SampleConfigError} when bad. */
+  number(variable: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.env[variable];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) throw new SampleConfigError(variable, raw, `a number in [${min}, ${max}]`);
+    return value;
+  }
+
+  get port(): number {
+    return this.number('PORT', 3000, 0, 65535);
+  }
+
+  get host(): string {
+    return this.env.HOST?.trim() || '127.0.0.1';
+  }
+
+  get requestTimeoutMs(): number {
+    return this.number('QUOTES_TIMEOUT_MS', 2000, 1);
+  }
+
+  /** Options of the simulated provider. */
+  upstream(): FlakyUpstreamOptions {
+    return {
+      failureRate: this.number('UPSTREAM_FAILURE_RATE', 0, 0, 1),
+      latencyMs: this.number('UPSTREAM_LATENCY_MS', 0, 0, 60_000),
+      rateLimitShare: this.number('UPSTREAM_RATE_LIMIT_SHARE', 0, 0, 1),
+    };
+  }
+
+  /** The `quotes` policies (what `ResilienceModule.forRootAsync` gets). */
+  resilience(): ResilienceModuleOptions {
+    return {
+      breakers: {
+        quotes: {
+          failureThreshold: this.number('QUOTES_BREAKER_THRESHOLD', 5, 1),
+          recoveryTime: this.number('QUOTES_BREAKER_RECOVERY_MS', 15_000, 0),
+          // A 404 (unknown symbol) is the provider working, and a 429 is it pacing us (the
+          // retry waits for its Retry-After): only other transient failures count.
+          isFailure: countsAgainstProvider,
+        },
+      },
+      retries: {
+        quotes: {
+          maxRetries: this.number('QUOTES_RETRY_MAX', 2, 0, 10),
+          baseDelay: this.number('QUOTES_RETRY_BASE_DELAY_MS', 200, 0),
+          maxRetryAfterMs: this.number('QUOTES_RETRY_MAX_AFTER_MS', 3000, 0),
+        },
+      },
+      limiters: {
+        quotes: {
+          rate: this.number('QUOTES_RATE_PER_SECOND', 50, 1),
+          period: 1000,
+          maxWaitMs: this.number('QUOTES_RATE_MAX_WAIT_MS', 2000, 0),
+        },
+      },
+    };
+  }
+}
+
+/**
+ * The `quotes` breaker's `isFailure`: transient failures (5xx, timeouts, refused connections)
+ * count; a 429 does not (the provider is up and telling us to slow down), nor does any
+ * non-transient answer such as a 404.
+ */
+export function countsAgainstProvider(error: unknown): boolean {
+  const e = error as { isTransient?: unknown; status?: unknown } | null;
+  return e?.isTransient === true && e.status !== 429;
+}

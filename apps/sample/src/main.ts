@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SampleConfig } from './config/sample.config.js';
+import { SampleModule } from './sample.module.js';
+import { FlakyUpstream } from './upstream/flaky-upstream.js';
+
+/**
+ * Starts the simulated quotes provider, then the app on `PORT` (default 3000).
+ * SIGINT / SIGTERM close the app (and with it the provider) cleanly.
+ */
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Sample');
+  const config = new SampleConfig(process.env);
+  const upstream = await new FlakyUpstream(config.upstream()).start();
+  logger.log(`Simulated quotes provider on ${upstream.url}`);
+
+  const app = await NestFactory.create(SampleModule.register({ upstream }));
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  logger.log(`Quotes sample listening on ${await app.getUrl()}  (try: curl ${await app.getUrl()}/quotes/ACME)`);
+}
+
+bootstrap().catch((error: unknown) => {
+  // eslint-disable-next-line no-console
+  console.error(error);
+  process.exit(1);
+});

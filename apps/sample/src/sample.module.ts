@@ -1,0 +1,104 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ResilienceModule, type ResilienceModuleOptions } from 'nest-resilience';
+import { ResilienceHealthModule } from 'nest-resilience/health';
+import { ChaosController } from './admin/chaos.controller.js';
+import { CircuitsController } from './admin/circuits.controller.js';
+import { SampleConfig } from './config/sample.config.js';
+import { HealthController } from './health/health.controller.js';
+import { QuotesController } from './quotes/quotes.controller.js';
+import { QuotesService } from './quotes/quotes.service.js';
+import { ResilienceExceptionFilter } from './resilience-exception.filter.js';
+import { REQUEST_TIMEOUT_MS, UPSTREAM_URL } from './sample.constants.js';
+import { FlakyUpstream, type FlakyUpstreamOptions } from './upstream/flaky-upstream.js';
+import { UpstreamLifecycle } from './upstream/upstream.lifecycle.js';
+
+/** Options of {@link SampleModule.register}; everything defaults to the environment. */
+export interface SampleModuleOptions {
+  /**
+   * The simulated quotes provider: an instance (started if needed), or options of one the
+   * module creates. Either way the application stops it on shutdown.
+   * Default: one built from `UPSTREAM_*` variables.
+   */
+  upstream?: FlakyUpstream | FlakyUpstreamOptions;
+  /**
+   * Merged over the configuration read from the environment, policy by policy
+   * (e.g. `{ clock, random, breakers: { quotes: { recoveryTime: 50 } } }`).
+   */
+  resilience?: ResilienceModuleOptions;
+  /** Timeout of one provider call, ms. Default `QUOTES_TIMEOUT_MS` or 2000. */
+  requestTimeoutMs?: number;
+  /** Where settings are read from. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Holds the {@link SampleConfig} built from the environment. */
+@Module({})
+export class SampleConfigModule {
+  /** A module exporting a {@link SampleConfig} over `env`. */
+  static forEnv(env: Readonly<Record<string, string | undefined>>): DynamicModule {
+    return { module: SampleConfigModule, providers: [{ provide: SampleConfig, useValue: new SampleConfig(env) }], exports: [SampleConfig] };
+  }
+}
+
+type Section = 'breakers' | 'retries' | 'limiters';
+
+/** `over` merged into `base`: top-level keys replaced, named policies merged option by option. */
+export function mergeResilienceOptions(base: ResilienceModuleOptions, over: ResilienceModuleOptions = {}): ResilienceModuleOptions {
+  const merged: ResilienceModuleOptions = { ...base, ...over };
+  for (const section of ['breakers', 'retries', 'limiters'] as const satisfies readonly Section[]) {
+    const a = (base[section] ?? {}) as Record<string, object>;
+    const b = (over[section] ?? {}) as Record<string, object>;
+    const policies: Record<string, object> = { ...a };
+    for (const [name, options] of Object.entries(b)) policies[name] = { ...(a[name] ?? {}), ...options };
+    (merged as Record<Section, unknown>)[section] = policies;
+  }
+  return merged;
+}
+
+/**
+ * The quotes sample: `GET /quotes/:symbol` through a breaker, retries and a rate limiter,
+ * `GET /health`, `GET /circuits`, `POST /circuits/:name/reset` and `POST /chaos`.
+ * @example
+ * ```ts
+ * const app = await NestFactory.create(SampleModule.register({ upstream: { failureRate: 0.2 } }));
+ * ```
+ */
+@Module({})
+export class SampleModule {
+  /** The module, configured from `options` over the environment. */
+  static register(options: SampleModuleOptions = {}): DynamicModule {
+    const config = SampleConfigModule.forEnv(options.env ?? process.env);
+    return {
+      module: SampleModule,
+      imports: [
+        config,
+        ResilienceModule.forRootAsync({
+          imports: [config],
+          inject: [SampleConfig],
+          useFactory: (sample: SampleConfig) => mergeResilienceOptions(sample.resilience(), options.resilience),
+        }),
+        TerminusModule,
+        ResilienceHealthModule,
+      ],
+      controllers: [QuotesController, HealthController, CircuitsController, ChaosController],
+      providers: [
+        {
+          provide: FlakyUpstream,
+          inject: [SampleConfig],
+          useFactory: async (sample: SampleConfig) => {
+            const given = options.upstream;
+            const upstream = given instanceof FlakyUpstream ? given : new FlakyUpstream({ ...sample.upstream(), ...given });
+            return await upstream.start();
+          },
+        },
+        { provide: UPSTREAM_URL, inject: [FlakyUpstream], useFactory: (upstream: FlakyUpstream) => upstream.url },
+        { provide: REQUEST_TIMEOUT_MS, inject: [SampleConfig], useFactory: (sample: SampleConfig) => options.requestTimeoutMs ?? sample.requestTimeoutMs },
+        { provide: APP_FILTER, useClass: ResilienceExceptionFilter },
+        UpstreamLifecycle,
+        QuotesService,
+      ],
+    };
+  }
+}

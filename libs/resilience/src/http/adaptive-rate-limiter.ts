@@ -1,0 +1,243 @@
+import { systemClock, type Clock } from '../core/clock.js';
+import { ResilienceConfigError } from '../core/errors.js';
+import { RateLimiterPolicy, type RateLimiterSnapshot } from '../core/rate-limiter/rate-limiter.policy.js';
+import type { ResilienceStore } from '../core/store.js';
+import { checkKnownKeys, checkNumber, optionalEnum, optionalNumber } from '../core/validate.js';
+import type { HeaderInput } from './headers.js';
+import { parseRateLimitHeaders, type RateLimitInfo, type RateLimitWindow } from './rate-limit-headers.js';
+
+/** Options of an {@link AdaptiveRateLimiter}. Rates are tokens per `period` ms. @publicApi */
+export interface AdaptiveRateLimiterOptions {
+  /** Name used in errors, snapshots and the store key. Default `adaptive`. */
+  name?: string;
+  /** Rate before any header is seen. Required. */
+  initialRate: number;
+  /** Period in ms. Default 1000. */
+  period?: number;
+  /** Bucket size. Default `max(1, initialRate)`; not changed by adaptation. */
+  burst?: number;
+  /** Lowest rate adaptation may set. Default `min(1, initialRate)`. */
+  minRate?: number;
+  /** Highest rate adaptation may set. Default `Infinity` (trust the provider); set it to cap. */
+  maxRate?: number;
+  /** Fraction of the reported capacity to use, in (0, 1]. Default 0.9. */
+  safetyFactor?: number;
+  /** Which reported window drives the rate: `requests` (default) or `tokens`. */
+  unit?: 'requests' | 'tokens';
+  /** Reset assumed when a window reports `remaining` but no reset, ms. Default 60000. */
+  defaultResetMs?: number;
+  /** Shortest time-to-reset used in the rate formula (avoids huge rates from `12ms` resets). Default 1000. */
+  minResetMs?: number;
+  /** Pause after a 429 that gives no hint (no Retry-After, no reset), ms. Default 1000. */
+  defaultPauseMs?: number;
+  /** `wait` (queue FIFO up to `maxWaitMs`) or `reject`. Default `wait`. */
+  mode?: 'wait' | 'reject';
+  /** Longest wait in `wait` mode, ms. Default 30000. */
+  maxWaitMs?: number;
+}
+
+/** Clock and store the bucket runs on. @publicApi */
+export interface AdaptiveRateLimiterDeps {
+  clock?: Clock;
+  store?: ResilienceStore;
+}
+
+/** What one {@link AdaptiveRateLimiter.updateFromHeaders} call did. @publicApi */
+export interface AdaptiveUpdate {
+  /** Rate in force after the update. */
+  rate: number;
+  /** Rate before it. */
+  previousRate: number;
+  /** Set when the update paused the bucket: epoch ms until which nobody is admitted. */
+  pausedUntil?: number;
+  /** What the headers said. */
+  info: RateLimitInfo;
+}
+
+/** State of an adaptive limiter, for a status endpoint or health output. @publicApi */
+export interface AdaptiveRateLimiterSnapshot extends RateLimiterSnapshot {
+  minRate: number;
+  maxRate: number;
+  safetyFactor: number;
+  /** Epoch ms until which the bucket is paused (absent when not paused). */
+  pausedUntil?: number;
+  /** Header updates applied so far. */
+  updates: number;
+  /** The last window that drove the rate, and when (epoch ms). */
+  lastWindow?: RateLimitWindow;
+  lastUpdateAt?: number;
+}
+
+const KNOWN = [
+  'name',
+  'initialRate',
+  'period',
+  'burst',
+  'minRate',
+  'maxRate',
+  'safetyFactor',
+  'unit',
+  'defaultResetMs',
+  'minResetMs',
+  'defaultPauseMs',
+  'mode',
+  'maxWaitMs',
+] as const;
+
+/**
+ * A token bucket whose rate follows what the provider reports in its rate-limit headers.
+ *
+ * `updateFromHeaders(headers, status?)` parses the headers with {@link parseRateLimitHeaders}
+ * (OpenAI, Anthropic, IETF `RateLimit`, generic `x-ratelimit-*`, `retry-after`) and:
+ * - sets `rate = remaining / max(timeToReset, minResetMs) × period × safetyFactor`, clamped to
+ *   `[minRate, maxRate]` (the `requests` window by default, `tokens` with `unit: 'tokens'`);
+ * - when `remaining` is 0, pauses the bucket until the window resets;
+ * - on a 429, or any `retry-after`, pauses the bucket until the hinted time
+ *   (`retry-after`, else the window reset, else `defaultPauseMs`). The rate itself is not
+ *   lowered by a 429: the next response's headers set it.
+ *
+ * The bucket is a core {@link RateLimiterPolicy} (FIFO, reservations, any store), so between
+ * two updates the core bound holds: admitted ≤ burst + rate × W / period in any window W.
+ * @example
+ * ```ts
+ * const limiter = new AdaptiveRateLimiter({ name: 'openai', initialRate: 5, maxRate: 50 });
+ * const res = await limiter.execute(() => http.post('/v1/chat/completions', body));
+ * limiter.updateFromHeaders(res.headers, res.status);
+ * ```
+ * @publicApi
+ */
+export class AdaptiveRateLimiter {
+  readonly name: string;
+  readonly clock: Clock;
+  /** The core policy holding the bucket (usable as a pipeline's `limiter`). */
+  readonly policy: RateLimiterPolicy;
+  readonly minRate: number;
+  readonly maxRate: number;
+  readonly safetyFactor: number;
+  private readonly unit: 'requests' | 'tokens';
+  private readonly period: number;
+  private readonly defaultResetMs: number;
+  private readonly minResetMs: number;
+  private readonly defaultPauseMs: number;
+  private pausedUntil = 0;
+  private updates = 0;
+  private lastWindow: RateLimitWindow | undefined;
+  private lastUpdateAt: number | undefined;
+
+  constructor(options: AdaptiveRateLimiterOptions, deps: AdaptiveRateLimiterDeps = {}) {
+    const path = 'adaptiveRateLimiter';
+    if (options === null || typeof options !== 'object') throw new ResilienceConfigError(path, options, 'an options object with an initialRate');
+    checkKnownKeys(path, options, KNOWN);
+    const p = (k: string) => `${path}.${k}`;
+    this.name = options.name ?? 'adaptive';
+    if (typeof this.name !== 'string' || this.name === '') throw new ResilienceConfigError(p('name'), options.name, 'a non-empty string');
+    const initialRate = checkNumber(p('initialRate'), options.initialRate, { min: 0, minExclusive: true });
+    this.period = optionalNumber(p('period'), options.period, 1000, { min: 0, minExclusive: true });
+    const burst = optionalNumber(p('burst'), options.burst, Math.max(1, initialRate), { min: 0, minExclusive: true });
+    this.minRate = optionalNumber(p('minRate'), options.minRate, Math.min(1, initialRate), { min: 0, minExclusive: true });
+    this.maxRate = optionalNumber(p('maxRate'), options.maxRate, Infinity, { min: this.minRate, allowInfinity: true });
+    if (initialRate < this.minRate || initialRate > this.maxRate) {
+      throw new ResilienceConfigError(p('initialRate'), initialRate, `a number within [minRate, maxRate] = [${this.minRate}, ${this.maxRate}]`);
+    }
+    this.safetyFactor = optionalNumber(p('safetyFactor'), options.safetyFactor, 0.9, { min: 0, minExclusive: true, max: 1 });
+    this.unit = optionalEnum(p('unit'), options.unit, ['requests', 'tokens'] as const, 'requests');
+    this.defaultResetMs = optionalNumber(p('defaultResetMs'), options.defaultResetMs, 60_000, { min: 0, minExclusive: true });
+    this.minResetMs = optionalNumber(p('minResetMs'), options.minResetMs, 1000, { min: 0, minExclusive: true });
+    this.defaultPauseMs = optionalNumber(p('defaultPauseMs'), options.defaultPauseMs, 1000, { min: 0 });
+    const mode = optionalEnum(p('mode'), options.mode, ['wait', 'reject'] as const, 'wait');
+    const maxWaitMs = mode === 'reject' ? 0 : optionalNumber(p('maxWaitMs'), options.maxWaitMs, 30_000, { min: 0, allowInfinity: true });
+    this.clock = deps.clock ?? systemClock;
+    this.policy = new RateLimiterPolicy(
+      this.name,
+      { rate: initialRate, period: this.period, burst, tokens: 1, mode, maxWaitMs, maxPartitions: 1 },
+      deps.store !== undefined ? { clock: this.clock, store: deps.store } : { clock: this.clock },
+    );
+  }
+
+  /** Current rate (tokens per period). */
+  get rate(): number {
+    return this.policy.snapshot().rate;
+  }
+
+  /** Takes `tokens` (default 1); resolves when admitted. */
+  acquire(tokens = 1, signal?: AbortSignal): Promise<void> {
+    return this.policy.acquire([], tokens, signal);
+  }
+
+  /** Takes `tokens` (default 1), then runs `fn`. */
+  async execute<T>(fn: () => T | Promise<T>, opts: { tokens?: number; signal?: AbortSignal } = {}): Promise<Awaited<T>> {
+    await this.policy.acquire([], opts.tokens ?? 1, opts.signal);
+    return await fn();
+  }
+
+  /**
+   * Adapts the rate to a response's headers (and pauses on a 429 / `retry-after`). Call it
+   * with every response, successful or not (an `APIClientError`'s `headers` and `status` work).
+   */
+  updateFromHeaders(headers: HeaderInput, status?: number): AdaptiveUpdate {
+    const now = this.clock.now();
+    const info = parseRateLimitHeaders(headers, now);
+    const previousRate = this.rate;
+    let rate = previousRate;
+    const w = info[this.unit];
+    let pauseUntil = 0;
+    if (w !== undefined && w.remaining !== undefined) {
+      const resetMs = w.resetMs ?? this.defaultResetMs;
+      rate = this.rateFor(w.remaining, resetMs);
+      if (w.remaining === 0 && resetMs > 0) pauseUntil = now + resetMs;
+      this.lastWindow = w;
+      this.lastUpdateAt = now;
+      this.updates++;
+      if (rate !== previousRate) this.policy.updateLimit({ rate });
+    }
+    if (status === 429 || info.retryAfterMs !== undefined) {
+      const hint = info.retryAfterMs ?? w?.resetMs ?? this.defaultPauseMs;
+      pauseUntil = Math.max(pauseUntil, now + hint);
+      if (w === undefined || w.remaining === undefined) {
+        this.updates++;
+        this.lastUpdateAt = now;
+      }
+    }
+    const update: AdaptiveUpdate = { rate, previousRate, info };
+    if (pauseUntil > now) {
+      this.pause(pauseUntil);
+      update.pausedUntil = this.pausedUntil;
+    }
+    return update;
+  }
+
+  /** Admits nobody until the clock reaches `untilMs` (epoch ms). Later pauses extend earlier ones. */
+  pause(untilMs: number): void {
+    if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
+    this.policy.pauseUntil(untilMs);
+  }
+
+  /** Sets the rate by hand (clamped to `[minRate, maxRate]`). Returns the rate set. */
+  setRate(rate: number): number {
+    checkNumber(`${this.name}.rate`, rate, { min: 0, minExclusive: true, allowInfinity: true });
+    const r = Math.min(this.maxRate, Math.max(this.minRate, rate));
+    this.policy.updateLimit({ rate: r });
+    return r;
+  }
+
+  /** The rate the formula gives for `remaining` units over `resetMs`, clamped. */
+  rateFor(remaining: number, resetMs: number): number {
+    const raw = (remaining / Math.max(resetMs, this.minResetMs)) * this.period * this.safetyFactor;
+    return Math.min(this.maxRate, Math.max(this.minRate, raw));
+  }
+
+  /** State for a status endpoint: current rate, bucket level, pause, last reported window. */
+  snapshot(): AdaptiveRateLimiterSnapshot {
+    const snap: AdaptiveRateLimiterSnapshot = {
+      ...this.policy.snapshot(),
+      minRate: this.minRate,
+      maxRate: this.maxRate,
+      safetyFactor: this.safetyFactor,
+      updates: this.updates,
+    };
+    if (this.pausedUntil > this.clock.now()) snap.pausedUntil = this.pausedUntil;
+    if (this.lastWindow !== undefined) snap.lastWindow = { ...this.lastWindow };
+    if (this.lastUpdateAt !== undefined) snap.lastUpdateAt = this.lastUpdateAt;
+    return snap;
+  }
+}

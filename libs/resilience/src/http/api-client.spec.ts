@@ -1,0 +1,405 @@
+import { inspect } from 'node:util';
+import {
+  APIClientError,
+  APIConnectionError,
+  APITimeoutError,
+  AuthenticationError,
+  BadRequestError,
+  ClientClosedError,
+  ConflictError,
+  PermissionDeniedError,
+  RateLimitError,
+  ResourceNotFoundError,
+  ServerError,
+  UnexpectedStatusError,
+} from './index.js';
+import { CircuitBreakerOpenError, CircuitBreakerPolicy, RateLimitExceededError, ResilienceConfigError, RetryPolicy } from '../core/index.js';
+import { ResilienceRegistry } from '../nest/resilience.registry.js';
+import { ApiClient, isUpstreamFailure } from './api-client.js';
+import { HostOverrideError, InvalidRequestError } from './errors/request-rejected.error.js';
+import { HeaderInjectionError } from './header-factory.js';
+import { closedPort, startTestServer, type TestServer } from '../../../../test/support/http-test-server.js';
+
+let srv: TestServer;
+const clients: ApiClient[] = [];
+function client(extra: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}, deps?: ConstructorParameters<typeof ApiClient>[1]): ApiClient {
+  const c = new ApiClient({ name: 'test', baseUrl: srv.baseUrl, timeout: 2000, ...extra }, deps);
+  clients.push(c);
+  return c;
+}
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+beforeAll(async () => {
+  srv = await startTestServer();
+});
+afterEach(() => {
+  srv.received.length = 0;
+});
+afterAll(async () => {
+  for (const c of clients) await c.close();
+  await srv.close();
+});
+
+describe('ApiClient bodies', () => {
+  it('parses JSON, returns text otherwise and undefined for 204 / empty bodies', async () => {
+    const c = client();
+    expect(await c.request('GET', '/json')).toEqual({ ok: true, n: 1 });
+    expect(await c.request('GET', '/text')).toBe('hello');
+    expect(await c.request('GET', '/empty')).toBeUndefined();
+    expect(await c.request('GET', '/empty-200')).toBeUndefined();
+  });
+
+  it('requestRaw returns status, lower-cased headers and the parsed body', async () => {
+    const raw = await client().requestRaw('GET', '/json');
+    expect(raw.status).toBe(200);
+    expect(raw.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(raw.data).toEqual({ ok: true, n: 1 });
+    const empty = await client().requestRaw('DELETE', 'empty');
+    expect(empty).toEqual({ status: 204, headers: expect.any(Object), data: undefined });
+  });
+
+  it('a JSON content type with an invalid body is a typed, non-transient error', async () => {
+    const e = (await failure(client().request('GET', '/bad-json'))) as APIClientError;
+    expect(e).toBeInstanceOf(APIClientError);
+    expect(e.status).toBe(200);
+    expect(e.isTransient).toBe(false);
+  });
+
+  it('sends json with Content-Type application/json, params as a query string, data raw', async () => {
+    const c = client();
+    const echoed = (await c.request('POST', '/echo', { json: { a: 1 }, params: { q: 'x y', list: [1, 2], skip: undefined } })) as Record<string, unknown>;
+    expect(echoed).toEqual({ method: 'POST', url: '/echo?q=x+y&list=1&list=2', body: '{"a":1}', contentType: 'application/json' });
+    const raw = (await c.request('PUT', '/echo', { data: 'plain', headers: { 'Content-Type': 'text/plain' } })) as Record<string, unknown>;
+    expect(raw).toEqual({ method: 'PUT', url: '/echo', body: 'plain', contentType: 'text/plain' });
+  });
+
+  it('call() reads a request object without mutating it and refuses unknown keys', async () => {
+    const req = Object.freeze({ method: 'post', url: '/echo', json: { b: 2 }, params: { p: 1 } });
+    const out = (await client().call(req)) as Record<string, unknown>;
+    expect(out).toEqual({ method: 'POST', url: '/echo?p=1', body: '{"b":2}', contentType: 'application/json' });
+    expect(req).toEqual({ method: 'post', url: '/echo', json: { b: 2 }, params: { p: 1 } });
+    const e = await failure(client().call({ url: '/json', model: 'x' } as never));
+    expect(e).toBeInstanceOf(InvalidRequestError);
+    expect((e as InvalidRequestError).reason).toBe('unknown-option');
+    expect(srv.received.filter((r) => r.url === '/json')).toHaveLength(0);
+  });
+
+  it('call() defaults to GET /', async () => {
+    srv.received.length = 0;
+    await failure(client().call({}));
+    expect(srv.received[0]).toMatchObject({ method: 'GET', url: '/' });
+  });
+});
+
+describe('ApiClient status → error class', () => {
+  const cases: [number, new (...a: never[]) => APIClientError, boolean][] = [
+    [400, BadRequestError, false],
+    [401, AuthenticationError, false],
+    [403, PermissionDeniedError, false],
+    [404, ResourceNotFoundError, false],
+    [408, UnexpectedStatusError, true],
+    [409, ConflictError, true],
+    [410, UnexpectedStatusError, false],
+    [422, BadRequestError, false],
+    [429, RateLimitError, true],
+    [500, ServerError, true],
+    [503, ServerError, true],
+    [529, ServerError, true],
+    [302, UnexpectedStatusError, false],
+  ];
+  it.each(cases)('%i → %p (transient %p)', async (status, cls, transient) => {
+    const e = (await failure(client().request('GET', `/status/${status}?page=2`))) as APIClientError;
+    expect(e).toBeInstanceOf(cls);
+    expect(e.constructor).toBe(cls);
+    expect(e.status).toBe(status);
+    expect(e.isTransient).toBe(transient);
+    expect(e.method).toBe('GET');
+    expect(e.url).toBe(`${srv.baseUrl}/status/${status}?page=2`);
+    expect(e.requestId).toBe(`req_${status}`);
+    if (status === 429) expect((e as RateLimitError).retryAfterMs).toBe(2000);
+  });
+});
+
+describe('ApiClient transport failures', () => {
+  it('connection refused → APIConnectionError ECONNREFUSED', async () => {
+    const port = await closedPort();
+    const c = new ApiClient({ name: 'down', baseUrl: `http://127.0.0.1:${port}` });
+    clients.push(c);
+    const e = (await failure(c.request('GET', '/x'))) as APIConnectionError;
+    expect(e).toBeInstanceOf(APIConnectionError);
+    expect(e.code).toBe('ECONNREFUSED');
+    expect(e.isTransient).toBe(true);
+  });
+
+  it('a socket reset mid-body → APIConnectionError', async () => {
+    const e = (await failure(client().request('GET', '/reset'))) as APIClientError;
+    expect(e).toBeInstanceOf(APIConnectionError);
+    expect(e.isTransient).toBe(true);
+  });
+
+  it('timeout → APITimeoutError with timeoutMs', async () => {
+    const e = (await failure(client().request('GET', '/hang', { timeout: 40 }))) as APITimeoutError;
+    expect(e).toBeInstanceOf(APITimeoutError);
+    expect(e.timeoutMs).toBe(40);
+    expect(e.isTransient).toBe(true);
+  });
+
+  it('abort via signal rejects with the signal reason, before or during the request', async () => {
+    const c = client();
+    const before = new AbortController();
+    const reason = new Error('stop');
+    before.abort(reason);
+    srv.received.length = 0;
+    expect(await failure(c.request('GET', '/json', { signal: before.signal }))).toBe(reason);
+    const during = new AbortController();
+    const p = c.request('GET', '/hang', { signal: during.signal });
+    await waitUntil(() => srv.received.some((r) => r.url === '/hang'));
+    during.abort(reason);
+    expect(await failure(p)).toBe(reason);
+    expect(srv.received.filter((r) => r.url === '/json')).toHaveLength(0);
+  });
+
+  it('close() during a request fails it with ClientClosedError', async () => {
+    const c = client();
+    const p = c.request('GET', '/hang');
+    await waitUntil(() => srv.received.some((r) => r.url === '/hang'));
+    await c.close();
+    const e = await failure(p);
+    expect(e).toBeInstanceOf(ClientClosedError);
+  });
+
+  it('close() destroys the sockets; a later request → ClientClosedError, nothing sent', async () => {
+    const c = client();
+    await c.request('GET', '/json');
+    await c.close();
+    await c.close(); // idempotent
+    srv.received.length = 0;
+    const e = (await failure(c.request('GET', '/json'))) as ClientClosedError;
+    expect(e).toBeInstanceOf(ClientClosedError);
+    expect(e.client).toBe('test');
+    expect(e.isTransient).toBe(false);
+    expect(srv.received).toHaveLength(0);
+    expect(c.closed).toBe(true);
+  });
+});
+
+async function waitUntil(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
+  if (!cond()) throw new Error('condition not met');
+}
+
+describe('ApiClient refuses unsafe requests before any I/O', () => {
+  it.each(['http://evil.example/x', 'https://evil.example', '//evil.example/x', '\\\\evil.example/x', '/\\evil.example', ' //evil.example', 'HTTP://evil.example'])(
+    'rejects %p',
+    async (path) => {
+      srv.received.length = 0;
+      const e = (await failure(client().request('GET', path))) as HostOverrideError;
+      expect(e).toBeInstanceOf(HostOverrideError);
+      expect(e.reason).toBe('host-override');
+      expect(e.isTransient).toBe(false);
+      expect(srv.received).toHaveLength(0);
+    },
+  );
+
+  it('keeps ordinary paths on the base host (including "@" and ":" in the path)', async () => {
+    const c = client();
+    expect(await c.request('GET', '/echo', { params: { a: 1 } })).toMatchObject({ url: '/echo?a=1' });
+    srv.received.length = 0;
+    const e = (await failure(c.request('GET', '@evil.example:80'))) as ResourceNotFoundError; // → base/@evil.example:80
+    expect(e.url).toBe(`${srv.baseUrl}/@evil.example:80`);
+    expect(srv.received.map((r) => r.url)).toEqual(['/@evil.example:80']);
+  });
+
+  it('accepts absolute URLs only with allowAbsoluteUrls', async () => {
+    const c = client({ allowAbsoluteUrls: true });
+    expect(await c.request('GET', `${srv.baseUrl}/json`)).toEqual({ ok: true, n: 1 });
+    expect(await c.request('GET', `//127.0.0.1:${srv.port}/json`)).toEqual({ ok: true, n: 1 });
+  });
+
+  it('rejects CR/LF in request headers (typed, value not echoed)', async () => {
+    srv.received.length = 0;
+    const e = (await failure(client().request('GET', '/json', { headers: { 'X-Token': 'abc\r\nX-Evil: 1' } }))) as HeaderInjectionError;
+    expect(e).toBeInstanceOf(HeaderInjectionError);
+    expect(e.part).toBe('value');
+    expect(e.message).not.toContain('abc');
+    const n = (await failure(client().request('GET', '/json', { headers: { 'X-A\r\nX-B': 'v' } }))) as HeaderInjectionError;
+    expect(n.part).toBe('name');
+    expect(srv.received).toHaveLength(0);
+    expect(() => client({ headers: { Authorization: 'Bearer x\ny' } })).toThrow(HeaderInjectionError);
+  });
+
+  it('refuses both json and data', async () => {
+    const e = (await failure(client().request('POST', '/echo', { json: {}, data: 'x' }))) as InvalidRequestError;
+    expect(e.reason).toBe('body-conflict');
+    const t = (await failure(client().request('GET', '/json', { timeout: -1 }))) as InvalidRequestError;
+    expect(t.reason).toBe('invalid-option');
+  });
+});
+
+describe('ApiClient options', () => {
+  it('validates options with ResilienceConfigError naming clients.<name>.<option>', () => {
+    const cases: [object, string][] = [
+      [{ baseUrl: 'ftp://x' }, 'clients.test.baseUrl'],
+      [{ baseUrl: 'http://x?q=1' }, 'clients.test.baseUrl'],
+      [{ timeout: 0 }, 'clients.test.timeout'],
+      [{ maxSockets: 0.5 }, 'clients.test.maxSockets'],
+      [{ allowAbsoluteUrls: 'yes' }, 'clients.test.allowAbsoluteUrls'],
+      [{ retry: 'nope' }, 'clients.test.retry'],
+      [{ timout: 5 }, 'clients.test.timout'],
+    ];
+    for (const [extra, path] of cases) {
+      let err: unknown;
+      try {
+        new ApiClient({ name: 'test', baseUrl: 'http://127.0.0.1:1', ...extra } as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ResilienceConfigError);
+      expect((err as ResilienceConfigError).path).toBe(path);
+    }
+  });
+
+  it('resolves policy names through a registry; an unknown name names the option', async () => {
+    const registry = await ResilienceRegistry.create({ retries: { fast: { maxRetries: 1 } } });
+    try {
+      expect(() => new ApiClient({ name: 'p', baseUrl: 'http://127.0.0.1:1', retry: 'slow' }, { policies: registry })).toThrow(
+        expect.objectContaining({ path: 'clients.p.retry', value: 'slow' }) as never,
+      );
+      const c = new ApiClient({ name: 'p', baseUrl: 'http://127.0.0.1:1', retry: 'fast' }, { policies: registry });
+      await c.close();
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
+describe('ApiClient policies (one pass per attempt)', () => {
+  it('a named retry policy retries a 503: the server sees exactly maxRetries + 1 requests', async () => {
+    const registry = await ResilienceRegistry.create({ retries: { twice: { maxRetries: 2, baseDelay: 1, jitter: 'none' } } });
+    try {
+      const c = client({ retry: 'twice' }, { policies: registry });
+      const e = (await failure(c.request('GET', '/status/503'))) as ServerError;
+      expect(e).toBeInstanceOf(ServerError);
+      expect(srv.received.filter((r) => r.url === '/status/503')).toHaveLength(3);
+      srv.received.length = 0;
+      await failure(c.request('GET', '/status/404')); // permanent: not retried
+      expect(srv.received).toHaveLength(1);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('each attempt takes a limiter token (retries cannot bypass the limit)', async () => {
+    const registry = await ResilienceRegistry.create({
+      retries: { many: { maxRetries: 5, baseDelay: 1, jitter: 'none' } },
+      limiters: { two: { rate: 1, period: 3_600_000, burst: 2, mode: 'reject' } },
+    });
+    try {
+      const c = client({ retry: 'many', limiter: 'two' }, { policies: registry });
+      const e = await failure(c.request('GET', '/status/503'));
+      expect(e).toBeInstanceOf(RateLimitExceededError); // 3rd attempt refused by the limiter
+      expect(srv.received).toHaveLength(2);
+      expect(registry.limiter('two').snapshot().available).toBeCloseTo(0, 3);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('the breaker sees one outcome per attempt and opens', async () => {
+    const breaker = CircuitBreakerPolicy.create('upstream', { failureThreshold: 3, recoveryTime: 60_000 });
+    const retry = RetryPolicy.create('r', { maxRetries: 1, baseDelay: 1, jitter: 'none', retryOn: (e) => e instanceof ServerError });
+    const c = client({ breaker, retry });
+    await failure(c.request('GET', '/status/500')); // 2 attempts → 2 failures
+    expect(breaker.snapshot().state).toBe('closed');
+    await failure(c.request('GET', '/status/500')); // 3rd failure opens; the retry is refused
+    expect(breaker.state()).toBe('open');
+    expect(srv.received).toHaveLength(3);
+    const e = await failure(c.request('GET', '/json'));
+    expect(e).toBeInstanceOf(CircuitBreakerOpenError);
+    expect(srv.received).toHaveLength(3);
+  });
+
+  it('isUpstreamFailure keeps 4xx caller errors from opening a breaker', async () => {
+    const breaker = CircuitBreakerPolicy.create('b4xx', { failureThreshold: 2, isFailure: isUpstreamFailure });
+    const c = client({ breaker });
+    for (let i = 0; i < 4; i++) await failure(c.request('GET', '/status/404'));
+    await failure(c.request('GET', '/status/429'));
+    expect(breaker.state()).toBe('closed');
+    await failure(c.request('GET', '/status/502'));
+    await failure(c.request('GET', '/status/500'));
+    expect(breaker.state()).toBe('open');
+  });
+
+  it('isUpstreamFailure: connection errors, timeouts, 408 and 5xx count; 4xx, 429 and refused requests do not', async () => {
+    const c = client();
+    const of = async (path: string, timeout?: number) => isUpstreamFailure(await failure(c.request('GET', path, timeout ? { timeout } : {})));
+    expect(await of('/status/500')).toBe(true);
+    expect(await of('/status/408')).toBe(true);
+    expect(await of('/hang', 30)).toBe(true);
+    expect(await of('/reset')).toBe(true);
+    expect(await of('/status/400')).toBe(false);
+    expect(await of('/status/429')).toBe(false);
+    expect(await of('//evil.example')).toBe(false);
+    expect(isUpstreamFailure(new Error('bug'))).toBe(true);
+  });
+});
+
+const rnd = () => `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+describe.each([
+  // A key shaped like an OpenAI key (also caught by the key-shape patterns)...
+  ['sk-canary', `sk-canary-${rnd()}`, 'authorization', (k: string) => `Bearer ${k}`],
+  // ...and one no pattern recognises: only the client's own secret list can hide it.
+  ['plain canary', `zq${rnd()}`, 'x-api-key', (k: string) => k],
+] as const)('ApiClient never leaks its key (%s)', (_label, canary, header, headerValue) => {
+  it('the key reaches the server and nothing else', async () => {
+    // A hostile server that echoes the key in bodies and headers.
+    srv.handle = (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const auth = String(req.headers[header] ?? '');
+      const m = /^\/status\/(\d{3})$/.exec(path);
+      if (path === '/hang') return;
+      const status = m !== null ? Number(m[1]) : 200;
+      res.writeHead(status, { 'content-type': 'application/json', 'x-echo': auth, 'x-request-id': auth.slice(7), 'www-authenticate': auth });
+      res.end(JSON.stringify({ error: { message: `bad key ${auth} / ${auth.slice(7)}` }, request_id: auth }));
+    };
+    const lines: string[] = [];
+    const logger = { debug: (m: string) => lines.push(m) };
+    const c = client({ name: 'canary', headers: { [header]: headerValue(canary) }, logger });
+    const outputs: string[] = [];
+    const record = (x: unknown) => {
+      outputs.push(inspect(x, { depth: 20, showHidden: true }), String(x), JSON.stringify(x) ?? '');
+      if (x instanceof Error) outputs.push(x.message, x.stack ?? '', JSON.stringify((x as APIClientError).toJSON?.() ?? {}));
+    };
+    try {
+      await c.request('GET', '/ok', { params: { api_key: canary } }); // the body is the server's (echoes the key): not recorded
+      for (const s of [400, 401, 403, 404, 408, 409, 422, 429, 500, 503, 529]) record(await failure(c.request('GET', `/status/${s}?key=${canary}`)));
+      record(await failure(c.request('GET', '/hang', { timeout: 30 })));
+      record(await failure(c.request('GET', `http://evil.example/?token=${canary}`)));
+      record(await failure(c.request('GET', '/x', { headers: { 'x-api-key': `${canary}\n` } })));
+      const port = await closedPort();
+      const down = new ApiClient({ name: 'down', baseUrl: `http://127.0.0.1:${port}`, headers: { [header]: headerValue(canary) }, logger });
+      record(await failure(down.request('GET', '/x')));
+      record(down);
+      await down.close();
+      record(await failure(down.request('GET', '/x')));
+      record(c);
+    } finally {
+      srv.handle = (await import('../../../../test/support/http-test-server.js')).defaultRoutes;
+    }
+    const sent = srv.received.filter((r) => r.headers[header] === headerValue(canary));
+    expect(sent.length).toBe(13);
+    expect(lines.length).toBeGreaterThanOrEqual(13);
+    outputs.push(...lines);
+    const leaks = outputs.filter((o) => o.includes(canary));
+    expect(leaks).toEqual([]);
+    // The output is still useful: statuses and redacted URLs are there.
+    expect(lines.some((l) => l.includes('GET') && l.includes('429') && l.includes('key=[REDACTED]'))).toBe(true);
+  });
+});

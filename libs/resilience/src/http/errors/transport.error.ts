@@ -1,0 +1,64 @@
+import { redactUrl } from '../headers.js';
+import { APIClientError, type APIClientErrorInit } from './api-client.error.js';
+
+/**
+ * No response arrived: connection refused or reset (also mid-body), DNS failure, socket
+ * closed. `code` holds the Node code (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, ...). Transient.
+ * @publicApi
+ */
+export class APIConnectionError extends APIClientError {
+  constructor(message: string, init: APIClientErrorInit) {
+    super(message, init, true);
+  }
+}
+
+/** What an {@link APITimeoutError} is built from. @publicApi */
+export interface APITimeoutErrorInit extends APIClientErrorInit {
+  /** The timeout that expired, ms. */
+  timeoutMs?: number;
+}
+
+/** The request did not complete within its timeout. Transient. @publicApi */
+export class APITimeoutError extends APIClientError {
+  /** The timeout that expired, ms (when known). */
+  readonly timeoutMs?: number;
+
+  constructor(message: string, init: APITimeoutErrorInit) {
+    super(message, init, true);
+    if (init.timeoutMs !== undefined) this.timeoutMs = init.timeoutMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    if (this.timeoutMs !== undefined) out.timeoutMs = this.timeoutMs;
+    return out;
+  }
+}
+
+/**
+ * The caller cancelled the request (its `AbortSignal` fired, or axios `CanceledError`) and no
+ * abort reason was available to rethrow. Never transient. See `errorFromTransport`.
+ * @publicApi
+ */
+export class APIUserAbortError extends APIClientError {
+  constructor(message: string, init: APIClientErrorInit) {
+    super(message, init, false);
+  }
+}
+
+/** A request was made on a client after `close()`. Never transient. @publicApi */
+export class ClientClosedError extends APIClientError {
+  /** Name of the closed client, when it has one. */
+  readonly client?: string;
+
+  constructor(init: { method: string; url: string; client?: string }) {
+    super(`${init.client !== undefined ? `API client '${init.client}'` : 'API client'} is closed: ${String(init.method).toUpperCase()} ${redactUrl(init.url)} was not sent`, init, false);
+    if (init.client !== undefined) this.client = init.client;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    if (this.client !== undefined) out.client = this.client;
+    return out;
+  }
+}

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { CircuitBreakerOpenError, CircuitBreakerPolicy, type CircuitBreakerOptions } from '../core/index.js';
+import { RedisStore, StoreUnavailableError } from './index.js';
+import { deleteKeys, startRedisServer, testRedis, uniquePrefix } from './testing-support/redis-server.js';
+
+const quiet = { warn: () => undefined, log: () => undefined };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const boom = () => Promise.reject(new Error('boom'));
+
+/** Polls `check` (bounded: 100 × 20 ms) and returns its last value; never a fixed sleep. */
+async function eventually<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
+  let value = read();
+  for (let i = 0; i < 100 && !done(value); i++) {
+    await sleep(20);
+    value = read();
+  }
+  return value;
+}
+
+describe('RedisBreaker (real Redis)', () => {
+  let redis: { url: string; stop(): Promise<void> };
+  let admin: Redis;
+  const prefixes: string[] = [];
+  const stores: RedisStore[] = [];
+
+  /** `n` stores on one prefix: one per simulated process. */
+  async function cluster(n: number, extra: Record<string, unknown> = {}): Promise<RedisStore[]> {
+    const prefix = uniquePrefix('breaker');
+    prefixes.push(prefix);
+    const out: RedisStore[] = [];
+    for (let i = 0; i < n; i++) out.push(await RedisStore.create({ url: redis.url, keyPrefix: prefix, logger: quiet, breakerSyncMs: 20, ...extra }));
+    stores.push(...out);
+    return out;
+  }
+
+  function breakers(list: RedisStore[], name: string, options: CircuitBreakerOptions): CircuitBreakerPolicy[] {
+    return list.map((store) => CircuitBreakerPolicy.create(name, options, { store }));
+  }
+
+  beforeAll(async () => {
+    redis = await testRedis();
+    admin = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    for (const p of prefixes) await deleteKeys(admin, p);
+    admin.disconnect();
+    await redis.stop();
+  });
+
+  it('failures in one process open the breaker for all', async () => {
+    const [a, b, c] = breakers(await cluster(3), 'open-all', { failureThreshold: 3, recoveryTime: 10_000 });
+    for (let i = 0; i < 3; i++) await expect(a!.execute(boom)).rejects.toThrow('boom');
+    expect(a!.state()).toBe('open'); // its own failures open it locally at once
+    for (const other of [b!, c!]) {
+      const err = await other.execute(() => 'ran').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CircuitBreakerOpenError);
+      expect((err as CircuitBreakerOpenError).retryAfterMs).toBeGreaterThan(9000);
+    }
+  });
+
+  it('recovery admits exactly halfOpenMaxCalls trials across processes, then closes for all', async () => {
+    const list = breakers(await cluster(3), 'trials', { failureThreshold: 1, recoveryTime: 150, halfOpenMaxCalls: 2, successThreshold: 2 });
+    await expect(list[0]!.execute(boom)).rejects.toThrow('boom');
+    await sleep(170); // the recovery time (150 ms) passes
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    let rejected = 0;
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      list[i % 3]!.execute(async () => {
+        started++;
+        await gate;
+        return 'ok';
+      }).then(
+        (v) => v,
+        (e: unknown) => {
+          rejected++;
+          return e;
+        },
+      ),
+    );
+    // Every call has been decided (started or rejected) while the trials hold.
+    await eventually(() => started + rejected, (n) => n === 30);
+    expect(started).toBe(2);
+    release();
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => r === 'ok')).toHaveLength(2);
+    const refusals = results.filter((r) => r instanceof CircuitBreakerOpenError) as CircuitBreakerOpenError[];
+    expect(refusals).toHaveLength(28);
+    expect(refusals.every((e) => e.state === 'half_open')).toBe(true);
+    // state() re-reads in the background once the cache is older than breakerSyncMs (20 ms).
+    expect(await eventually(() => list.map((b) => b.state()).join(), (v) => v === 'closed,closed,closed')).toBe('closed,closed,closed');
+    expect(await list[2]!.execute(() => 'again')).toBe('again');
+  });
+
+  it('a failed trial re-opens the breaker for a full recovery time, for every process', async () => {
+    const [a, b] = breakers(await cluster(2), 'trial-fail', { failureThreshold: 1, recoveryTime: 300 });
+    await expect(a!.execute(boom)).rejects.toThrow('boom');
+    await sleep(320);
+    await expect(b!.execute(boom)).rejects.toThrow('boom'); // b's trial fails
+    const own = await b!.execute(() => 'x').catch((e: unknown) => e);
+    expect(own).toBeInstanceOf(CircuitBreakerOpenError);
+    expect((own as CircuitBreakerOpenError).state).toBe('open');
+    expect((own as CircuitBreakerOpenError).retryAfterMs).toBeGreaterThan(200);
+    // a learns it from Redis (its trial admission asks; the reply carries the new open time).
+    const seen = await eventually(
+      () => a!.snapshot(),
+      (snap) => snap.state === 'open' && snap.retryAfterMs > 150,
+    );
+    expect(seen.state).toBe('open');
+    const other = await a!.execute(() => 'x').catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(CircuitBreakerOpenError);
+  });
+
+  it('the closed success path makes no round trip per call', async () => {
+    const prefix = uniquePrefix('cache');
+    prefixes.push(prefix);
+    const client = new Redis(redis.url);
+    let evals = 0;
+    const evalsha = client.evalsha.bind(client);
+    (client as unknown as { evalsha: (...a: unknown[]) => unknown }).evalsha = (...args: unknown[]) => {
+      evals++;
+      return (evalsha as (...a: unknown[]) => unknown)(...args);
+    };
+    const store = new RedisStore({ client, keyPrefix: prefix, logger: quiet, breakerSyncMs: 60_000 });
+    const breaker = CircuitBreakerPolicy.create('cached', { failureThreshold: 5 }, { store });
+    for (let i = 0; i < 100; i++) expect(await breaker.execute(() => i)).toBe(i);
+    expect(evals).toBe(1); // the first admission reads the state; the next 99 use the cache
+    await store.close();
+    expect(client.status).toBe('ready'); // a client passed in is not closed by the store
+    client.disconnect();
+  });
+
+  it('forceOpen and reset are shared', async () => {
+    const [a, b] = breakers(await cluster(2), 'manual', {});
+    expect(await b!.execute(() => 1)).toBe(1);
+    a!.forceOpen();
+    expect(await eventually(() => b!.state(), (v) => v === 'open')).toBe('open');
+    expect(b!.snapshot().forcedOpen).toBe(true);
+    a!.reset();
+    expect(await eventually(() => b!.state(), (v) => v === 'closed')).toBe('closed');
+  });
+
+  it('fail-closed rejects with StoreUnavailableError; fail-open decides locally; both resume', async () => {
+    const server = await startRedisServer();
+    try {
+      const opts = { keyPrefix: uniquePrefix('down'), logger: quiet, storeTimeoutMs: 100, probeIntervalMs: 50, breakerSyncMs: 0 };
+      const closed = await RedisStore.create({ url: server.url, onStoreError: 'fail-closed', ...opts });
+      const open = await RedisStore.create({ url: server.url, ...opts });
+      stores.push(closed, open);
+      const bc = CircuitBreakerPolicy.create('down', { failureThreshold: 2 }, { store: closed });
+      const bo = CircuitBreakerPolicy.create('down', { failureThreshold: 2 }, { store: open });
+      expect(await bc.execute(() => 1)).toBe(1);
+      expect(await bo.execute(() => 1)).toBe(1);
+      await server.stop();
+      // The closed-state cache answers until the outage is detected (a store call fails or
+      // times out after storeTimeoutMs); from then on the failure policy applies.
+      await bc.execute(() => 'ran').catch(() => undefined);
+      await bo.execute(() => 'ran').catch(() => undefined);
+      expect(await eventually(() => closed.available || open.available, (up) => !up)).toBe(false);
+      const results = [] as unknown[];
+      for (let i = 0; i < 3; i++) results.push(await bc.execute(() => 'ran').catch((e: unknown) => e));
+      expect(results.every((r) => r instanceof StoreUnavailableError)).toBe(true);
+      // Local fallback: two failures open it in this process.
+      const local: unknown[] = [];
+      for (let i = 0; i < 3; i++) local.push(await bo.execute(boom).catch((e: unknown) => (e as Error).name));
+      expect(local).toEqual(['Error', 'Error', 'CircuitBreakerOpenError']);
+      await server.start();
+      for (let i = 0; i < 100 && !(closed.available && open.available); i++) await sleep(50);
+      expect(await bc.execute(() => 'back')).toBe('back');
+      expect(await bo.execute(() => 'back')).toBe('back'); // the shared breaker never opened
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { RateLimiterPolicy, RateLimitExceededError } from '../core/index.js';
+import { RedisStore, StoreUnavailableError, type StoreStatusEvent } from './index.js';
+import { deleteKeys, startRedisServer, testRedis, uniquePrefix, type TestRedisServer } from './testing-support/redis-server.js';
+
+const quiet = { warn: () => undefined, log: () => undefined };
+
+describe('RedisBucket (real Redis)', () => {
+  let redis: { url: string; stop(): Promise<void> };
+  let admin: Redis;
+  const prefixes: string[] = [];
+  const stores: RedisStore[] = [];
+
+  async function store(extra: Record<string, unknown> = {}): Promise<{ store: RedisStore; prefix: string }> {
+    const prefix = (extra.keyPrefix as string | undefined) ?? uniquePrefix('bucket');
+    prefixes.push(prefix);
+    const s = await RedisStore.create({ url: redis.url, keyPrefix: prefix, logger: quiet, ...extra });
+    stores.push(s);
+    return { store: s, prefix };
+  }
+
+  beforeAll(async () => {
+    redis = await testRedis();
+    admin = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    for (const p of prefixes) await deleteKeys(admin, p);
+    admin.disconnect();
+    await redis.stop();
+  });
+
+  it('admits the burst at once, then rejects with the wait until a token is back', async () => {
+    const { store: s } = await store();
+    const limiter = RateLimiterPolicy.create('burst', { rate: 10, period: 1000, burst: 3, mode: 'reject' }, { store: s });
+    for (let i = 0; i < 3; i++) await limiter.acquire();
+    const err = await limiter.acquire().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitExceededError);
+    const ra = (err as RateLimitExceededError).retryAfterMs;
+    expect(ra).toBeGreaterThan(0);
+    expect(ra).toBeLessThanOrEqual(100);
+  });
+
+  it('reject mode: concurrent callers share the burst (one round trip admits a batch)', async () => {
+    const { store: s } = await store();
+    const limiter = RateLimiterPolicy.create('batch', { rate: 1, period: 1000, burst: 40, mode: 'reject' }, { store: s });
+    const results = await Promise.all(Array.from({ length: 41 }, () => limiter.acquire().then(() => 'ok', (e: unknown) => (e as Error).name)));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(40);
+    expect(results.filter((r) => r === 'RateLimitExceededError')).toHaveLength(1);
+  });
+
+  it('keys are prefixed and hash-tagged, with a TTL', async () => {
+    const { store: s, prefix } = await store();
+    const limiter = RateLimiterPolicy.create('keys', { rate: 10, period: 1000 }, { store: s });
+    await limiter.acquire();
+    expect(s.keyOf('limiter:keys')).toBe(`${prefix}{limiter:keys}`);
+    expect(await admin.exists(`${prefix}{limiter:keys}`)).toBe(1);
+    const ttl = await admin.pttl(`${prefix}{limiter:keys}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1100);
+  });
+
+  it('two stores (two "processes") share one bucket: N admissions take at least (N - burst) / rate', async () => {
+    const prefix = uniquePrefix('shared');
+    const a = (await store({ keyPrefix: prefix })).store;
+    const b = (await store({ keyPrefix: prefix })).store;
+    const opts = { rate: 100, period: 1000, burst: 2 };
+    const la = RateLimiterPolicy.create('shared', opts, { store: a });
+    const lb = RateLimiterPolicy.create('shared', opts, { store: b });
+    const start = performance.now();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? la : lb).acquire()));
+    const elapsed = performance.now() - start;
+    // 18 tokens beyond the burst at 100/s: 180 ms at least (separate buckets would need 80 ms).
+    expect(elapsed).toBeGreaterThanOrEqual(178);
+  });
+
+  it('local waiters are admitted in FIFO order', async () => {
+    const { store: s } = await store();
+    const limiter = RateLimiterPolicy.create('fifo', { rate: 200, period: 1000, burst: 1 }, { store: s });
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 6 }, (_, i) => limiter.acquire().then(() => order.push(i))));
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('fails fast when the estimated wait is beyond maxWaitMs, and abort removes a waiter', async () => {
+    const { store: s } = await store();
+    const limiter = RateLimiterPolicy.create('wait', { rate: 1, period: 1000, burst: 1, maxWaitMs: 5000 }, { store: s });
+    await limiter.acquire();
+    const ac = new AbortController();
+    const waiting = limiter.acquire([], 1, ac.signal).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(limiter.snapshot().waiting).toBe(1);
+    const short = RateLimiterPolicy.create('wait', { rate: 1, period: 1000, burst: 1, maxWaitMs: 100 }, { store: s });
+    const err = await short.acquire().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitExceededError);
+    expect((err as RateLimitExceededError).retryAfterMs).toBeGreaterThan(100);
+    ac.abort(new Error('gone'));
+    expect(((await waiting) as Error).message).toBe('gone');
+    expect(limiter.snapshot().waiting).toBe(0);
+  });
+
+  it('reloads the script after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
+    const { store: s } = await store();
+    const limiter = RateLimiterPolicy.create('flush', { rate: 10, period: 1000, burst: 2, mode: 'reject' }, { store: s });
+    await limiter.acquire();
+    await admin.script('FLUSH');
+    await limiter.acquire();
+    await expect(limiter.acquire()).rejects.toBeInstanceOf(RateLimitExceededError);
+    expect(s.available).toBe(true);
+  });
+
+  it('pauseUntil holds every caller until the pause ends', async () => {
+    const { store: s } = await store();
+    const limiter = RateLimiterPolicy.create('pause', { rate: 10, period: 1000, burst: 5, mode: 'reject' }, { store: s });
+    await limiter.acquire();
+    limiter.pauseUntil(limiter.clock.now() + 500);
+    await new Promise((r) => setTimeout(r, 20));
+    const err = await limiter.acquire().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitExceededError);
+    expect((err as RateLimitExceededError).retryAfterMs).toBeGreaterThan(400);
+  });
+
+  describe('when Redis goes away', () => {
+    let server: TestRedisServer;
+    beforeAll(async () => {
+      server = await startRedisServer();
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('fail-open: falls back to rate / expectedReplicas, reports the outage once, resumes after restart', async () => {
+      const events: StoreStatusEvent[] = [];
+      const s = await RedisStore.create({ url: server.url, keyPrefix: uniquePrefix('fo'), logger: quiet, expectedReplicas: 2, storeTimeoutMs: 100, probeIntervalMs: 50, onStoreStatus: (e) => events.push(e) });
+      stores.push(s);
+      const limiter = RateLimiterPolicy.create('fo', { rate: 10, period: 1000, burst: 4, mode: 'reject' }, { store: s });
+      await limiter.acquire();
+      await server.stop();
+      // Local share: burst 4 / 2 replicas = 2 tokens, then rejections.
+      const results: string[] = [];
+      for (let i = 0; i < 3; i++) results.push(await limiter.acquire().then(() => 'ok', (e: unknown) => (e as Error).name));
+      expect(results).toEqual(['ok', 'ok', 'RateLimitExceededError']);
+      expect(s.available).toBe(false);
+      expect(events.map((e) => e.status)).toEqual(['down']);
+      await server.start();
+      for (let i = 0; i < 100 && !s.available; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      await limiter.acquire();
+      const client = new Redis(server.url);
+      expect(await client.exists(s.keyOf('limiter:fo'))).toBe(1);
+      client.disconnect();
+    });
+
+    it('a Redis that stops answering (CLIENT PAUSE) costs at most storeTimeoutMs, then the fallback answers', async () => {
+      const events: StoreStatusEvent[] = [];
+      const s = await RedisStore.create({ url: server.url, keyPrefix: uniquePrefix('slow'), logger: quiet, storeTimeoutMs: 100, probeIntervalMs: 50, onStoreStatus: (e) => events.push(e) });
+      stores.push(s);
+      const limiter = RateLimiterPolicy.create('slow', { rate: 10, period: 1000, burst: 4, mode: 'reject' }, { store: s });
+      await limiter.acquire();
+      const pauser = new Redis(server.url);
+      await pauser.call('CLIENT', 'PAUSE', '600', 'ALL');
+      const started = performance.now();
+      await limiter.acquire(); // admitted by the local fallback once the store call times out
+      expect(performance.now() - started).toBeLessThan(400);
+      expect(events.map((e) => e.status)).toEqual(['down']);
+      expect(events[0]!.reason).toContain('no answer within 100 ms');
+      for (let i = 0; i < 100 && !s.available; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      pauser.disconnect();
+    });
+
+    it('fail-closed: rejects with StoreUnavailableError while down, then works again', async () => {
+      const s = await RedisStore.create({ url: server.url, keyPrefix: uniquePrefix('fc'), logger: quiet, onStoreError: 'fail-closed', storeTimeoutMs: 100, probeIntervalMs: 50 });
+      stores.push(s);
+      const limiter = RateLimiterPolicy.create('fc', { rate: 10, period: 1000, burst: 4 }, { store: s });
+      await limiter.acquire();
+      await server.stop();
+      const first = await limiter.acquire().catch((e: unknown) => e);
+      const second = await limiter.acquire().catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(StoreUnavailableError);
+      expect(second).toBeInstanceOf(StoreUnavailableError);
+      expect((second as StoreUnavailableError).isTransient).toBe(true);
+      expect((second as StoreUnavailableError).message).not.toContain('redis://');
+      await server.start();
+      for (let i = 0; i < 100 && !s.available; i++) await new Promise((r) => setTimeout(r, 50));
+      await limiter.acquire();
+      expect(s.available).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,101 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { ResilienceConfigError } from '../core/errors.js';
+import { checkKnownKeys, optionalEnum, optionalFunction, optionalNumber } from '../core/validate.js';
+
+/** What happens to calls while Redis cannot answer. @publicApi */
+export type StoreErrorPolicy = 'fail-open' | 'fail-closed';
+
+/** Emitted once when the shared store goes down, and once when it is back. @publicApi */
+export interface StoreStatusEvent {
+  status: 'down' | 'up';
+  /** Clock time of the change (ms, local). */
+  at: number;
+  /** Why it went down (error name and message, never the URL or credentials). */
+  reason?: string;
+}
+
+/**
+ * Options of {@link RedisStore}. Give exactly one of `url`, `client` or `options`.
+ * @publicApi
+ */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port/db`. The store creates the client and closes it. */
+  url?: string;
+  /** An existing ioredis client (or Cluster). Never closed by the store. */
+  client?: Redis;
+  /** ioredis options: the store creates the client and closes it. */
+  options?: RedisOptions;
+  /** Prefix of every key. Default `'nrs:'`. */
+  keyPrefix?: string;
+  /** `fail-open` (default): fall back to per-process state; `fail-closed`: raise `StoreUnavailableError`. */
+  onStoreError?: StoreErrorPolicy;
+  /** Replicas sharing the limits; under fail-open each process keeps `rate / expectedReplicas`. Default 1. */
+  expectedReplicas?: number;
+  /** A store operation slower than this (ms) counts as an outage. Default 200. */
+  storeTimeoutMs?: number;
+  /** Closed breakers re-read the shared state at most this long after the last read (ms). Default 1000. */
+  breakerSyncMs?: number;
+  /** While down, the store pings Redis this often (ms) to resume shared mode. Default 1000. */
+  probeIntervalMs?: number;
+  /** Called when the store goes down or comes back (once per outage). */
+  onStoreStatus?: (event: StoreStatusEvent) => void;
+  /** Where the down/up lines go. Default: `console`. */
+  logger?: { warn(message: string): void; log(message: string): void };
+}
+
+/** {@link RedisStoreOptions} after validation. */
+export interface NormalizedRedisStoreOptions {
+  url?: string;
+  client?: Redis;
+  options?: RedisOptions;
+  keyPrefix: string;
+  onStoreError: StoreErrorPolicy;
+  expectedReplicas: number;
+  storeTimeoutMs: number;
+  breakerSyncMs: number;
+  probeIntervalMs: number;
+  onStoreStatus?: (event: StoreStatusEvent) => void;
+  logger: { warn(message: string): void; log(message: string): void };
+}
+
+const KEYS = ['type', 'url', 'client', 'options', 'keyPrefix', 'onStoreError', 'expectedReplicas', 'storeTimeoutMs', 'breakerSyncMs', 'probeIntervalMs', 'onStoreStatus', 'logger'] as const;
+
+/** Validates store options; error paths start with `path` (default `store`). */
+export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): NormalizedRedisStoreOptions {
+  if (raw === null || typeof raw !== 'object') throw new ResilienceConfigError(path, raw, 'an options object');
+  const o = raw as Record<string, unknown>;
+  checkKnownKeys(path, o, KEYS);
+  const p = (k: string) => `${path}.${k}`;
+  const sources = (['url', 'client', 'options'] as const).filter((k) => o[k] !== undefined);
+  if (sources.length !== 1) {
+    throw new ResilienceConfigError(sources.length ? p(sources[1]!) : p('url'), sources.length ? '(also set)' : undefined, 'exactly one of url, client or options');
+  }
+  if (o.url !== undefined && (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url))) {
+    // Never echo the URL: it may carry a password.
+    throw new ResilienceConfigError(p('url'), typeof o.url === 'string' ? '(a string not starting with redis:// or rediss://)' : o.url, 'a redis:// or rediss:// URL');
+  }
+  if (o.client !== undefined && (o.client === null || typeof o.client !== 'object' || typeof (o.client as { evalsha?: unknown }).evalsha !== 'function')) {
+    throw new ResilienceConfigError(p('client'), o.client, 'an ioredis client (Redis or Cluster)');
+  }
+  if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw new ResilienceConfigError(p('options'), o.options, 'an ioredis options object');
+  const keyPrefix = o.keyPrefix ?? 'nrs:';
+  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) throw new ResilienceConfigError(p('keyPrefix'), keyPrefix, 'a string without { or }');
+  const logger = o.logger ?? console;
+  if (typeof (logger as { warn?: unknown }).warn !== 'function' || typeof (logger as { log?: unknown }).log !== 'function') {
+    throw new ResilienceConfigError(p('logger'), logger, 'an object with warn() and log()');
+  }
+  const out: NormalizedRedisStoreOptions = {
+    keyPrefix,
+    onStoreError: optionalEnum(p('onStoreError'), o.onStoreError, ['fail-open', 'fail-closed'] as const, 'fail-open'),
+    expectedReplicas: optionalNumber(p('expectedReplicas'), o.expectedReplicas, 1, { min: 1, integer: true }),
+    storeTimeoutMs: optionalNumber(p('storeTimeoutMs'), o.storeTimeoutMs, 200, { min: 1 }),
+    breakerSyncMs: optionalNumber(p('breakerSyncMs'), o.breakerSyncMs, 1000, { min: 0 }),
+    probeIntervalMs: optionalNumber(p('probeIntervalMs'), o.probeIntervalMs, 1000, { min: 10 }),
+    onStoreStatus: optionalFunction(p('onStoreStatus'), o.onStoreStatus),
+    logger: logger as NormalizedRedisStoreOptions['logger'],
+  };
+  if (o.url !== undefined) out.url = o.url as string;
+  if (o.client !== undefined) out.client = o.client as Redis;
+  if (o.options !== undefined) out.options = o.options as RedisOptions;
+  return out;
+}

@@ -1,0 +1,112 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/** A `redis-server` started by a test on its own port. */
+export interface TestRedisServer {
+  readonly url: string;
+  readonly port: number;
+  /** Starts (or restarts) the server; resolves once it answers PING. */
+  start(): Promise<void>;
+  /** Stops the server (SIGKILL after 2 s). */
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now (ephemeral, loopback). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when a Redis at `url` answers PING within `timeoutMs`. */
+export async function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** True when a `redis-server` binary is on the PATH. */
+export function hasRedisServerBinary(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+const NO_REDIS = 'No Redis answers at REDIS_URL (default redis://127.0.0.1:6379) and no redis-server binary was found. ' +
+  'Start one (docker run -p 6379:6379 redis:7, or apt-get install redis-server / brew install redis), or set REDIS_URL.';
+
+/** Starts `redis-server` on a free port without persistence. Throws a clear error when the binary is missing. */
+export async function startRedisServer(port?: number): Promise<TestRedisServer> {
+  if (!hasRedisServerBinary()) throw new Error(NO_REDIS);
+  const p = port ?? (await freePort());
+  const url = `redis://127.0.0.1:${p}`;
+  let child: ChildProcess | undefined;
+  const server: TestRedisServer = {
+    url,
+    port: p,
+    async start() {
+      if (child !== undefined && child.exitCode === null) return;
+      child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      for (let i = 0; i < 100; i++) {
+        if (await pingRedis(url, 200)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`redis-server did not answer on port ${p} within 5 s`);
+    },
+    async stop() {
+      const c = child;
+      child = undefined;
+      if (c === undefined || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => c.kill('SIGKILL'), 2000);
+        c.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        c.kill('SIGTERM');
+      });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+/**
+ * The Redis tests run against: `REDIS_URL` (default redis://127.0.0.1:6379) if it answers,
+ * else a `redis-server` started on a free port (stopped by `stop()`), else a clear error.
+ */
+export async function testRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (await pingRedis(url)) return { url, stop: async () => undefined };
+  const server = await startRedisServer();
+  return { url: server.url, stop: () => server.stop() };
+}
+
+/** A key prefix no other test (or run) uses. */
+export function uniquePrefix(name: string): string {
+  return `nrs-test:${name}:${process.pid}:${Math.random().toString(36).slice(2, 8)}:`;
+}
+
+/** Deletes every key under `prefix` (bounded SCAN). */
+export async function deleteKeys(client: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  for (let i = 0; i < 1000; i++) {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length) deleted += await client.del(...keys);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  return deleted;
+}

@@ -1,0 +1,200 @@
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ResilienceConfigError, ResilienceModule, VirtualClock, WithRetry } from 'nest-resilience';
+import {
+  ApiClient,
+  ApiClientRegistry,
+  Endpoint,
+  EndpointRegistry,
+  InjectApiClient,
+  InjectEndpoint,
+  RateLimitError,
+  ResilienceHttpModule,
+  getApiClientToken,
+} from 'nest-resilience/http';
+import { startTestServer, waitFor, type TestServer } from './support/http-test-server.js';
+
+let srv: TestServer;
+let quoteCalls = 0;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+});
+afterAll(async () => {
+  await srv.close();
+});
+beforeEach(() => {
+  srv.received.length = 0;
+  quoteCalls = 0;
+  // /quote: the first call is rate limited with Retry-After: 3 (seconds), later calls succeed.
+  srv.handle = (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/quote') {
+      quoteCalls++;
+      if (quoteCalls === 1) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3' });
+        res.end(JSON.stringify({ error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ quote: quoteCalls }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path, auth: req.headers.authorization ?? null }));
+  };
+});
+
+@Injectable()
+class QuoteService {
+  constructor(
+    @InjectApiClient('quotes') readonly quotes: ApiClient,
+    @InjectApiClient('quotesWithRetry') readonly quotesWithRetry: ApiClient,
+    @InjectEndpoint('llm') readonly llm: Endpoint,
+  ) {}
+
+  /** The retry is the decorator's; the client has no policy. */
+  @WithRetry('rateLimited')
+  fetchQuote(): Promise<{ quote: number }> {
+    return this.quotes.request('GET', '/quote');
+  }
+}
+
+async function boot(clock: VirtualClock): Promise<TestingModule> {
+  @Module({
+    imports: [
+      ResilienceModule.forRoot({ clock, retries: { rateLimited: { maxRetries: 2, baseDelay: 10, jitter: 'none' } } }),
+      ResilienceHttpModule.forRoot({
+        clients: {
+          quotes: { baseUrl: srv.baseUrl, timeout: 2000 },
+          quotesWithRetry: { baseUrl: srv.baseUrl, timeout: 2000, retry: 'rateLimited' },
+        },
+        endpoints: { llm: { provider: 'test', baseUrl: srv.baseUrl, endpoint: 'v1/{op}', apiKey: 'sk-e2e-key-0001', pathParams: { op: 'chat' } } },
+      }),
+    ],
+    providers: [QuoteService],
+  })
+  class AppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
+/** Asserts that the retry of /quote reaches the server only once the virtual clock has moved 3000 ms. */
+async function expectRetryAfterExactly3s(clock: VirtualClock, call: Promise<{ quote: number }>): Promise<void> {
+  await waitFor(() => quoteCalls === 1 && clock.pendingTimers() === 1);
+  await clock.advance(2999);
+  await new Promise((r) => setTimeout(r, 30)); // real time for a (wrong) early retry to arrive
+  expect(quoteCalls).toBe(1);
+  await clock.advance(1);
+  await waitFor(() => quoteCalls === 2);
+  await expect(call).resolves.toEqual({ quote: 2 });
+  expect(srv.received.filter((r) => r.url === '/quote')).toHaveLength(2);
+}
+
+describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
+  it('a decorated method retries a 429 after exactly the hinted Retry-After delay', async () => {
+    const clock = new VirtualClock();
+    const app = await boot(clock);
+    try {
+      const svc = app.get(QuoteService);
+      await expectRetryAfterExactly3s(clock, svc.fetchQuote());
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a client with a named retry policy does the same on its own', async () => {
+    const clock = new VirtualClock();
+    const app = await boot(clock);
+    try {
+      const svc = app.get(QuoteService);
+      await expectRetryAfterExactly3s(clock, svc.quotesWithRetry.request('GET', '/quote'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('without a retry policy the 429 surfaces as RateLimitError with retryAfterMs', async () => {
+    const app = await boot(new VirtualClock());
+    try {
+      const err = await app
+        .get(QuoteService)
+        .quotes.request('GET', '/quote')
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RateLimitError);
+      expect((err as RateLimitError).retryAfterMs).toBe(3000);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('injects endpoints and registries; endpoints send their auth header to the filled path', async () => {
+    const app = await boot(new VirtualClock());
+    try {
+      const svc = app.get(QuoteService);
+      expect(await svc.llm.call({ prompt: 'hi' })).toEqual({ path: '/v1/chat', auth: 'Bearer sk-e2e-key-0001' });
+      expect(app.get(EndpointRegistry).get('llm')).toBe(svc.llm);
+      expect(app.get(ApiClientRegistry).get('quotes')).toBe(svc.quotes);
+      expect(app.get(getApiClientToken('quotes'))).toBe(svc.quotes);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('closes every client (and endpoint clients) on module destroy', async () => {
+    const app = await boot(new VirtualClock());
+    const svc = app.get(QuoteService);
+    await app.close();
+    expect(svc.quotes.closed).toBe(true);
+    expect(svc.quotesWithRetry.closed).toBe(true);
+    expect(svc.llm.client!.closed).toBe(true);
+    await expect(svc.quotes.request('GET', '/x')).rejects.toMatchObject({ name: 'ClientClosedError', client: 'quotes' });
+  });
+
+  it('forRootAsync builds clients from a factory', async () => {
+    @Module({
+      imports: [
+        ResilienceModule.forRoot({ retries: { r: { maxRetries: 0 } } }),
+        ResilienceHttpModule.forRootAsync({
+          useFactory: async () => ({ clients: { quotes: { baseUrl: srv.baseUrl, retry: 'r' } } }),
+          clientNames: ['quotes'],
+        }),
+      ],
+    })
+    class AsyncModule {}
+    const app = await Test.createTestingModule({ imports: [AsyncModule] }).compile();
+    await app.init();
+    try {
+      const client = app.get<ApiClient>(getApiClientToken('quotes'));
+      expect(await client.request('GET', '/hello')).toEqual({ path: '/hello', auth: null });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('bad declarations fail at bootstrap naming the option; a missing key env names endpoint and variable', async () => {
+    const bootWith = async (opts: Parameters<typeof ResilienceHttpModule.forRoot>[0]) => {
+      @Module({ imports: [ResilienceModule.forRoot({ retries: { r: {} } }), ResilienceHttpModule.forRoot(opts)] })
+      class M {}
+      return Test.createTestingModule({ imports: [M] })
+        .compile()
+        .then(
+          async (m) => {
+            await m.close();
+            return undefined;
+          },
+          (e: unknown) => e,
+        );
+    };
+    const e1 = (await bootWith({ clients: { pay: { baseUrl: srv.baseUrl, retry: 'missing' } } })) as ResilienceConfigError;
+    expect(e1).toBeInstanceOf(ResilienceConfigError);
+    expect(e1.path).toBe('clients.pay.retry');
+    const e2 = (await bootWith({ endpoints: { openaiChat: { provider: 'openai', baseUrl: srv.baseUrl, endpoint: 'chat', apiKeyEnv: 'NR_E2E_UNSET_KEY' } }, env: {} })) as ResilienceConfigError;
+    expect(e2).toBeInstanceOf(ResilienceConfigError);
+    expect(e2.path).toBe('endpoints.openaiChat.apiKeyEnv');
+    expect(e2.message).toContain('NR_E2E_UNSET_KEY');
+    expect(e2.message).toContain("'openaiChat'");
+    const e3 = (await bootWith({ endpoints: { x: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'e', authType: 'none', client: 'nope' } } })) as ResilienceConfigError;
+    expect(e3.path).toBe('endpoints.x.client');
+  });
+});
