@@ -2,7 +2,10 @@
  * Benchmark suite of nest-resilience: `npm run bench`
  * (= node --expose-gc --import ./bench/register.mjs bench/run.ts).
  *
- * Options: --quick (fewer calls and tasks), --sections=1,2,3,4.
+ * Options: --quick (fewer calls and tasks), --sections=1,2,3,4,5, --help.
+ * Section 5 (Redis acquire vs PING vs rate-limiter-flexible) needs a Redis at REDIS_URL
+ * (default redis://127.0.0.1:6379) and is skipped when none answers; run it alone with
+ * `npm run bench -- --sections=5` or `node --import ./bench/register.mjs bench/redis-acquire.ts`.
  * Prints every section and a summary of targets; writes the same as markdown to bench/RESULTS.md.
  */
 import { writeFileSync } from 'node:fs';
@@ -10,13 +13,23 @@ import os from 'node:os';
 import { bootTarget, measureConcurrent, measureSequential, overheadVariants, pairedRatio, type Measured } from './overhead.js';
 import { activeTimers, measureMemory } from './memory.js';
 import { limiterVariants, measureAccuracy, type AccuracyRow } from './limiter.js';
+import { redisAcquireTable, redisAnswers, redisBenchTarget, runRedisAcquireBench } from './redis-acquire.js';
 import { fmt } from './lib/stats.js';
 import { markdownTable, targetTable, type TargetRow } from './lib/report.js';
 
 const args = new Set(process.argv.slice(2));
+if (args.has('--help')) {
+  console.log([
+    'Usage: npm run bench -- [--quick] [--sections=1,2,3,4,5]',
+    '  1 sequential overhead   2 throughput, 1,000 in flight   3 memory of idle breakers',
+    '  4 limiter accuracy      5 Redis acquire vs raw PING vs rate-limiter-flexible (REDIS_URL; BENCH_N calls, default 5000)',
+    'Writes bench/RESULTS.md.',
+  ].join('\n'));
+  process.exit(0);
+}
 const quick = args.has('--quick');
 const sectionsArg = process.argv.slice(2).find((a) => a.startsWith('--sections='));
-const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4').split(','));
+const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5').split(','));
 const REPS = quick ? 3 : 7;
 const SEQ_CALLS = quick ? 20_000 : 100_000;
 const IN_FLIGHT = 1000;
@@ -106,6 +119,17 @@ if (sections.has('4')) {
       { section: '4', target: `burst ${burst}: 0 windows over ${fmt(r.bound)} (burst + rate×1 s)`, ours: `${fmt(r.windowsOverBound)} (max ${fmt(r.maxInWindow)} in 1 s)`, comparator: cmp, pass: r.windowsOverBound === 0 && !r.timedOut },
       { section: '4', target: `burst ${burst}: achieved ≥ 97 % of ${RATE}/s`, ours: `${fmt(r.achievedRatio * 100, 1)} % (${fmt(r.achievedPerSec, 1)}/s)`, comparator: others.map((o) => `${o.name.split(' ')[0]}: ${fmt(o.achievedRatio * 100, 1)} %`).join('; '), pass: r.achievedRatio >= 0.97 },
     );
+  }
+}
+
+if (sections.has('5')) {
+  const n = quick ? 1000 : Number(process.env.BENCH_N ?? 5000);
+  emit(`## 5. Redis: one acquire vs a raw PING vs rate-limiter-flexible (${fmt(n)} sequential calls each, interleaved blocks, ${redisBenchTarget})\n`);
+  if (await redisAnswers()) {
+    emit(redisAcquireTable(await runRedisAcquireBench(n)) + '\n');
+    emit('Every call is admitted (limits far above the load): this is the cost of one admission, one round trip plus the script.\n');
+  } else {
+    emit(`Skipped: no Redis answers at ${redisBenchTarget} (set REDIS_URL or run scripts/ensure-redis.sh).\n`);
   }
 }
 

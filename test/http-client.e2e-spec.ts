@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
+import { inspect } from 'node:util';
+import { NestFactory } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ResilienceConfigError, ResilienceModule, VirtualClock, WithRetry } from 'nest-resilience';
 import {
@@ -7,6 +9,7 @@ import {
   ApiClientRegistry,
   Endpoint,
   EndpointRegistry,
+  HeaderInjectionError,
   InjectApiClient,
   InjectEndpoint,
   RateLimitError,
@@ -18,6 +21,38 @@ import { startTestServer, waitFor, type TestServer } from './support/http-test-s
 let srv: TestServer;
 let quoteCalls = 0;
 
+/** How the first /quote answer says "retry in 3 s" (`now`: the virtual clock's time). */
+interface Hint {
+  headers: Record<string, string> | ((now: number) => Record<string, string>);
+  body: unknown;
+}
+/** The clock of the app under test (HTTP-date hints are written against it). */
+let appClock: VirtualClock | undefined;
+const HINTS: Record<string, Hint> = {
+  'Retry-After: 3': { headers: { 'retry-after': '3' }, body: { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } } },
+  // VirtualClock starts on a whole second, so the date is exactly 3 s ahead.
+  'Retry-After: <HTTP date 3 s ahead>': {
+    headers: (now) => ({ 'retry-after': new Date(now + 3000).toUTCString() }),
+    body: { error: { message: 'Rate limit reached' } },
+  },
+  'retry-after-ms: 3000': { headers: { 'retry-after-ms': '3000' }, body: { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } } },
+  'Gemini RetryInfo.retryDelay "3s"': {
+    headers: {},
+    body: {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message: 'You exceeded your current quota',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '3s' },
+        ],
+      },
+    },
+  },
+};
+let hint: Hint = HINTS['Retry-After: 3']!;
+
 beforeAll(async () => {
   srv = await startTestServer();
 });
@@ -27,14 +62,16 @@ afterAll(async () => {
 beforeEach(() => {
   srv.received.length = 0;
   quoteCalls = 0;
-  // /quote: the first call is rate limited with Retry-After: 3 (seconds), later calls succeed.
+  hint = HINTS['Retry-After: 3']!;
+  // /quote: the first call is rate limited with a 3 s hint (see HINTS), later calls succeed.
   srv.handle = (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/quote') {
       quoteCalls++;
       if (quoteCalls === 1) {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3' });
-        res.end(JSON.stringify({ error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }));
+        const headers = typeof hint.headers === 'function' ? hint.headers(appClock!.now()) : hint.headers;
+        res.writeHead(429, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(hint.body));
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ quote: quoteCalls }));
@@ -60,6 +97,7 @@ class QuoteService {
 }
 
 async function boot(clock: VirtualClock): Promise<TestingModule> {
+  appClock = clock;
   @Module({
     imports: [
       ResilienceModule.forRoot({ clock, retries: { rateLimited: { maxRetries: 2, baseDelay: 10, jitter: 'none' } } }),
@@ -83,7 +121,8 @@ async function boot(clock: VirtualClock): Promise<TestingModule> {
 async function expectRetryAfterExactly3s(clock: VirtualClock, call: Promise<{ quote: number }>): Promise<void> {
   await waitFor(() => quoteCalls === 1 && clock.pendingTimers() === 1);
   await clock.advance(2999);
-  await new Promise((r) => setTimeout(r, 30)); // real time for a (wrong) early retry to arrive
+  // The retry wait is still pending: an early retry would have consumed the timer.
+  expect(clock.pendingTimers()).toBe(1);
   expect(quoteCalls).toBe(1);
   await clock.advance(1);
   await waitFor(() => quoteCalls === 2);
@@ -92,7 +131,8 @@ async function expectRetryAfterExactly3s(clock: VirtualClock, call: Promise<{ qu
 }
 
 describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
-  it('a decorated method retries a 429 after exactly the hinted Retry-After delay', async () => {
+  it.each(Object.keys(HINTS))('a decorated method retries a 429 after exactly the hinted delay (%s)', async (name) => {
+    hint = HINTS[name]!;
     const clock = new VirtualClock();
     const app = await boot(clock);
     try {
@@ -196,5 +236,48 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     expect(e2.message).toContain("'openaiChat'");
     const e3 = (await bootWith({ endpoints: { x: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'e', authType: 'none', client: 'nope' } } })) as ResilienceConfigError;
     expect(e3.path).toBe('endpoints.x.client');
+  });
+
+  it('a missing key fails a real bootstrap naming endpoint and variable; nothing printed or thrown holds a key', async () => {
+    const canary = `zq-canary-${Math.random().toString(36).slice(2)}`;
+    const printed: string[] = [];
+    const capture = (...args: unknown[]) => void printed.push(args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : inspect(a, { depth: 10 }))).join(' '));
+    const logger = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture };
+    const bootstrap = async (http: Parameters<typeof ResilienceHttpModule.forRoot>[0]) => {
+      @Module({ imports: [ResilienceModule.forRoot(), ResilienceHttpModule.forRoot(http)] })
+      class Root {}
+      return NestFactory.createApplicationContext(Root, { logger, abortOnError: false }).then(
+        async (app) => {
+          await app.close();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+    };
+    // Other clients and endpoints hold the key, and the environment has it under another name.
+    const others = {
+      clients: { partner: { baseUrl: srv.baseUrl, headers: { Authorization: `Bearer ${canary}`, 'X-Partner': canary } } },
+      env: { OTHER_PROVIDER_KEY: canary },
+    };
+    const missing = (await bootstrap({
+      ...others,
+      endpoints: {
+        anthropic: { provider: 'anthropic', baseUrl: srv.baseUrl, endpoint: 'v1/messages', authType: 'x-api-key', apiKey: canary },
+        openaiChat: { provider: 'openai', baseUrl: srv.baseUrl, endpoint: 'chat/completions', apiKeyEnv: 'OPENAI_API_KEY' },
+      },
+    })) as ResilienceConfigError;
+    expect(missing).toBeInstanceOf(ResilienceConfigError);
+    expect(missing.path).toBe('endpoints.openaiChat.apiKeyEnv');
+    expect(missing.message).toContain("endpoint 'openaiChat'");
+    expect(missing.message).toContain('OPENAI_API_KEY');
+    // Keys that are present but unusable are not shown either.
+    const both = (await bootstrap({ ...others, endpoints: { e: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'x', apiKey: canary, apiKeyEnv: 'OTHER_PROVIDER_KEY' } } })) as Error;
+    expect(both).toBeInstanceOf(ResilienceConfigError);
+    const crlf = (await bootstrap({ ...others, endpoints: { e: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'x', apiKey: `${canary}\r\nX-Evil: 1` } } })) as Error;
+    expect(crlf).toBeInstanceOf(HeaderInjectionError);
+    expect(printed.length).toBeGreaterThan(0); // Nest did print the failures
+    const shown = [...printed, ...[missing, both, crlf].flatMap((e) => [String(e), e.stack ?? '', JSON.stringify(e), inspect(e, { depth: 10, showHidden: true })])].join('\n');
+    expect(shown).toContain('OPENAI_API_KEY');
+    expect(shown).not.toContain(canary);
   });
 });

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { CircuitBreakerService, seededRandom, VirtualClock, type ResilienceModuleOptions, type RetryEvent } from 'nest-resilience';
 import { SampleModule } from '../apps/sample/src/sample.module.js';
-import { FlakyUpstream, formatDuration, type UpstreamStats } from '../apps/sample/src/upstream/flaky-upstream.js';
+import { FlakyUpstream, formatDuration, type FlakyUpstreamOptions, type UpstreamStats } from '../apps/sample/src/upstream/flaky-upstream.js';
 
 /** Waits (bounded) for something the app does asynchronously; never a timing assertion. */
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -24,23 +24,35 @@ function delta(upstream: FlakyUpstream, before: UpstreamStats): UpstreamStats {
     notFound: now.notFound - before.notFound,
     unavailable: now.unavailable - before.unavailable,
     rateLimited: now.rateLimited - before.rateLimited,
+    unauthorized: now.unauthorized - before.unauthorized,
   };
 }
 
 const RECOVERY_MS = 10_000;
 
+/** More options of {@link createSample}. */
+interface SampleSetup {
+  /** Options of the simulated provider (besides its scripted random source), given the clock. */
+  upstream?: (clock: VirtualClock) => FlakyUpstreamOptions;
+  env?: Record<string, string>;
+  /** Where the app logs (default: nowhere). */
+  logger?: LoggerService;
+  requestTimeoutMs?: number;
+}
+
 /** Builds the sample on a virtual clock with a scripted upstream. */
-async function createSample(resilience: ResilienceModuleOptions = {}) {
+async function createSample(resilience: ResilienceModuleOptions = {}, setup: SampleSetup = {}) {
   const clock = new VirtualClock();
   // The upstream draws from this queue first, then 0.99 (= success unless a share is ~1).
   const draws: number[] = [];
-  const upstream = new FlakyUpstream({ random: () => draws.shift() ?? 0.99 });
+  const upstream = new FlakyUpstream({ random: () => draws.shift() ?? 0.99, ...setup.upstream?.(clock) });
   const retries: Array<Pick<RetryEvent, 'retry' | 'delayMs'>> = [];
   const moduleRef = await Test.createTestingModule({
     imports: [
       SampleModule.register({
         upstream,
-        env: {},
+        env: setup.env ?? {},
+        ...(setup.requestTimeoutMs !== undefined ? { requestTimeoutMs: setup.requestTimeoutMs } : {}),
         resilience: {
           clock,
           random: seededRandom(42),
@@ -54,7 +66,7 @@ async function createSample(resilience: ResilienceModuleOptions = {}) {
       }),
     ],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication({ logger: setup.logger ?? false });
   await app.init();
   return { app, clock, draws, upstream, retries, breakers: app.get(CircuitBreakerService) };
 }
@@ -89,7 +101,7 @@ describe('quotes sample app', () => {
     const res = await http().get('/quotes/ACME').expect(502);
     expect(res.body).toEqual({ statusCode: 502, error: 'Bad Gateway', message: 'Quotes provider answered 503', upstreamStatus: 503 });
     // 1 attempt + 2 retries, each counted by the breaker (threshold 3).
-    expect(delta(upstream, before)).toEqual({ requests: 3, ok: 0, notFound: 0, unavailable: 3, rateLimited: 0 });
+    expect(delta(upstream, before)).toEqual({ requests: 3, ok: 0, notFound: 0, unavailable: 3, rateLimited: 0, unauthorized: 0 });
     expect(sample.breakers.state('quotes')).toBe('open');
   }
 
@@ -99,7 +111,7 @@ describe('quotes sample app', () => {
       const res = await http().get('/quotes/acme').expect(200);
       expect(res.body).toEqual({ symbol: 'ACME', currency: 'USD', price: expect.any(Number), seq: before.requests + 1 });
       expect(Math.abs(res.body.price - 123.45)).toBeLessThanOrEqual(0.38);
-      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 1, notFound: 0, unavailable: 0, rateLimited: 0 });
+      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 1, notFound: 0, unavailable: 0, rateLimited: 0, unauthorized: 0 });
       expect(sample.breakers.snapshot('quotes').successes).toBeGreaterThanOrEqual(1);
     });
 
@@ -215,7 +227,7 @@ describe('quotes sample app', () => {
       // up (its 10 s hint is beyond maxRetryAfterMs), so only one call reached the provider.
       expect(res.headers['retry-after']).toBe('10');
       expect(res.body.circuit).toBe('quotes');
-      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 0, notFound: 0, unavailable: 1, rateLimited: 0 });
+      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 0, notFound: 0, unavailable: 1, rateLimited: 0, unauthorized: 0 });
       expect(sample.retries).toEqual([{ retry: 1, delayMs: 0 }]);
       expect(sample.breakers.snapshot('quotes')).toMatchObject({ state: 'open', retryAfterMs: RECOVERY_MS });
     });
@@ -233,7 +245,7 @@ describe('quotes sample app', () => {
   });
 
   describe('when the provider rate-limits', () => {
-    it("retries a 429 after the provider's Retry-After, then answers 200", async () => {
+    it("retries a 429 after the provider's Retry-After (the adaptive limiter pauses as long), then answers 200", async () => {
       await http().post('/chaos').send({ rateLimitShare: 0.5 }).expect(200);
       sample.draws.push(0.1); // first call: 429 with Retry-After: 1; the next ones succeed
       const before = upstream.stats;
@@ -249,14 +261,23 @@ describe('quotes sample app', () => {
       await until(() => sample.clock.pendingTimers() === 1, 'the retry to wait');
       expect(settled).toBe(false);
       expect(sample.retries).toEqual([{ retry: 1, delayMs: 1000 }]);
-      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 0, notFound: 0, unavailable: 0, rateLimited: 1 });
+      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 0, notFound: 0, unavailable: 0, rateLimited: 1, unauthorized: 0 });
+      // The same 429 paused the client's adaptive limiter for the hinted second.
+      const paused = (await http().get('/ratelimit').expect(200)).body as { rate: number; pausedForMs: number; available: number };
+      expect(paused).toMatchObject({ name: 'quotes-upstream', pausedForMs: 1000, available: 0 });
       await sample.clock.advance(999);
       expect(settled).toBe(false);
+      await sample.clock.advance(1);
+      // The retry is due; nothing accumulated during the pause, so it waits one token interval.
+      await until(() => sample.clock.pendingTimers() === 1, 'the retry to wait for a token');
+      const interval = Math.ceil(1000 / paused.rate);
+      await sample.clock.advance(interval - 1);
+      expect(delta(upstream, before).requests).toBe(1);
       await sample.clock.advance(1);
       const res = await pending;
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ symbol: 'INITECH', currency: 'USD' });
-      expect(delta(upstream, before)).toEqual({ requests: 2, ok: 1, notFound: 0, unavailable: 0, rateLimited: 1 });
+      expect(delta(upstream, before)).toEqual({ requests: 2, ok: 1, notFound: 0, unavailable: 0, rateLimited: 1, unauthorized: 0 });
       // A 429 is the provider pacing us, not failing: the breaker does not count it.
       expect(sample.breakers.snapshot('quotes')).toMatchObject({ state: 'closed', failureCount: 0, failures: failuresBefore });
     });
@@ -286,6 +307,144 @@ describe('quotes sample app with a tight client-side limit', () => {
     await sample.app.close();
     expect(() => sample.upstream.url).toThrow('FlakyUpstream is not started');
     await expect(fetch(`${url}/quotes/ACME`)).rejects.toThrow('fetch failed');
+  });
+});
+
+describe('GET /ratelimit: the adaptive limiter follows the provider', () => {
+  it('starts at its initial rate, then follows x-ratelimit-* and waits for the reset instead of getting a 429', async () => {
+    // A provider allowing 10 requests per second, its window on the virtual clock.
+    const sample = await createSample({}, { upstream: (clock) => ({ quotaLimit: 10, quotaWindowMs: 1000, now: () => clock.now() }) });
+    try {
+      const http = () => request(sample.app.getHttpServer());
+      const initial = await http().get('/ratelimit').expect(200);
+      expect(initial.body).toEqual({
+        name: 'quotes-upstream',
+        rate: 10,
+        period: 1000,
+        burst: 20,
+        available: 20,
+        waiting: 0,
+        minRate: 1,
+        maxRate: 100,
+        safetyFactor: 0.9,
+        updates: 0,
+        pausedForMs: 0,
+      });
+      await http().get('/quotes/ACME').expect(200);
+      const first = await http().get('/ratelimit').expect(200);
+      // 9 left in a window resetting in 1 s: 9 / 1 s × 0.9.
+      expect(first.body).toMatchObject({ rate: 8.1, updates: 1, lastWindow: { limit: 10, remaining: 9, resetMs: 1000 }, lastUpdateAt: sample.clock.now(), pausedForMs: 0 });
+      expect(first.body.available).toBeCloseTo(19, 9);
+      for (let i = 0; i < 9; i++) await http().get('/quotes/GLOBEX').expect(200);
+      // The window is spent: the rate drops to minRate and the limiter pauses until the reset.
+      const spent = await http().get('/ratelimit').expect(200);
+      expect(spent.body).toMatchObject({ rate: 1, updates: 10, lastWindow: { limit: 10, remaining: 0, resetMs: 1000 }, pausedForMs: 1000, available: 0 });
+      const before = sample.upstream.stats;
+      let settled = false;
+      const next = http()
+        .get('/quotes/HOOLI')
+        .then((res) => {
+          settled = true;
+          return res;
+        });
+      await until(() => sample.clock.pendingTimers() === 1, 'the call to wait for the limiter');
+      expect((await http().get('/ratelimit').expect(200)).body).toMatchObject({ waiting: 1, pausedForMs: 1000 });
+      // The pause (1000 ms), then one token at 1/s.
+      await sample.clock.advance(1999);
+      expect(settled).toBe(false);
+      expect(delta(sample.upstream, before).requests).toBe(0);
+      await sample.clock.advance(1);
+      expect((await next).status).toBe(200);
+      // The provider's window had reset: no 429 at all, and the rate is back up.
+      expect(delta(sample.upstream, before)).toEqual({ requests: 1, ok: 1, notFound: 0, unavailable: 0, rateLimited: 0, unauthorized: 0 });
+      expect(sample.upstream.stats.rateLimited).toBe(0);
+      expect((await http().get('/ratelimit').expect(200)).body).toMatchObject({ rate: 8.1, waiting: 0, pausedForMs: 0, lastWindow: { remaining: 9 } });
+    } finally {
+      await sample.app.close();
+    }
+  });
+
+  it('a limiter wait longer than maxWaitMs answers 429 naming the adaptive limiter, not counted by the breaker', async () => {
+    const sample = await createSample({}, { upstream: (clock) => ({ quotaLimit: 1, quotaWindowMs: 60_000, now: () => clock.now() }) });
+    try {
+      const http = () => request(sample.app.getHttpServer());
+      await http().get('/quotes/ACME').expect(200); // remaining 0, reset in 60 s: paused for a minute
+      expect((await http().get('/ratelimit').expect(200)).body).toMatchObject({ pausedForMs: 60_000 });
+      const before = sample.upstream.stats;
+      const res = await http().get('/quotes/ACME').expect(429);
+      expect(res.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', limiter: 'quotes-upstream' });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(60);
+      expect(delta(sample.upstream, before).requests).toBe(0);
+      expect(sample.breakers.snapshot('quotes')).toMatchObject({ state: 'closed', failures: 0 });
+    } finally {
+      await sample.app.close();
+    }
+  });
+});
+
+describe('the sample never shows its provider key', () => {
+  it('a canary key reaches the provider and appears in no answer, header or log line', async () => {
+    const canary = `zq-canary-${Math.random().toString(36).slice(2)}`;
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
+    const logger: LoggerService = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture };
+    const shown: string[] = [];
+    const record = (res: request.Response) => shown.push(String(res.status), JSON.stringify(res.headers), res.text);
+
+    // 1. The provider expects the key: success, 404, 503 (breaker opens), breaker open, 429, timeout.
+    const sample = await createSample({}, { env: { QUOTES_API_KEY: canary }, upstream: () => ({ apiKey: canary }), logger, requestTimeoutMs: 20 });
+    try {
+      const http = () => request(sample.app.getHttpServer());
+      record(await http().get('/quotes/ACME').expect(200));
+      record(await http().get('/quotes/NOPE').expect(404));
+      record(await http().post('/chaos').send({ failureRate: 1 }).expect(200));
+      record(await http().get('/quotes/ACME').expect(502));
+      record(await http().get('/quotes/ACME').expect(503));
+      sample.breakers.reset('quotes');
+      record(await http().post('/chaos').send({ failureRate: 0, rateLimitShare: 1 }).expect(200));
+      sample.retries.length = 0;
+      let done = false;
+      const limited = http()
+        .get('/quotes/ACME')
+        .then((res) => ((done = true), res));
+      // Move the clock through every retry and limiter wait until the answer comes.
+      for (let i = 0; i < 2000 && !done; i++) {
+        if (sample.clock.pendingTimers() > 0) await sample.clock.advance(1000);
+        else await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const spent = await limited;
+      expect(spent.status).toBe(502);
+      expect(spent.body).toMatchObject({ message: 'Quotes provider answered 429', upstreamStatus: 429 });
+      record(spent);
+      sample.breakers.reset('quotes');
+      record(await http().post('/chaos').send({ rateLimitShare: 0, latencyMs: 200 }).expect(200));
+      await sample.clock.advance(5000);
+      const slow = await http().get('/quotes/ACME').expect(502);
+      expect(slow.body.message).toBe('Quotes provider did not answer in time');
+      record(slow);
+      for (const path of ['/ratelimit', '/health', '/circuits', '/chaos']) record(await http().get(path));
+      expect(sample.upstream.stats.unauthorized).toBe(0); // every call carried the key
+      expect(sample.upstream.stats.requests).toBeGreaterThanOrEqual(8);
+    } finally {
+      await sample.app.close();
+    }
+
+    // 2. A provider that rejects the key and echoes it back (401).
+    const rejecting = await createSample({}, { env: { QUOTES_API_KEY: canary }, upstream: () => ({ apiKey: 'another-key' }), logger });
+    try {
+      const res = await request(rejecting.app.getHttpServer()).get('/quotes/ACME').expect(502);
+      expect(res.body).toEqual({ statusCode: 502, error: 'Bad Gateway', message: 'Quotes provider answered 401', upstreamStatus: 401 });
+      record(res);
+      expect(rejecting.upstream.stats.unauthorized).toBe(1);
+    } finally {
+      await rejecting.app.close();
+    }
+
+    // The client's debug lines and the filter's warnings were written: that path was exercised.
+    expect(lines.some((l) => l.includes('quotes GET') && l.includes('/quotes/ACME') && l.includes('200'))).toBe(true);
+    expect(lines.some((l) => l.includes('Quotes provider answered 401'))).toBe(true);
+    const leaks = [...shown, ...lines].filter((x) => x.includes(canary));
+    expect(leaks).toEqual([]);
   });
 });
 
@@ -329,7 +488,7 @@ describe('FlakyUpstream', () => {
     const fresh = await fetch(`${upstream.url}/quotes/ACME`);
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('x-ratelimit-remaining-requests')).toBe('2');
-    expect(upstream.stats).toEqual({ requests: 5, ok: 2, notFound: 0, unavailable: 1, rateLimited: 2 });
+    expect(upstream.stats).toEqual({ requests: 5, ok: 2, notFound: 0, unavailable: 1, rateLimited: 2, unauthorized: 0 });
   });
 
   it('rejects out-of-range chaos settings, naming the setting', () => {

@@ -4,13 +4,15 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ResilienceModule, ResilienceRegistry } from 'nest-resilience';
-import type { StoreStatusEvent } from 'nest-resilience/redis';
+import type { RedisStore, StoreStatusEvent } from 'nest-resilience/redis';
 
 interface ReplicaConfig {
   url: string;
   keyPrefix: string;
   onStoreError?: 'fail-open' | 'fail-closed';
   expectedReplicas?: number;
+  /** Default 1000: generous, so a loaded machine does not fake an outage. */
+  storeTimeoutMs?: number;
   limiter: { rate: number; period: number; burst: number };
   breaker: { failureThreshold: number; recoveryTime: number; halfOpenMaxCalls: number; successThreshold: number };
 }
@@ -18,7 +20,9 @@ interface ReplicaConfig {
 type Command =
   | { cmd: 'limit'; startAt: number; endAt: number; concurrency: number }
   | { cmd: 'fail'; times: number }
-  | { cmd: 'call'; count: number; holdMs: number }
+  | { cmd: 'call'; count: number }
+  | { cmd: 'hold'; count: number }
+  | { cmd: 'release' }
   | { cmd: 'exit' };
 
 const now = () => performance.timeOrigin + performance.now();
@@ -35,7 +39,7 @@ const status: Array<StoreStatusEvent & { wall: number }> = [];
         keyPrefix: config.keyPrefix,
         onStoreError: config.onStoreError ?? 'fail-open',
         expectedReplicas: config.expectedReplicas ?? 1,
-        storeTimeoutMs: 100,
+        storeTimeoutMs: config.storeTimeoutMs ?? 1000,
         probeIntervalMs: 100,
         breakerSyncMs: 50,
         logger: { warn: () => undefined, log: () => undefined },
@@ -52,18 +56,38 @@ const app = await NestFactory.createApplicationContext(ReplicaModule, { logger: 
 const registry = app.get(ResilienceRegistry);
 const send = (msg: unknown) => process.send!(msg);
 
-/** Workers take tokens until `endAt`; returns admission times and error names with times. */
+// When did Redis admit a caller? Somewhere between the sending of the script call that
+// admitted it and the moment the caller resumes. Only the limiter's bucket runs scripts during
+// `limit` (one call in flight at a time), so the last answered call is the admitting one.
+let answeredSentAt = -Infinity;
+const client = (registry.store as RedisStore).client as unknown as Record<'evalsha' | 'eval', (...args: unknown[]) => Promise<unknown>>;
+for (const method of ['evalsha', 'eval'] as const) {
+  const real = client[method].bind(client);
+  client[method] = (...args: unknown[]) => {
+    const sentAt = now();
+    const reply = real(...args);
+    reply.then(() => (answeredSentAt = sentAt), () => undefined);
+    return reply;
+  };
+}
+
+/**
+ * Workers take tokens until `endAt`. Each admission is reported as `[lo, hi]`: it happened
+ * no earlier than lo (the later of the call's start and the sending of the script call that
+ * answered last) and no later than hi (when the caller resumed). Also returns error names.
+ */
 async function limit(c: Extract<Command, { cmd: 'limit' }>) {
   const limiter = registry.limiter('shared');
-  const admitted: number[] = [];
+  const admitted: Array<[number, number]> = [];
   const errors: Array<{ at: number; name: string }> = [];
   await sleep(Math.max(0, c.startAt - now()));
   await Promise.all(
     Array.from({ length: c.concurrency }, async () => {
       for (let i = 0; i < 100_000 && now() < c.endAt; i++) {
+        const start = now();
         try {
           await limiter.acquire();
-          admitted.push(now());
+          admitted.push([Math.max(start, answeredSentAt), now()]);
         } catch (error) {
           errors.push({ at: now(), name: (error as Error).name });
           await sleep(20);
@@ -74,21 +98,40 @@ async function limit(c: Extract<Command, { cmd: 'limit' }>) {
   return { admitted, errors, status };
 }
 
-async function call(c: Extract<Command, { cmd: 'call' }>) {
+/** `count` concurrent calls through the breaker, each held until `gate` resolves. */
+function calls(count: number, gate: Promise<void>) {
   const breaker = registry.breaker('shared');
-  let started = 0;
-  const results = await Promise.all(
-    Array.from({ length: c.count }, () =>
+  const tally = { started: 0, rejected: 0 };
+  const results = Promise.all(
+    Array.from({ length: count }, () =>
       breaker
         .execute(async () => {
-          started++;
-          await sleep(c.holdMs);
+          tally.started++;
+          await gate;
           return 'ok';
         })
-        .then((v) => v, (e: unknown) => `${(e as Error).name}:${(e as { state?: string }).state ?? ''}`),
+        .then(
+          (v) => v,
+          (e: unknown) => {
+            tally.rejected++;
+            return `${(e as Error).name}:${(e as { state?: string }).state ?? ''}`;
+          },
+        ),
     ),
   );
-  return { started, results, state: breaker.state() };
+  return { tally, results };
+}
+
+let held: { tally: { started: number; rejected: number }; results: Promise<string[]>; release: () => void } | undefined;
+
+/** Starts held calls and answers once each one is decided (running, or refused). */
+async function hold(count: number) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const { tally, results } = calls(count, gate);
+  held = { tally, results, release };
+  for (let i = 0; i < 2000 && tally.started + tally.rejected < count; i++) await sleep(5);
+  return { started: tally.started, rejected: tally.rejected };
 }
 
 process.on('message', (m: Command) => {
@@ -99,9 +142,18 @@ process.on('message', (m: Command) => {
         const breaker = registry.breaker('shared');
         const out: string[] = [];
         for (let i = 0; i < m.times; i++) out.push(await breaker.execute(() => Promise.reject(new Error('boom'))).catch((e: Error) => e.name));
-        await sleep(50); // outcomes are reported to Redis without holding the caller: let them land
+        // Outcomes reach Redis without holding the caller: the parent waits for the shared state.
         send({ ok: true, results: out, state: breaker.state() });
-      } else if (m.cmd === 'call') send({ ok: true, ...(await call(m)) });
+      } else if (m.cmd === 'call') {
+        const { tally, results } = calls(m.count, Promise.resolve());
+        send({ ok: true, results: await results, started: tally.started, state: registry.breaker('shared').state() });
+      } else if (m.cmd === 'hold') send({ ok: true, ...(await hold(m.count)) });
+      else if (m.cmd === 'release') {
+        const h = held!;
+        held = undefined;
+        h.release();
+        send({ ok: true, results: await h.results, started: h.tally.started });
+      }
       else if (m.cmd === 'exit') {
         await app.close();
         send({ ok: true });

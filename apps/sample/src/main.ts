@@ -12,7 +12,8 @@ import { FlakyUpstream } from './upstream/flaky-upstream.js';
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Sample');
   const config = new SampleConfig(process.env);
-  const upstream = await new FlakyUpstream(config.upstream()).start();
+  // The simulated provider expects the key the app sends (QUOTES_API_KEY).
+  const upstream = await new FlakyUpstream({ ...config.upstream(), apiKey: config.apiKey }).start();
   logger.log(`Simulated quotes provider on ${upstream.url}`);
 
   const app = await NestFactory.create(SampleModule.register({ upstream }));

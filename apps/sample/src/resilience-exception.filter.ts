@@ -1,26 +1,34 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { CircuitBreakerOpenError, RateLimitExceededError } from 'nest-resilience';
-import { UpstreamError } from './quotes/upstream.error.js';
+import { APIClientError, APITimeoutError, ResourceNotFoundError } from 'nest-resilience/http';
 
 /** `Retry-After` in whole seconds, at least 1 (a client must not hammer a 0). */
 export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
+/** What the sample says about a failed provider call (no URL, no provider text, no key). */
+export function describeProviderError(error: APIClientError): string {
+  if (error.status !== undefined) return `Quotes provider answered ${error.status}`;
+  if (error instanceof APITimeoutError) return 'Quotes provider did not answer in time';
+  return 'Quotes provider is unreachable';
+}
+
 /**
  * Turns resilience and provider failures into HTTP answers:
  * - `CircuitBreakerOpenError` → 503 with `Retry-After` (when the breaker admits a trial call);
- * - `RateLimitExceededError` → 429 with `Retry-After` (when tokens are available again);
- * - `UpstreamError` → 404 when the provider does not know the symbol, else 502 (with the
- *   provider's `Retry-After` when it sent one).
- * Other exceptions go to Nest's default handling.
+ * - `RateLimitExceededError` (the `quotes` limiter, or the adaptive one in the client) → 429
+ *   with `Retry-After` (when tokens are available again);
+ * - `APIClientError` (the `quotes` client's typed errors) → 404 when the provider does not
+ *   know the symbol, else 502 (with the provider's `Retry-After` when it sent one).
+ * Other exceptions go to Nest's default handling. Nothing the provider sent is echoed.
  */
-@Catch(CircuitBreakerOpenError, RateLimitExceededError, UpstreamError)
+@Catch(CircuitBreakerOpenError, RateLimitExceededError, APIClientError)
 export class ResilienceExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Quotes');
 
-  catch(error: CircuitBreakerOpenError | RateLimitExceededError | UpstreamError, host: ArgumentsHost): void {
+  catch(error: CircuitBreakerOpenError | RateLimitExceededError | APIClientError, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof CircuitBreakerOpenError) {
       res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
@@ -44,17 +52,19 @@ export class ResilienceExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    if (error.status === HttpStatus.NOT_FOUND) {
+    if (error instanceof ResourceNotFoundError) {
       res.status(HttpStatus.NOT_FOUND).json({ statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: 'Unknown symbol' });
       return;
     }
-    this.logger.warn(`${error.message}${error.isTransient ? ' (transient, retries spent)' : ''}`);
+    const message = describeProviderError(error);
+    // The error itself is safe to log too (`toJSON()` is redacted); the short form is enough here.
+    this.logger.warn(`${message}: ${error.name}${error.requestId !== undefined ? ` (request ${error.requestId})` : ''}${error.isTransient ? ', transient, retries spent' : ''}`);
     if (error.retryAfterMs !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
     res.status(HttpStatus.BAD_GATEWAY).json({
       statusCode: HttpStatus.BAD_GATEWAY,
       error: 'Bad Gateway',
-      message: error.message,
-      upstreamStatus: error.status,
+      message,
+      upstreamStatus: error.status ?? 0,
     });
   }
 }

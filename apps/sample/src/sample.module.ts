@@ -3,16 +3,19 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ResilienceModule, type ResilienceModuleOptions } from 'nest-resilience';
 import { ResilienceHealthModule } from 'nest-resilience/health';
+import { ResilienceHttpModule, type AdaptiveRateLimiter, type AdaptiveRateLimiterOptions } from 'nest-resilience/http';
 import { ChaosController } from './admin/chaos.controller.js';
 import { CircuitsController } from './admin/circuits.controller.js';
 import { SampleConfig } from './config/sample.config.js';
 import { HealthController } from './health/health.controller.js';
 import { QuotesController } from './quotes/quotes.controller.js';
+import { quotesHttpOptions } from './quotes/quotes-http.options.js';
 import { QuotesService } from './quotes/quotes.service.js';
+import { RateLimitModule } from './ratelimit/ratelimit.module.js';
 import { ResilienceExceptionFilter } from './resilience-exception.filter.js';
-import { REQUEST_TIMEOUT_MS, UPSTREAM_URL } from './sample.constants.js';
-import { FlakyUpstream, type FlakyUpstreamOptions } from './upstream/flaky-upstream.js';
-import { UpstreamLifecycle } from './upstream/upstream.lifecycle.js';
+import { QUOTES_ADAPTIVE_LIMITER, QUOTES_CLIENT, UPSTREAM_URL } from './sample.constants.js';
+import type { FlakyUpstream, FlakyUpstreamOptions } from './upstream/flaky-upstream.js';
+import { UpstreamModule } from './upstream/upstream.module.js';
 
 /** Options of {@link SampleModule.register}; everything defaults to the environment. */
 export interface SampleModuleOptions {
@@ -29,6 +32,8 @@ export interface SampleModuleOptions {
   resilience?: ResilienceModuleOptions;
   /** Timeout of one provider call, ms. Default `QUOTES_TIMEOUT_MS` or 2000. */
   requestTimeoutMs?: number;
+  /** Merged over the options of the adaptive limiter in front of the provider (see `GET /ratelimit`). */
+  adaptiveLimiter?: Partial<AdaptiveRateLimiterOptions>;
   /** Where settings are read from. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -58,8 +63,9 @@ export function mergeResilienceOptions(base: ResilienceModuleOptions, over: Resi
 }
 
 /**
- * The quotes sample: `GET /quotes/:symbol` through a breaker, retries and a rate limiter,
- * `GET /health`, `GET /circuits`, `POST /circuits/:name/reset` and `POST /chaos`.
+ * The quotes sample: `GET /quotes/:symbol` through a breaker, retries and a rate limiter, then
+ * the `quotes` `ApiClient` and its adaptive limiter; `GET /ratelimit`, `GET /health`,
+ * `GET /circuits`, `POST /circuits/:name/reset` and `POST /chaos`.
  * @example
  * ```ts
  * const app = await NestFactory.create(SampleModule.register({ upstream: { failureRate: 0.2 } }));
@@ -70,6 +76,8 @@ export class SampleModule {
   /** The module, configured from `options` over the environment. */
   static register(options: SampleModuleOptions = {}): DynamicModule {
     const config = SampleConfigModule.forEnv(options.env ?? process.env);
+    const upstream = UpstreamModule.register(config, options.upstream);
+    const rateLimit = RateLimitModule.register(config, options.adaptiveLimiter);
     return {
       module: SampleModule,
       imports: [
@@ -79,26 +87,19 @@ export class SampleModule {
           inject: [SampleConfig],
           useFactory: (sample: SampleConfig) => mergeResilienceOptions(sample.resilience(), options.resilience),
         }),
+        upstream,
+        rateLimit,
+        ResilienceHttpModule.forRootAsync({
+          imports: [config, upstream, rateLimit],
+          inject: [SampleConfig, UPSTREAM_URL, QUOTES_ADAPTIVE_LIMITER],
+          useFactory: (sample: SampleConfig, url: string, adaptive: AdaptiveRateLimiter) => quotesHttpOptions(sample, url, adaptive, options.requestTimeoutMs),
+          clientNames: [QUOTES_CLIENT],
+        }),
         TerminusModule,
         ResilienceHealthModule,
       ],
       controllers: [QuotesController, HealthController, CircuitsController, ChaosController],
-      providers: [
-        {
-          provide: FlakyUpstream,
-          inject: [SampleConfig],
-          useFactory: async (sample: SampleConfig) => {
-            const given = options.upstream;
-            const upstream = given instanceof FlakyUpstream ? given : new FlakyUpstream({ ...sample.upstream(), ...given });
-            return await upstream.start();
-          },
-        },
-        { provide: UPSTREAM_URL, inject: [FlakyUpstream], useFactory: (upstream: FlakyUpstream) => upstream.url },
-        { provide: REQUEST_TIMEOUT_MS, inject: [SampleConfig], useFactory: (sample: SampleConfig) => options.requestTimeoutMs ?? sample.requestTimeoutMs },
-        { provide: APP_FILTER, useClass: ResilienceExceptionFilter },
-        UpstreamLifecycle,
-        QuotesService,
-      ],
+      providers: [{ provide: APP_FILTER, useClass: ResilienceExceptionFilter }, QuotesService],
     };
   }
 }

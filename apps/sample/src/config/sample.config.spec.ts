@@ -1,5 +1,9 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { ResilienceRegistry } from 'nest-resilience';
+import { deleteKeys, testRedis, uniquePrefix } from '../../../../libs/resilience/src/redis/testing-support/redis-server.js';
 import { mergeResilienceOptions } from '../sample.module.js';
-import { countsAgainstProvider, SampleConfig, SampleConfigError } from './sample.config.js';
+import { countsAgainstProvider, SampleConfig, SampleConfigError, withoutPassword } from './sample.config.js';
 
 describe('SampleConfig', () => {
   it('uses the defaults when nothing is set', () => {
@@ -50,5 +54,66 @@ describe('mergeResilienceOptions', () => {
       retries: { quotes: { maxRetries: 2 } },
       limiters: {},
     });
+  });
+});
+
+describe('SampleConfig store: REDIS_URL set → Redis, unset → memory', () => {
+  let redis: { url: string; stop(): Promise<void> };
+  let admin: Redis;
+  const prefix = uniquePrefix('sample');
+
+  beforeAll(async () => {
+    redis = await testRedis();
+    admin = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    await deleteKeys(admin, prefix);
+    admin.disconnect();
+    await redis.stop();
+  });
+
+  it('without REDIS_URL (or with an empty one) the policies keep their state in memory', async () => {
+    for (const env of [{}, { REDIS_URL: '  ' }]) {
+      const options = new SampleConfig(env).resilience();
+      expect(options.store).toBeUndefined();
+      const registry = await ResilienceRegistry.create(options);
+      expect(registry.storeKind).toBe('memory');
+      await registry.close();
+    }
+  });
+
+  it('with REDIS_URL the quotes limiter lives in Redis, under REDIS_KEY_PREFIX', async () => {
+    const config = new SampleConfig({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, REDIS_EXPECTED_REPLICAS: '2' });
+    expect(config.resilience().store).toEqual({ type: 'redis', url: redis.url, keyPrefix: prefix, expectedReplicas: 2 });
+    const registry = await ResilienceRegistry.create(config.resilience());
+    try {
+      expect(registry.storeKind).toBe('redis');
+      await registry.limiter('quotes').acquire();
+      expect(await admin.exists(`${prefix}{limiter:quotes}`)).toBe(1);
+      expect(registry.breaker('quotes').snapshot().state).toBe('closed');
+    } finally {
+      await registry.close();
+    }
+    expect(new SampleConfig({ REDIS_URL: redis.url }).store()).toMatchObject({ keyPrefix: 'nest-resilience-sample:', expectedReplicas: 1 });
+  });
+
+  it('a bad REDIS_URL is named without its password; a bad REDIS_EXPECTED_REPLICAS is named with its value', () => {
+    for (const url of ['http://user:s3cret@host:6379', ':s3cret@host:6379']) {
+      const err = (() => {
+        try {
+          new SampleConfig({ REDIS_URL: url }).resilience();
+        } catch (e) {
+          return e as Error;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(SampleConfigError);
+      expect(err!.message).toContain('REDIS_URL');
+      expect(err!.message).not.toContain('s3cret');
+    }
+    expect(() => new SampleConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_EXPECTED_REPLICAS: '2.5' }).store()).toThrow('Invalid REDIS_EXPECTED_REPLICAS="2.5" (expected an integer in [1, 1000])');
+    expect(withoutPassword('redis://:pw@127.0.0.1:6379/0')).toBe('redis://***@127.0.0.1:6379/0');
+    expect(withoutPassword('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ResilienceModuleOptions } from 'nest-resilience';
+import { RateLimitExceededError, type ResilienceModuleOptions } from 'nest-resilience';
 import type { FlakyUpstreamOptions } from '../upstream/flaky-upstream.js';
 
 /** A bad environment variable; the message names it and its value. */
@@ -30,9 +30,13 @@ export class SampleConfigError extends Error {
  * | `QUOTES_RETRY_MAX_AFTER_MS` | 3000 | longest provider `Retry-After` honoured |
  * | `QUOTES_RATE_PER_SECOND` | 50 | client-side limit on provider calls |
  * | `QUOTES_RATE_MAX_WAIT_MS` | 2000 | longest wait for a token before 429 |
+ * | `QUOTES_API_KEY` | `demo-quotes-key` | key sent to the provider in `x-api-key` (never logged) |
  * | `UPSTREAM_FAILURE_RATE` | 0 | simulated provider: share of 503s |
  * | `UPSTREAM_LATENCY_MS` | 0 | simulated provider: delay of every answer |
  * | `UPSTREAM_RATE_LIMIT_SHARE` | 0 | simulated provider: share of 429s |
+ * | `REDIS_URL` | (unset) | set: limiter state lives in Redis, shared by every replica; unset: in memory |
+ * | `REDIS_KEY_PREFIX` | `nest-resilience-sample:` | prefix of the sample's Redis keys |
+ * | `REDIS_EXPECTED_REPLICAS` | 1 | replicas sharing the limit (each keeps its share while Redis is down) |
  */
 @Injectable()
 export class SampleConfig {
@@ -47,12 +51,24 @@ export class SampleConfig {
     return value;
   }
 
+  /** Like {@link number}, for whole numbers. */
+  integer(variable: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.number(variable, fallback, min, max);
+    if (!Number.isInteger(value)) throw new SampleConfigError(variable, this.env[variable]!, `an integer in [${min}, ${max}]`);
+    return value;
+  }
+
   get port(): number {
     return this.number('PORT', 3000, 0, 65535);
   }
 
   get host(): string {
     return this.env.HOST?.trim() || '127.0.0.1';
+  }
+
+  /** The provider key (`QUOTES_API_KEY`); the simulated provider expects the same one. */
+  get apiKey(): string {
+    return this.env.QUOTES_API_KEY?.trim() || 'demo-quotes-key';
   }
 
   get requestTimeoutMs(): number {
@@ -68,9 +84,27 @@ export class SampleConfig {
     };
   }
 
-  /** The `quotes` policies (what `ResilienceModule.forRootAsync` gets). */
-  resilience(): ResilienceModuleOptions {
+  /**
+   * The Redis store when `REDIS_URL` is set (the `quotes` limiter is then shared by every
+   * replica using the same Redis and prefix); `undefined` otherwise: state stays in memory.
+   */
+  store(): ResilienceModuleOptions['store'] {
+    const url = this.env.REDIS_URL?.trim();
+    if (!url) return undefined;
+    if (!/^rediss?:\/\/[^/]/.test(url)) throw new SampleConfigError('REDIS_URL', withoutPassword(url), 'a redis:// or rediss:// URL');
     return {
+      type: 'redis',
+      url,
+      keyPrefix: this.env.REDIS_KEY_PREFIX?.trim() || 'nest-resilience-sample:',
+      expectedReplicas: this.integer('REDIS_EXPECTED_REPLICAS', 1, 1, 1000),
+    };
+  }
+
+  /** The `quotes` policies (what `ResilienceModule.forRootAsync` gets), and the store. */
+  resilience(): ResilienceModuleOptions {
+    const store = this.store();
+    return {
+      ...(store === undefined ? {} : { store }),
       breakers: {
         quotes: {
           failureThreshold: this.number('QUOTES_BREAKER_THRESHOLD', 5, 1),
@@ -105,5 +139,11 @@ export class SampleConfig {
  */
 export function countsAgainstProvider(error: unknown): boolean {
   const e = error as { isTransient?: unknown; status?: unknown } | null;
-  return e?.isTransient === true && e.status !== 429;
+  // A local limiter refusal (the adaptive limiter inside the call) is not the provider failing.
+  return e?.isTransient === true && e.status !== 429 && !(error instanceof RateLimitExceededError);
+}
+
+/** `url` with the password (and user) of its authority replaced by `***`, for messages. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/]*@/i, '$1***@');
 }

@@ -26,6 +26,12 @@ export interface FlakyUpstreamOptions extends Partial<ChaosSettings> {
   quotaWindowMs?: number;
   /** Time source of the quota window. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Key the provider expects in `x-api-key`. A request without it, or with another one, is
+   * answered `401` with a body that echoes the key it got (as careless providers do), so the
+   * sample can show that the key still never reaches its own output. Default: no check.
+   */
+  apiKey?: string;
 }
 
 /** Counters of what the simulator answered, for tests and the demo. */
@@ -35,6 +41,8 @@ export interface UpstreamStats {
   notFound: number;
   unavailable: number;
   rateLimited: number;
+  /** Requests refused with 401 (wrong or missing `x-api-key`). */
+  unauthorized: number;
 }
 
 /** One quote as the provider returns it. */
@@ -71,7 +79,8 @@ export function checkChaosValue(name: keyof ChaosSettings, value: unknown): numb
  *
  * `GET /quotes/:symbol` answers, for each request, by drawing `r = random()`:
  * `r < failureRate` → 503; `r < failureRate + rateLimitShare` → 429 with `Retry-After`;
- * otherwise 200 with the quote (404 for an unknown symbol). A real quota of `quotaLimit`
+ * otherwise 200 with the quote (404 for an unknown symbol). With `apiKey`, a request without
+ * that `x-api-key` gets 401 first. A real quota of `quotaLimit`
  * requests per `quotaWindowMs` also answers 429 once spent. Every answer carries
  * `x-ratelimit-limit-requests`, `x-ratelimit-remaining-requests` and
  * `x-ratelimit-reset-requests` (e.g. `'1s'`, `'250ms'`).
@@ -83,10 +92,11 @@ export class FlakyUpstream {
   private readonly quotaLimit: number;
   private readonly quotaWindowMs: number;
   private readonly now: () => number;
+  private readonly apiKey: string | undefined;
   private server: Server | undefined;
   private windowStart = 0;
   private windowCount = 0;
-  private readonly counters: UpstreamStats = { requests: 0, ok: 0, notFound: 0, unavailable: 0, rateLimited: 0 };
+  private readonly counters: UpstreamStats = { requests: 0, ok: 0, notFound: 0, unavailable: 0, rateLimited: 0, unauthorized: 0 };
 
   constructor(options: FlakyUpstreamOptions = {}) {
     this.settings = {
@@ -99,6 +109,7 @@ export class FlakyUpstream {
     this.quotaLimit = options.quotaLimit ?? 100;
     this.quotaWindowMs = options.quotaWindowMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.apiKey = options.apiKey;
   }
 
   /** Base URL, e.g. `http://127.0.0.1:40123`; throws before `start()`. */
@@ -162,6 +173,12 @@ export class FlakyUpstream {
     }
     this.counters.requests++;
     const seq = this.counters.requests;
+    const presented = req.headers['x-api-key'];
+    if (this.apiKey !== undefined && presented !== this.apiKey) {
+      this.counters.unauthorized++;
+      send(res, 401, { error: 'invalid_api_key', message: `Invalid API key: ${String(presented ?? '(none)')}` });
+      return;
+    }
     // Decide now (so the random draws follow request order), answer after the latency.
     const answer = this.decide(decodeURIComponent(match[1]!).toUpperCase(), seq);
     if (this.settings.latencyMs > 0) {

@@ -133,6 +133,44 @@ describe('createPipeline: pass-through and call shape', () => {
   });
 });
 
+describe('createPipeline: the call arguments select partitions and token counts', () => {
+  it("the limiter's tokens and partitionKey functions and the breaker's partitionKey see the call's arguments", async () => {
+    interface Req {
+      tenant: string;
+      cost: number;
+    }
+    const limiter = limiterP({ rate: 10, period: 60_000, mode: 'reject', tokens: (r: Req) => r.cost, partitionKey: (r: Req) => r.tenant });
+    const breaker = breakerP({ failureThreshold: 1, partitionKey: (r: Req) => r.tenant });
+    const run = createPipeline({ breaker, limiter, clock });
+    const call = (r: Req, fn: () => Promise<string> = async () => r.tenant) => observe(run(fn, undefined, [r]));
+    await clock.advance(0);
+    const a = call({ tenant: 'acme', cost: 7 });
+    const b = call({ tenant: 'globex', cost: 4 });
+    await clock.advance(0);
+    expect([a.value, b.value]).toEqual(['acme', 'globex']);
+    expect(limiter.snapshot('acme').available).toBe(3);
+    expect(limiter.snapshot('globex').available).toBe(6);
+    const over = call({ tenant: 'acme', cost: 4 });
+    await clock.advance(0);
+    expect(over.error).toBeInstanceOf(RateLimitExceededError);
+    expect((over.error as RateLimitExceededError).tokens).toBe(4);
+    expect((over.error as RateLimitExceededError).partitionKey).toBe('acme');
+    const down = call({ tenant: 'globex', cost: 1 }, async () => {
+      throw new TransientError('globex down');
+    });
+    await clock.advance(0);
+    expect(down.error).toBeInstanceOf(TransientError);
+    expect(breaker.state('globex')).toBe('open');
+    expect(breaker.state('acme')).toBe('closed');
+    const refused = call({ tenant: 'globex', cost: 1 });
+    await clock.advance(0);
+    expect((refused.error as CircuitBreakerOpenError).partitionKey).toBe('globex');
+    const fine = call({ tenant: 'acme', cost: 1 });
+    await clock.advance(0);
+    expect(fine.value).toBe('acme');
+  });
+});
+
 describe('createPipeline: retry ▸ limiter (every attempt takes tokens)', () => {
   it('a reject-mode limiter with rate 2 stops a 5-retry sequence after 2 calls', async () => {
     const limiter = limiterP({ rate: 2, period: 60_000, mode: 'reject' });
@@ -217,6 +255,21 @@ describe('createPipeline: retry ▸ breaker (every attempt counts)', () => {
     }
     expect(starts).toEqual([0]);
     expect(breaker.snapshot()).toMatchObject({ failures: 1, rejections: 3, state: 'open' });
+  });
+
+  it('the breaker is outside the limiter: calls refused by an open breaker take no token', async () => {
+    const breaker = breakerP({ failureThreshold: 1, recoveryTime: 10_000 });
+    const limiter = limiterP({ rate: 2, period: 60_000, mode: 'reject' });
+    const run = createPipeline({ breaker, limiter, clock });
+    const first = await drive(run, failing([], new TransientError('down')));
+    expect(first.error).toBeInstanceOf(TransientError);
+    for (let i = 0; i < 5; i++) {
+      const s = await drive(run, failing([], new Error('must not run')));
+      expect(s.error).toBeInstanceOf(CircuitBreakerOpenError);
+    }
+    expect(starts).toEqual([0]);
+    expect(limiter.snapshot().available).toBe(1);
+    expect(breaker.snapshot()).toMatchObject({ failures: 1, rejections: 5 });
   });
 
   it('a call refused by the limiter after the breaker admitted it is not a breaker failure', async () => {

@@ -106,4 +106,10 @@ export interface ResilienceStore {
   createCounters?(clock: Clock): CounterBackend;
   /** Releases connections (only those the store opened itself). */
   close?(): Promise<void>;
+  /**
+   * The same store (same connection and state) with another failure policy for the policies
+   * created through it: what they do while the store cannot answer. Stores that cannot fail
+   * (memory) do not implement it.
+   */
+  withStoreErrorPolicy?(onStoreError: 'fail-open' | 'fail-closed'): ResilienceStore;
 }

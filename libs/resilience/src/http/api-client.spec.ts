@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import {
   APIClientError,
@@ -13,12 +14,12 @@ import {
   ServerError,
   UnexpectedStatusError,
 } from './index.js';
-import { CircuitBreakerOpenError, CircuitBreakerPolicy, RateLimitExceededError, ResilienceConfigError, RetryPolicy } from '../core/index.js';
+import { CircuitBreakerOpenError, CircuitBreakerPolicy, RateLimiterPolicy, RateLimitExceededError, ResilienceConfigError, RetryPolicy } from '../core/index.js';
 import { ResilienceRegistry } from '../nest/resilience.registry.js';
 import { ApiClient, isUpstreamFailure } from './api-client.js';
 import { HostOverrideError, InvalidRequestError } from './errors/request-rejected.error.js';
 import { HeaderInjectionError } from './header-factory.js';
-import { closedPort, startTestServer, type TestServer } from '../../../../test/support/http-test-server.js';
+import { closedPort, startTestServer, waitFor, type TestServer } from '../../../../test/support/http-test-server.js';
 
 let srv: TestServer;
 const clients: ApiClient[] = [];
@@ -173,6 +174,26 @@ describe('ApiClient transport failures', () => {
     await c.close();
     const e = await failure(p);
     expect(e).toBeInstanceOf(ClientClosedError);
+  });
+
+  it('close() releases the keep-alive socket: the server sees it close at once', async () => {
+    const sockets: Socket[] = [];
+    const onConnection = (s: Socket) => sockets.push(s);
+    srv.server.on('connection', onConnection);
+    try {
+      const c = client();
+      await c.request('GET', '/json');
+      await c.request('GET', '/text'); // same keep-alive socket
+      expect(sockets).toHaveLength(1);
+      let closed = false;
+      sockets[0]!.once('close', () => (closed = true));
+      await new Promise((r) => setTimeout(r, 5));
+      expect(closed).toBe(false); // kept alive by the agent (the server would wait 5 s)
+      await c.close();
+      await waitFor(() => closed, 2000);
+    } finally {
+      srv.server.off('connection', onConnection);
+    }
   });
 
   it('close() destroys the sockets; a later request → ClientClosedError, nothing sent', async () => {
@@ -348,6 +369,13 @@ describe('ApiClient policies (one pass per attempt)', () => {
     expect(await of('/status/429')).toBe(false);
     expect(await of('//evil.example')).toBe(false);
     expect(isUpstreamFailure(new Error('bug'))).toBe(true);
+    // Local refusals (a limiter or breaker inside the call) never reached the upstream.
+    const limiter = RateLimiterPolicy.create('local', { rate: 1, period: 60_000, mode: 'reject' });
+    await limiter.acquire([], 1);
+    expect(isUpstreamFailure(await failure(limiter.acquire([], 1)))).toBe(false);
+    const inner = CircuitBreakerPolicy.create('inner', { failureThreshold: 1 });
+    inner.forceOpen();
+    expect(isUpstreamFailure(await failure(inner.execute(async () => 1)))).toBe(false);
   });
 });
 
@@ -365,6 +393,14 @@ describe.each([
       const auth = String(req.headers[header] ?? '');
       const m = /^\/status\/(\d{3})$/.exec(path);
       if (path === '/hang') return;
+      if (path === '/reset') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000', 'x-echo': auth });
+        res.write(`{"partial":"${auth}`);
+        setTimeout(() => req.socket.destroy(), 5);
+        return;
+      }
+      if (path === '/bad-json') return void res.writeHead(200, { 'content-type': 'application/json', 'x-echo': auth }).end(`{not json ${auth}`);
+      if (path === '/text-error') return void res.writeHead(418, { 'content-type': 'text/plain', 'x-echo': auth }).end(`teapot says ${auth}`);
       const status = m !== null ? Number(m[1]) : 200;
       res.writeHead(status, { 'content-type': 'application/json', 'x-echo': auth, 'x-request-id': auth.slice(7), 'www-authenticate': auth });
       res.end(JSON.stringify({ error: { message: `bad key ${auth} / ${auth.slice(7)}` }, request_id: auth }));
@@ -379,7 +415,11 @@ describe.each([
     };
     try {
       await c.request('GET', '/ok', { params: { api_key: canary } }); // the body is the server's (echoes the key): not recorded
-      for (const s of [400, 401, 403, 404, 408, 409, 422, 429, 500, 503, 529]) record(await failure(c.request('GET', `/status/${s}?key=${canary}`)));
+      for (const s of [400, 401, 403, 404, 408, 409, 410, 422, 429, 500, 503, 529]) record(await failure(c.request('GET', `/status/${s}?key=${canary}`)));
+      record(await failure(c.request('GET', '/reset')));
+      record(await failure(c.request('GET', '/bad-json')));
+      record(await failure(c.call({ method: 'POST', url: '/text-error', json: { q: 1 } })));
+      record(await failure(c.call({ url: '/x', apiKey: canary } as never)));
       record(await failure(c.request('GET', '/hang', { timeout: 30 })));
       record(await failure(c.request('GET', `http://evil.example/?token=${canary}`)));
       record(await failure(c.request('GET', '/x', { headers: { 'x-api-key': `${canary}\n` } })));
@@ -394,8 +434,8 @@ describe.each([
       srv.handle = (await import('../../../../test/support/http-test-server.js')).defaultRoutes;
     }
     const sent = srv.received.filter((r) => r.headers[header] === headerValue(canary));
-    expect(sent.length).toBe(13);
-    expect(lines.length).toBeGreaterThanOrEqual(13);
+    expect(sent.length).toBe(17);
+    expect(lines.length).toBeGreaterThanOrEqual(17);
     outputs.push(...lines);
     const leaks = outputs.filter((o) => o.includes(canary));
     expect(leaks).toEqual([]);

@@ -4,11 +4,12 @@ import { inspect } from 'node:util';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { CircuitBreakerPolicy } from '../core/circuit-breaker/circuit-breaker.policy.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { ResilienceConfigError } from '../core/errors.js';
+import { CircuitBreakerOpenError, RateLimitExceededError, ResilienceConfigError } from '../core/errors.js';
 import { createPipeline, type Pipeline } from '../core/pipeline.js';
 import { RateLimiterPolicy } from '../core/rate-limiter/rate-limiter.policy.js';
 import { RetryPolicy } from '../core/retry/retry.policy.js';
 import { checkKnownKeys, checkNumber } from '../core/validate.js';
+import { AdaptiveRateLimiter } from './adaptive-rate-limiter.js';
 import { APIClientError } from './errors/api-client.error.js';
 import { errorFromResponse, errorFromTransport } from './errors/error-from-response.js';
 import { HostOverrideError, InvalidRequestError } from './errors/request-rejected.error.js';
@@ -36,6 +37,11 @@ export interface RequestOptions {
   timeout?: number;
   /** Cancels the request and any retry wait; the call rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * Extra strings (e.g. a key sent in a custom header) scrubbed from this request's errors
+   * and log lines, besides the client's own secrets.
+   */
+  secrets?: readonly string[];
 }
 
 /** What {@link ApiClient.call} takes: a whole request in one object (never mutated). @publicApi */
@@ -95,6 +101,13 @@ export interface ApiClientOptions {
   retry?: PolicyOption<RetryPolicy>;
   /** Rate limiter: a name from `ResilienceModule` or a `RateLimiterPolicy`. */
   limiter?: PolicyOption<RateLimiterPolicy>;
+  /**
+   * A limiter that follows the upstream's rate-limit headers: every attempt takes one of its
+   * tokens right before it is sent, and every response (2xx or error) is fed to its
+   * `updateFromHeaders(headers, status)`, so the rate tracks `x-ratelimit-*` / `anthropic-ratelimit-*`
+   * / `RateLimit` headers and a 429 pauses it until the hinted time.
+   */
+  adaptiveLimiter?: AdaptiveRateLimiter;
   /** Accept absolute and protocol-relative request paths (which may change the host). Default false. */
   allowAbsoluteUrls?: boolean;
   /** Most sockets per host. Default Infinity. */
@@ -133,6 +146,7 @@ const OPTION_KEYS = [
   'breaker',
   'retry',
   'limiter',
+  'adaptiveLimiter',
   'allowAbsoluteUrls',
   'maxSockets',
   'keepAlive',
@@ -140,7 +154,7 @@ const OPTION_KEYS = [
   'secrets',
   'secretHeaders',
 ] as const;
-const CALL_KEYS = new Set(['method', 'url', 'params', 'json', 'data', 'headers', 'timeout', 'signal']);
+const CALL_KEYS = new Set(['method', 'url', 'params', 'json', 'data', 'headers', 'timeout', 'signal', 'secrets']);
 /** `scheme://`, `//host`, `\\host` (and mixes), after any leading spaces or control characters. */
 const ABSOLUTE = /^[\s\x00-\x1f]*(?:[a-z][a-z0-9+.-]*:)?[\\/]{2}/i;
 const METHOD = /^[A-Za-z]+$/;
@@ -162,6 +176,8 @@ const NO_BODY = new Set([204, 205, 304]);
  *   **each attempt** (first or retry) is admitted by the breaker and takes a limiter token, and
  *   the breaker records **one outcome per attempt** (judged by its own `isFailure`; see
  *   {@link isUpstreamFailure} for a predicate that ignores 4xx caller errors).
+ * - With `adaptiveLimiter`, each attempt then takes a token of that `AdaptiveRateLimiter`, and
+ *   each response's headers (any status) update it.
  * - A path can never change the host: absolute and `//host` paths throw `HostOverrideError`
  *   before any I/O unless `allowAbsoluteUrls`. Redirects are not followed.
  * - `close()` destroys the sockets; later requests throw `ClientClosedError`.
@@ -192,6 +208,7 @@ export class ApiClient {
   readonly #httpsAgent: https.Agent;
   readonly #pipeline: Pipeline;
   readonly #logger: ApiClientLogger | undefined;
+  readonly #adaptive: AdaptiveRateLimiter | undefined;
   readonly #clock: Clock;
   #closed = false;
 
@@ -214,6 +231,10 @@ export class ApiClient {
       throw new ResilienceConfigError(`${path}.logger`, options.logger, 'an object with a debug(message) method');
     }
     this.#logger = options.logger;
+    if (options.adaptiveLimiter !== undefined && !(options.adaptiveLimiter instanceof AdaptiveRateLimiter)) {
+      throw new ResilienceConfigError(`${path}.adaptiveLimiter`, typeof options.adaptiveLimiter, 'an AdaptiveRateLimiter');
+    }
+    this.#adaptive = options.adaptiveLimiter;
 
     this.#secretHeaders = new Set((options.secretHeaders ?? []).map((h) => String(h).toLowerCase()));
     this.#headers = {};
@@ -324,13 +345,18 @@ export class ApiClient {
   private async send(method: HttpMethod, path: string, options: RequestOptions): Promise<ApiResponse> {
     const m = typeof method === 'string' ? method.toUpperCase() : '';
     const url = this.resolveUrl(m, path, options.params);
-    if (this.#closed) throw new ClientClosedError({ method: m, url, client: this.name });
+    if (this.#closed) throw new ClientClosedError({ method: m, url, client: this.name, secrets: this.#secrets });
     if (!METHOD.test(m)) throw new InvalidRequestError('invalid-method', `Invalid HTTP method ${JSON.stringify(String(method)).slice(0, 40)}`, { method: 'GET', url, secrets: this.#secrets });
     if (options.json !== undefined && options.data !== undefined) {
       throw new InvalidRequestError('body-conflict', `${m} ${redactUrl(url, this.#secrets)}: pass either json or data, not both`, { method: m, url, secrets: this.#secrets });
     }
     let headers = this.#headers;
     let secrets = this.#secrets;
+    if (options.secrets !== undefined) {
+      if (!Array.isArray(options.secrets)) throw new InvalidRequestError('invalid-option', `${m} ${redactUrl(url, this.#secrets)}: secrets must be an array of strings`, { method: m, url, secrets: this.#secrets });
+      secrets = [...secrets];
+      for (const s of options.secrets) addSecret(secrets, s);
+    }
     if (options.headers !== undefined || options.json !== undefined) {
       headers = { ...this.#headers };
       if (options.headers !== undefined) {
@@ -368,7 +394,12 @@ export class ApiClient {
 
   /** One attempt (the function the pipeline runs). */
   private async attempt(req: Prepared): Promise<ApiResponse> {
-    if (this.#closed) throw new ClientClosedError({ method: req.method, url: req.url, client: this.name });
+    if (this.#closed) throw new ClientClosedError({ method: req.method, url: req.url, client: this.name, secrets: req.secrets });
+    const adaptive = this.#adaptive;
+    if (adaptive !== undefined) {
+      await adaptive.acquire(1, req.signal);
+      if (this.#closed) throw new ClientClosedError({ method: req.method, url: req.url, client: this.name, secrets: req.secrets });
+    }
     const logger = this.#logger;
     const started = logger !== undefined ? Date.now() : 0;
     let res: AxiosResponse<Buffer>;
@@ -387,17 +418,19 @@ export class ApiClient {
         throw req.signal.reason;
       }
       const mapped = this.#closed
-        ? new ClientClosedError({ method: req.method, url: req.url, client: this.name })
-        : errorFromTransport(error, { method: req.method, url: req.url, timeoutMs: req.timeout, secrets: req.secrets });
+        ? new ClientClosedError({ method: req.method, url: req.url, client: this.name, secrets: req.secrets })
+        : errorFromTransport(error, { method: req.method, url: req.url, timeoutMs: req.timeout, secrets: req.secrets, now: this.#clock.now() });
       if (logger !== undefined) this.log(req, `failed: ${mapped.name}${mapped.code !== undefined ? ` ${mapped.code}` : ''}`, started);
       throw mapped;
     }
     const status = res.status;
     const headers = normalizeHeaders(res.headers as Record<string, unknown>);
     const raw = res.data;
+    if (adaptive !== undefined) adaptive.updateFromHeaders(headers, status);
     if (logger !== undefined) this.log(req, String(status), started);
     if (status < 200 || status >= 300) {
-      throw errorFromResponse({ status, headers, body: raw, method: req.method, url: req.url, secrets: req.secrets });
+      // `now` from the client's clock: a Retry-After HTTP date is read against the same time the retry waits on.
+      throw errorFromResponse({ status, headers, body: raw, method: req.method, url: req.url, secrets: req.secrets, now: this.#clock.now() });
     }
     return { status, headers, data: parseBody(status, headers, raw, req) };
   }
@@ -451,7 +484,10 @@ const EMPTY: RequestOptions = Object.freeze({});
 /**
  * A breaker `isFailure` predicate for HTTP clients: counts connection errors, timeouts, 5xx,
  * 408 and anything that is not an `APIClientError`; ignores caller errors (4xx other than
- * 408, including 429, which means "slow down", not "down"), aborts and refused requests.
+ * 408, including 429, which means "slow down", not "down"), aborts, refused requests, and
+ * local refusals that never reached the upstream (`RateLimitExceededError` from a limiter
+ * inside the call, such as the client's `adaptiveLimiter`; `CircuitBreakerOpenError` of an
+ * inner breaker).
  * @example
  * ```ts
  * ResilienceModule.forRoot({ breakers: { payments: { isFailure: isUpstreamFailure } } });
@@ -459,7 +495,7 @@ const EMPTY: RequestOptions = Object.freeze({});
  * @publicApi
  */
 export function isUpstreamFailure(error: unknown): boolean {
-  if (!(error instanceof APIClientError)) return !(error instanceof HeaderInjectionError);
+  if (!(error instanceof APIClientError)) return !(error instanceof HeaderInjectionError || error instanceof RateLimitExceededError || error instanceof CircuitBreakerOpenError);
   if (error instanceof InvalidRequestError || error instanceof ClientClosedError) return false;
   if (error.status === undefined) return error instanceof APIConnectionError || error instanceof APITimeoutError;
   return error.status >= 500 || error.status === 408;

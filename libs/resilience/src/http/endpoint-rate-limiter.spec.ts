@@ -56,6 +56,29 @@ describe('EndpointRateLimiter', () => {
     expect(l.snapshot('x')).toMatchObject({ rate: 10, burst: 3, available: 3 });
   });
 
+  it('keeps the core bound per key: in every window W, admitted ≤ burst + rate × W / period', async () => {
+    const l = new EndpointRateLimiter({ rate: 5, burst: 3, maxWaitMs: Infinity }, { clock });
+    const t0 = clock.now();
+    const admitted: number[] = [];
+    const other: number[] = [];
+    const all = [
+      ...Array.from({ length: 60 }, () => l.acquire('hot').then(() => admitted.push(clock.now()))),
+      ...Array.from({ length: 10 }, () => l.acquire('cold').then(() => other.push(clock.now()))),
+    ];
+    for (let t = 0; t < 15_000; t += 50) await clock.advance(50);
+    await Promise.all(all);
+    expect(admitted).toHaveLength(60);
+    expect(other.slice(0, 3)).toEqual([t0, t0, t0]); // its own full bucket, untouched by 'hot'
+    for (const w of [1, 200, 1000, 5000]) {
+      for (const start of admitted) {
+        const inWindow = admitted.filter((t) => t >= start && t < start + w).length;
+        expect(inWindow).toBeLessThanOrEqual(3 + (5 * w) / 1000 + 1e-9);
+      }
+    }
+    // Not vacuous: the bucket is used at its full rate.
+    expect(admitted.filter((t) => t < t0 + 1000).length).toBe(3 + 4);
+  });
+
   it('wait mode: waiters on one key queue FIFO and are admitted at the new rate', async () => {
     const l = new EndpointRateLimiter({ rate: 1, burst: 1 }, { clock });
     await l.acquire('k');

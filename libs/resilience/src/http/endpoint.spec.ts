@@ -142,6 +142,31 @@ describe('Endpoint.call', () => {
     expect(shared.closed).toBe(false);
   });
 
+  it('a shared client scrubs the endpoint key (custom auth header) from errors and debug lines', async () => {
+    const key = `zq${Math.random().toString(36).slice(2)}x`; // no key-shaped pattern catches it
+    srv.handle = (req, res) => {
+      const got = String(req.headers['x-partner-auth'] ?? '');
+      res.writeHead(req.url === '/ok' ? 200 : 500, { 'content-type': 'application/json', 'x-echo': got, 'x-request-id': got });
+      res.end(JSON.stringify({ error: { message: `key ${got} rejected` }, request_id: got }));
+    };
+    const lines: string[] = [];
+    const shared = new ApiClient({ name: 'sharedCanary', baseUrl: srv.baseUrl, logger: { debug: (m) => lines.push(m) } });
+    open.push(shared);
+    try {
+      const ok = new Endpoint({ name: 'partnerOk', provider: 'p', baseUrl: srv.baseUrl, endpoint: 'ok', authType: 'X-Partner-Auth', apiKey: key }, { client: shared });
+      const bad = new Endpoint({ name: 'partnerBad', provider: 'p', baseUrl: srv.baseUrl, endpoint: 'fail', authType: 'X-Partner-Auth', apiKey: key }, { client: shared });
+      await ok.call({});
+      const err = await bad.call({}).catch((x: unknown) => x);
+      expect(err).toBeInstanceOf(Error);
+      expect(srv.received.map((r) => r.headers['x-partner-auth'])).toEqual([key, key]);
+      const shown = [String(err), JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), (err as Error).stack, ...lines, JSON.stringify(ok), inspect(bad, { depth: 10 })].join('\n');
+      expect(lines).toHaveLength(2);
+      expect(shown).not.toContain(key);
+    } finally {
+      srv.handle = (await import('../../../../test/support/http-test-server.js')).defaultRoutes;
+    }
+  });
+
   it('errors carry no key even when the server echoes it', async () => {
     srv.handle = (req, res) => void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Incorrect API key provided: ${String(req.headers['x-api-key'])}` } }));
     try {

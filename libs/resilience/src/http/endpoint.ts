@@ -61,6 +61,8 @@ export class Endpoint {
   /** Validated, log-safe configuration. */
   readonly config: ResolvedEndpointConfig;
   readonly #headers: Record<string, string>;
+  /** The key, scrubbed from a shared client's errors and logs. */
+  readonly #secrets: readonly string[];
   readonly #client: ApiClient | undefined;
   readonly #ownsClient: boolean;
   readonly #segments: readonly string[];
@@ -69,6 +71,7 @@ export class Endpoint {
     const resolved = resolveEndpointConfig(config, config?.name, deps.env);
     this.config = resolved.config;
     this.#headers = resolved.headers;
+    this.#secrets = resolved.apiKey !== undefined ? [resolved.apiKey] : [];
     // endpoint split on its placeholders: even indexes are literal text, odd ones names.
     this.#segments = this.config.endpoint.split(/\{([A-Za-z_][A-Za-z0-9_]*)\}/);
     if (deps.client !== undefined) {
@@ -178,6 +181,8 @@ export class Endpoint {
       ...(headers !== undefined ? { headers } : {}),
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      // A shared client does not know this endpoint's key: scrub it from this request's errors.
+      ...(!this.#ownsClient && this.#secrets.length > 0 ? { secrets: this.#secrets } : {}),
     });
   }
 

@@ -23,3 +23,5 @@ export * from './resilience-http-options.interface.js';
 export * from './resilience-http.module.js';
 export * from './inject-api-client.decorator.js';
 export { getApiClientToken, getEndpointToken, RESILIENCE_HTTP_OPTIONS } from './http.constants.js';
+// The breaker and limiter refusals of the core complete the taxonomy (same classes as `nest-resilience`).
+export { CircuitBreakerOpenError, RateLimitExceededError, ResilienceError } from '../core/errors.js';

@@ -19,6 +19,11 @@ export type PolicyMap<T> = { default?: Partial<T> & SharedOption } & Record<stri
  */
 export interface SharedOption {
   shared?: boolean;
+  /**
+   * What this shared policy does while the store cannot answer: `fail-open` (local per-process
+   * state) or `fail-closed` (`StoreUnavailableError`). Default: the store's `onStoreError`.
+   */
+  onStoreError?: 'fail-open' | 'fail-closed';
 }
 
 /**

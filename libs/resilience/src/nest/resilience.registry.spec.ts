@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { CircuitBreakerOpenError, ResilienceConfigError } from '../core/errors.js';
+import { CircuitBreakerOpenError, RateLimitExceededError, ResilienceConfigError } from '../core/errors.js';
 import { VirtualClock } from '../core/clock.js';
 import { CircuitBreaker } from './decorators/circuit-breaker.decorator.js';
 import { RateLimited } from './decorators/rate-limited.decorator.js';
 import { methodSpecOf } from './decorators/resilient-method.js';
 import { WithRetry } from './decorators/with-retry.decorator.js';
-import { ResilienceRegistry } from './resilience.registry.js';
+import { ResilienceNotInitializedError, ResilienceRegistry } from './resilience.registry.js';
 
 class Transient extends Error {
   readonly isTransient = true;
@@ -20,6 +20,65 @@ describe('ResilienceRegistry', () => {
   };
   afterEach(async () => {
     await Promise.all(registries.splice(0).map((r) => r.close()));
+  });
+
+  // The README promises that a decorated method always returns a promise: resolution errors
+  // (no module, unknown policy) must reject it, not be thrown by the call.
+  it('a decorated method returns a rejected promise (never throws) when no ResilienceModule is initialised', async () => {
+    class Lonely {
+      @CircuitBreaker()
+      async m() {
+        return 1;
+      }
+    }
+    let result: Promise<number> | undefined;
+    let thrown: unknown;
+    try {
+      result = new Lonely().m();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeUndefined();
+    await expect(result).rejects.toBeInstanceOf(ResilienceNotInitializedError);
+  });
+
+  it('a decorated method returns a rejected promise (never throws) when its policy cannot be resolved', async () => {
+    class Misnamed {
+      @WithRetry('nope')
+      async m() {
+        return 1;
+      }
+    }
+    await create({ retries: { idempotent: {} } });
+    let result: Promise<number> | undefined;
+    let thrown: unknown;
+    try {
+      result = new Misnamed().m();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeUndefined();
+    await expect(result).rejects.toBeInstanceOf(ResilienceConfigError);
+  });
+
+  // A static method's decorator target is the class itself (its constructor is Function).
+  it('a static decorated method gets a breaker named ClassName.methodName, not shared with other classes', async () => {
+    class Alpha {
+      @CircuitBreaker({ failureThreshold: 1 })
+      static async ping() {
+        throw new Transient('alpha down');
+      }
+    }
+    class Beta {
+      @CircuitBreaker({ failureThreshold: 1 })
+      static async ping() {
+        return 'beta';
+      }
+    }
+    const r = await create({});
+    await expect(Alpha.ping()).rejects.toThrow('alpha down');
+    await expect(Beta.ping()).resolves.toBe('beta');
+    expect(r.names('breaker')).toEqual(['Alpha.ping', 'Beta.ping']);
   });
 
   it('merges the default entry into every named policy', async () => {
@@ -71,6 +130,26 @@ describe('ResilienceRegistry', () => {
     expect(() => r.pipelineFor(spec('d'))).toThrow(/@CircuitBreaker on A\.d: "upstream" \(expected a policy configured under 'breakers'/);
   });
 
+  it('inline definitions of one name with equal nested options (written twice) are the same definition', async () => {
+    class Excluded extends Error {}
+    class B {
+      @CircuitBreaker({ name: 'search', failureRateThreshold: 50, slidingWindow: { type: 'time', durationMs: 60_000 }, excludeExceptions: [Excluded] })
+      async a() {}
+
+      @CircuitBreaker({ name: 'search', failureRateThreshold: 50, slidingWindow: { type: 'time', durationMs: 60_000 }, excludeExceptions: [Excluded] })
+      async b() {}
+
+      @CircuitBreaker({ name: 'search', failureRateThreshold: 50, slidingWindow: { type: 'time', durationMs: 30_000 }, excludeExceptions: [Excluded] })
+      async c() {}
+    }
+    const r = await create({});
+    const spec = (m: keyof B) => methodSpecOf(B.prototype[m])!;
+    r.pipelineFor(spec('a'));
+    expect(() => r.pipelineFor(spec('b'))).not.toThrow();
+    expect(r.names('breaker')).toEqual(['search']);
+    expect(() => r.pipelineFor(spec('c'))).toThrow(/@CircuitBreaker on B\.c: "search"/);
+  });
+
   it('lets plain classes (created with new) use the current registry, sharing state by name', async () => {
     const clock = new VirtualClock();
     class Client {
@@ -115,6 +194,50 @@ describe('ResilienceRegistry', () => {
     ac.abort(new Error('stop'));
     expect(await settled).toEqual(new Error('stop'));
     expect(job.calls).toBe(1);
+  });
+
+  it('a trailing AbortSignal argument cancels a limiter wait at once', async () => {
+    const clock = new VirtualClock();
+    class Api {
+      calls = 0;
+
+      @RateLimited({ rate: 1, period: 10_000 })
+      async call(_signal?: AbortSignal) {
+        return ++this.calls;
+      }
+    }
+    await create({ clock });
+    const api = new Api();
+    expect(await api.call()).toBe(1);
+    const ac = new AbortController();
+    const waiting = api.call(ac.signal).catch((e: unknown) => e);
+    await clock.advance(1_000);
+    const reason = new Error('client went away');
+    ac.abort(reason);
+    expect(await waiting).toBe(reason);
+    expect(api.calls).toBe(1);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it("a decorated method's arguments feed the tokens and partitionKey functions", async () => {
+    class Llm {
+      @CircuitBreaker({ failureThreshold: 1, partitionKey: (tenant: string) => tenant })
+      @RateLimited({ rate: 10, period: 60_000, mode: 'reject', tokens: (_tenant: string, cost: number) => cost })
+      async complete(tenant: string, cost: number) {
+        if (tenant === 'broken') throw new Transient('model down');
+        return `${tenant}:${cost}`;
+      }
+    }
+    const r = await create({ clock: new VirtualClock() });
+    const llm = new Llm();
+    expect(await llm.complete('acme', 7)).toBe('acme:7');
+    const over = await llm.complete('acme', 4).catch((e: unknown) => e);
+    expect(over).toBeInstanceOf(RateLimitExceededError);
+    expect((over as RateLimitExceededError).tokens).toBe(4);
+    expect(await llm.complete('acme', 2.5)).toBe('acme:2.5');
+    await expect(llm.complete('broken', 0.5)).rejects.toThrow('model down');
+    expect(r.breaker('Llm.complete').state('broken')).toBe('open');
+    expect(r.breaker('Llm.complete').state('acme')).toBe('closed');
   });
 
   it('keeps `this` and arguments through the stack', async () => {

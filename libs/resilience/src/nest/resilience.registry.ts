@@ -9,7 +9,7 @@ import { normalizeRateLimiterOptions } from '../core/rate-limiter/rate-limiter.n
 import { RetryPolicy } from '../core/retry/retry.policy.js';
 import { normalizeRetryOptions } from '../core/retry/retry.normalize.js';
 import type { ResilienceStore } from '../core/store.js';
-import { checkKnownKeys } from '../core/validate.js';
+import { checkKnownKeys, optionalEnum } from '../core/validate.js';
 import type { PolicyRef, ResilientMethodSpec } from './decorators/resilient-method.js';
 import { DEFAULT_POLICY } from './resilience.constants.js';
 import type { ResilienceModuleOptions } from './resilience-options.interface.js';
@@ -21,6 +21,7 @@ type AnyPolicy = CircuitBreakerPolicy | RetryPolicy | RateLimiterPolicy;
 const SECTION: Record<Kind, 'breakers' | 'retries' | 'limiters'> = { breaker: 'breakers', retry: 'retries', limiter: 'limiters' };
 const DECORATOR: Record<Kind, string> = { breaker: '@CircuitBreaker', retry: '@WithRetry', limiter: '@RateLimited' };
 const MODULE_KEYS = ['breakers', 'retries', 'limiters', 'store', 'clock', 'random'] as const;
+const STORE_ERROR_POLICIES = ['fail-open', 'fail-closed'] as const;
 
 /** Raised when a decorated method runs outside any application that imports `ResilienceModule`. @publicApi */
 export class ResilienceNotInitializedError extends ResilienceError {
@@ -54,7 +55,13 @@ export class ResilienceRegistry implements OnApplicationShutdown {
     if (options === null || typeof options !== 'object') throw new ResilienceConfigError('ResilienceModule options', options, 'an object');
     checkKnownKeys('', options, MODULE_KEYS);
     const { store, owned } = await createStore(options.store);
-    return new ResilienceRegistry(options, store, owned);
+    try {
+      return new ResilienceRegistry(options, store, owned);
+    } catch (error) {
+      // Bad policy options: close the connection the store opened, or it keeps the process alive.
+      if (owned) await store?.close?.().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The registry of the most recently initialised application (for classes Nest did not create). */
@@ -178,7 +185,8 @@ export class ResilienceRegistry implements OnApplicationShutdown {
 
   private validateDefaults(kind: Kind, defaults: Record<string, unknown>): void {
     const path = `${SECTION[kind]}.${DEFAULT_POLICY}`;
-    const { shared: _shared, ...rest } = defaults;
+    const { shared: _shared, onStoreError, ...rest } = defaults;
+    optionalEnum(`${path}.onStoreError`, onStoreError, STORE_ERROR_POLICIES, 'fail-open');
     if (kind === 'breaker') normalizeCircuitBreakerOptions(rest, path);
     else if (kind === 'retry') normalizeRetryOptions(rest, path);
     else if (rest.rate !== undefined) normalizeRateLimiterOptions(rest as never, path);
@@ -216,12 +224,15 @@ export class ResilienceRegistry implements OnApplicationShutdown {
   }
 
   private build(kind: Kind, name: string, merged: Record<string, unknown>, path: string): AnyPolicy {
-    const { shared, ...options } = merged;
+    const { shared, onStoreError, ...options } = merged;
     if (shared !== undefined && typeof shared !== 'boolean') throw new ResilienceConfigError(`${path}.shared`, shared, 'a boolean');
     const clock = this.clock;
     const shareable = this.store !== undefined && this.store.kind !== 'memory';
+    const errorPath = `${path}.onStoreError`;
+    const errorPolicy = onStoreError === undefined ? undefined : optionalEnum(errorPath, onStoreError, STORE_ERROR_POLICIES, 'fail-open');
+    const storeFor = (uses: boolean) => (uses ? this.sharedStore(errorPolicy, errorPath) : undefined);
     if (kind === 'breaker') {
-      const store = shareable && shared === true ? this.store : undefined;
+      const store = storeFor(shareable && shared === true);
       return new CircuitBreakerPolicy(name, normalizeCircuitBreakerOptions(options, path), { clock, store });
     }
     if (kind === 'retry') {
@@ -230,14 +241,35 @@ export class ResilienceRegistry implements OnApplicationShutdown {
     if (options.rate === undefined) {
       throw new ResilienceConfigError(`${path}.rate`, undefined, `a number > 0 (set it here or in ${SECTION.limiter}.default)`);
     }
-    const store = shareable && shared !== false ? this.store : undefined;
+    const store = storeFor(shareable && shared !== false);
     return new RateLimiterPolicy(name, normalizeRateLimiterOptions(options as never, path), { clock, store });
+  }
+
+  /** The shared store, seen with the policy's own `onStoreError` when it sets one. */
+  private sharedStore(onStoreError: 'fail-open' | 'fail-closed' | undefined, path: string): ResilienceStore {
+    const store = this.store!;
+    if (onStoreError === undefined) return store;
+    if (store.withStoreErrorPolicy === undefined) throw new ResilienceConfigError(path, onStoreError, `no onStoreError: the ${store.kind} store has no per-policy failure mode`);
+    return store.withStoreErrorPolicy(onStoreError);
   }
 }
 
-/** Two inline definitions of one name agree when they have the same keys and identical values. */
-function sameOptions(a: object, b: object): boolean {
+/**
+ * Two inline definitions of one name agree when they have the same keys and equal values:
+ * plain objects and arrays (e.g. `slidingWindow`, `excludeExceptions: [A]`) compared by
+ * content, anything else (functions, classes, numbers) with `===`.
+ */
+function sameOptions(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => sameOptions(v, b[i]));
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameOptions(a[k], b[k]));
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { CircuitBreakerOpenError, CircuitBreakerPolicy, type CircuitBreakerOptions } from '../core/index.js';
+import { CircuitBreakerOpenError, CircuitBreakerPolicy, VirtualClock, type CircuitBreakerOptions } from '../core/index.js';
 import { RedisStore, StoreUnavailableError } from './index.js';
 import { deleteKeys, startRedisServer, testRedis, uniquePrefix } from './testing-support/redis-server.js';
 
@@ -36,6 +36,15 @@ describe('RedisBreaker (real Redis)', () => {
 
   function breakers(list: RedisStore[], name: string, options: CircuitBreakerOptions): CircuitBreakerPolicy[] {
     return list.map((store) => CircuitBreakerPolicy.create(name, options, { store }));
+  }
+
+  /** Polls one field of a Redis hash until it has `value` (bounded: 100 × 20 ms). */
+  async function fieldBecomes(key: string, field: string, value: string): Promise<boolean> {
+    for (let i = 0; i < 100; i++) {
+      if ((await admin.hget(key, field)) === value) return true;
+      await sleep(20);
+    }
+    return false;
   }
 
   beforeAll(async () => {
@@ -97,22 +106,26 @@ describe('RedisBreaker (real Redis)', () => {
   });
 
   it('a failed trial re-opens the breaker for a full recovery time, for every process', async () => {
-    const [a, b] = breakers(await cluster(2), 'trial-fail', { failureThreshold: 1, recoveryTime: 300 });
+    const list = await cluster(2);
+    const [a, b] = breakers(list, 'trial-fail', { failureThreshold: 1, recoveryTime: 1000 });
+    const key = list[0]!.keyOf('breaker:trial-fail');
     await expect(a!.execute(boom)).rejects.toThrow('boom');
-    await sleep(320);
+    expect(await fieldBecomes(key, 's', '1')).toBe(true);
+    const firstOpen = Number(await admin.hget(key, 'o'));
+    await sleep(1050); // the recovery time passes
     await expect(b!.execute(boom)).rejects.toThrow('boom'); // b's trial fails
     const own = await b!.execute(() => 'x').catch((e: unknown) => e);
     expect(own).toBeInstanceOf(CircuitBreakerOpenError);
     expect((own as CircuitBreakerOpenError).state).toBe('open');
-    expect((own as CircuitBreakerOpenError).retryAfterMs).toBeGreaterThan(200);
-    // a learns it from Redis (its trial admission asks; the reply carries the new open time).
-    const seen = await eventually(
-      () => a!.snapshot(),
-      (snap) => snap.state === 'open' && snap.retryAfterMs > 150,
-    );
-    expect(seen.state).toBe('open');
+    // Re-opened in Redis at the trial's failure (server time), so for a whole recovery time.
+    expect(await fieldBecomes(key, 's', '1')).toBe(true);
+    expect(Number(await admin.hget(key, 'o'))).toBeGreaterThanOrEqual(firstOpen + 1000);
+    // a learns it from Redis (its cache is older than breakerSyncMs: the admission asks).
+    await sleep(25);
     const other = await a!.execute(() => 'x').catch((e: unknown) => e);
     expect(other).toBeInstanceOf(CircuitBreakerOpenError);
+    expect((other as CircuitBreakerOpenError).state).toBe('open');
+    expect(a!.snapshot().state).toBe('open');
   });
 
   it('the closed success path makes no round trip per call', async () => {
@@ -132,6 +145,36 @@ describe('RedisBreaker (real Redis)', () => {
     await store.close();
     expect(client.status).toBe('ready'); // a client passed in is not closed by the store
     client.disconnect();
+  });
+
+  it('staleness bound: a cache older than breakerSyncMs is re-read before the call is decided', async () => {
+    // The cache age runs on a virtual clock; Redis keeps its own (real) time for the state.
+    const clock = new VirtualClock();
+    const [sa, sb] = await cluster(2, { breakerSyncMs: 1000 });
+    const options = { failureThreshold: 5, recoveryTime: 60_000 };
+    const a = CircuitBreakerPolicy.create('stale', options, { store: sa!, clock });
+    const b = CircuitBreakerPolicy.create('stale', options, { store: sb! });
+    expect(await a.execute(() => 1)).toBe(1); // a reads the shared state (closed) at t = 0
+    b.forceOpen();
+    expect(await fieldBecomes(sb!.keyOf('breaker:stale'), 'f', '1')).toBe(true); // b's write landed
+    await clock.advance(400);
+    // Younger than breakerSyncMs / 2: answered from the cache, no round trip (the bound allows it).
+    expect(await a.execute(() => 2)).toBe(2);
+    await clock.advance(600);
+    // As old as breakerSyncMs: the call waits for Redis and sees b's transition.
+    const err = await a.execute(() => 3).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CircuitBreakerOpenError);
+    expect(a.state()).toBe('open');
+  });
+
+  it('breakerSyncMs: 0 turns the cache off: every admission asks Redis', async () => {
+    const [sa, sb] = await cluster(2, { breakerSyncMs: 0 });
+    const a = CircuitBreakerPolicy.create('nocache', {}, { store: sa! });
+    const b = CircuitBreakerPolicy.create('nocache', {}, { store: sb! });
+    expect(await a.execute(() => 1)).toBe(1);
+    b.forceOpen();
+    expect(await fieldBecomes(sb!.keyOf('breaker:nocache'), 'f', '1')).toBe(true);
+    await expect(a.execute(() => 2)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
   });
 
   it('forceOpen and reset are shared', async () => {

@@ -37,10 +37,13 @@ export interface RedisBreakerDeps {
  *   admission are atomic in Redis: exactly `halfOpenMaxCalls` trials run in the whole cluster.
  *   A trial slot whose process died is reclaimed after max(recoveryTime, 10 s).
  * - Closed-state cache: while the cached state is closed, `admit()` answers at once, with no
- *   round trip; the cache is re-read in the background when older than `breakerSyncMs`.
- *   Staleness bound: a process sees a transition made elsewhere at most `breakerSyncMs` + one
- *   round trip later (at once when one of its own calls fails). Open-state rejections before
- *   the recovery time are answered from the cache too; trial admission always asks Redis.
+ *   round trip. Staleness bound: a call answered from the cache acts on shared state read
+ *   less than `breakerSyncMs` before it (the age counts from when the read was sent); a
+ *   cache that old is re-read before the call is decided. Under steady traffic the cache is
+ *   re-read in the background once it is half that old, so no call waits. A process's own
+ *   failures open it locally at once. Open-state rejections before the recovery time are
+ *   answered from the cache too; trial admission always asks Redis. `breakerSyncMs: 0`
+ *   turns the cache off (every admission asks Redis).
  * - Failure-rate mode: each process evaluates the rate over its own window; a trip opens the
  *   shared breaker for all.
  * - Counters in snapshots (`successes`, `failures`, `rejections`, `stateChanges`) are this
@@ -55,6 +58,7 @@ export class RedisBreaker implements BreakerBackend {
   private consecutive = 0;
   private forced = false;
   private disabled = false;
+  /** Local time the read behind the cached state was sent (`-Infinity`: nothing cached). */
   private fetchedAt = -Infinity;
   private refreshing = false;
   private successes = 0;
@@ -64,7 +68,6 @@ export class RedisBreaker implements BreakerBackend {
   private window: OutcomeWindow | undefined;
   private history: CircuitStateChange[] | undefined;
   private fallback: MemoryBreaker | undefined;
-  private readonly apply = (reply: unknown) => this.update(reply as Reply);
   private readonly ignore = () => undefined;
 
   constructor(
@@ -77,8 +80,10 @@ export class RedisBreaker implements BreakerBackend {
   admit(): number | Promise<number> {
     if (!this.deps.link.up) return this.degraded();
     const now = this.clock.now();
-    if (this.fetchedAt === -Infinity) return this.remoteAdmit(); // nothing cached yet: ask
-    if (now - this.fetchedAt >= this.deps.syncMs) this.refresh();
+    const age = now - this.fetchedAt;
+    // Nothing cached, or older than the staleness bound: decide in Redis.
+    if (age >= this.deps.syncMs) return this.remoteAdmit();
+    if (age >= this.deps.syncMs / 2) this.refresh();
     if (this.disabled || this.st === CLOSED) return REDIS_NORMAL;
     if (this.st === OPEN && (this.forced || now < this.openUntil)) {
       this.rejections++;
@@ -89,9 +94,10 @@ export class RedisBreaker implements BreakerBackend {
 
   /** Admission decided in Redis (half-open trials, recovery time reached, or a cold cache). */
   private remoteAdmit(): Promise<number> {
+    const sentAt = this.clock.now();
     return this.send('admit', 0, false).then(
       (reply) => {
-        this.update(reply);
+        this.update(reply, sentAt);
         const r = Number(reply[0]);
         if (r === 0) return REDIS_NORMAL;
         if (r === 1) return REDIS_TRIAL + this.epoch;
@@ -114,12 +120,12 @@ export class RedisBreaker implements BreakerBackend {
     this.successes++;
     const slow = durationMs >= this.options.slowCallDurationMs;
     if (permit >= REDIS_TRIAL) {
-      this.fire(this.send('succ', permit - REDIS_TRIAL, slow));
+      this.fire('succ', permit - REDIS_TRIAL, slow);
     } else if (this.options.mode === 'consecutive') {
-      if (slow) this.fire(this.send('cfail', 0, false));
+      if (slow) this.fire('cfail', 0, false);
       else if (this.consecutive > 0) {
         this.consecutive = 0;
-        this.fire(this.send('cok', 0, false));
+        this.fire('cok', 0, false);
       }
     } else {
       this.record(false, slow);
@@ -135,10 +141,10 @@ export class RedisBreaker implements BreakerBackend {
     this.failures++;
     if (permit >= REDIS_TRIAL) {
       if (this.st === HALF_OPEN && permit - REDIS_TRIAL === this.epoch) this.openLocally();
-      this.fire(this.send('fail', permit - REDIS_TRIAL, false));
+      this.fire('fail', permit - REDIS_TRIAL, false);
     } else if (this.options.mode === 'consecutive') {
       if (this.st === CLOSED && ++this.consecutive >= this.options.failureThreshold) this.openLocally();
-      this.fire(this.send('cfail', 0, false));
+      this.fire('cfail', 0, false);
     } else {
       this.record(true, durationMs >= this.options.slowCallDurationMs);
     }
@@ -149,18 +155,18 @@ export class RedisBreaker implements BreakerBackend {
    * would); the script's reply, a moment later, replaces the guess with the shared state.
    */
   private openLocally(): void {
-    this.update([0, OPEN, String(this.options.recoveryTime), this.epoch + 1, 0, 0, 0], true);
+    this.update([0, OPEN, String(this.options.recoveryTime), this.epoch + 1, 0, 0, 0]);
   }
 
   onIgnored(permit: number): void {
     if (permit < REDIS_NORMAL) this.fallback?.onIgnored(permit);
-    else if (permit >= REDIS_TRIAL) this.fire(this.send('ign', permit - REDIS_TRIAL, false));
+    else if (permit >= REDIS_TRIAL) this.fire('ign', permit - REDIS_TRIAL, false);
   }
 
   state(): CircuitState {
     if (!this.deps.link.up && this.fallback !== undefined) return this.fallback.state();
     const now = this.clock.now();
-    if (now - this.fetchedAt >= this.deps.syncMs) this.refresh();
+    if (now - this.fetchedAt >= this.deps.syncMs / 2) this.refresh();
     if (this.st === OPEN && !this.forced && now >= this.openUntil) return 'half_open';
     return STATES[this.st]!;
   }
@@ -192,21 +198,21 @@ export class RedisBreaker implements BreakerBackend {
 
   forceOpen(): void {
     this.fallback?.forceOpen();
-    this.update([0, OPEN, String(this.options.recoveryTime), this.epoch + 1, 0, 1, 0], true);
-    this.fire(this.send('force', 0, false));
+    this.update([0, OPEN, String(this.options.recoveryTime), this.epoch + 1, 0, 1, 0]);
+    this.fire('force', 0, false);
   }
 
   reset(): void {
     this.fallback?.reset();
     this.window?.clear();
-    this.update([0, CLOSED, '0', this.epoch + 1, 0, 0, 0], true);
-    this.fire(this.send('reset', 0, false));
+    this.update([0, CLOSED, '0', this.epoch + 1, 0, 0, 0]);
+    this.fire('reset', 0, false);
   }
 
   disable(): void {
     this.fallback?.disable();
-    this.update([0, CLOSED, '0', this.epoch + 1, 0, 0, 1], true);
-    this.fire(this.send('disable', 0, false));
+    this.update([0, CLOSED, '0', this.epoch + 1, 0, 0, 1]);
+    this.fire('disable', 0, false);
   }
 
   isIdle(): boolean {
@@ -215,13 +221,13 @@ export class RedisBreaker implements BreakerBackend {
 
   /** Re-reads the shared state in the background (one read in flight at most). */
   private refresh(): void {
-    if (this.refreshing) return;
+    if (this.refreshing || !this.deps.link.up) return;
     this.refreshing = true;
-    this.fetchedAt = this.clock.now();
+    const sentAt = this.clock.now();
     this.send('read', 0, false).then(
       (reply) => {
         this.refreshing = false;
-        this.update(reply);
+        this.update(reply, sentAt);
       },
       () => {
         this.refreshing = false;
@@ -236,8 +242,9 @@ export class RedisBreaker implements BreakerBackend {
   }
 
   /** Fire and forget: the reply refreshes the cache; a failure already marked the store down. */
-  private fire(p: Promise<Reply>): void {
-    p.then(this.apply, this.ignore);
+  private fire(op: string, epoch: number, slow: boolean): void {
+    const sentAt = this.clock.now();
+    this.send(op, epoch, slow).then((reply) => this.update(reply, sentAt), this.ignore);
   }
 
   private record(failed: boolean, slow: boolean): void {
@@ -249,14 +256,17 @@ export class RedisBreaker implements BreakerBackend {
     if (w.calls(now) < o.minimumCalls) return;
     if (w.failureRate(now) >= o.failureRateThreshold || (o.slowCallDurationMs !== Infinity && w.slowRate(now) >= o.slowCallRateThreshold)) {
       w.clear();
-      this.fire(this.send('open', 0, false));
+      this.fire('open', 0, false);
     }
   }
 
-  /** Takes the shared state from a script reply (or a local guess, `optimistic`). */
-  private update(reply: Reply, optimistic = false): void {
+  /**
+   * Takes the shared state from a script reply sent at `sentAt` (the state is at least that
+   * fresh), or from a local guess (`sentAt` undefined: the cache age stays as it was).
+   */
+  private update(reply: Reply, sentAt?: number): void {
     const now = this.clock.now();
-    if (!optimistic) this.fetchedAt = now;
+    if (sentAt !== undefined && sentAt > this.fetchedAt) this.fetchedAt = sentAt;
     const st = Number(reply[1]);
     const epoch = Number(reply[3]);
     // Replies come back in the order they were sent (one connection per key), so the latest wins.

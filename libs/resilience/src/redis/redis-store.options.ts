@@ -1,6 +1,9 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ResilienceConfigError } from '../core/errors.js';
 import { checkKnownKeys, optionalEnum, optionalFunction, optionalNumber } from '../core/validate.js';
+
+/** An ioredis client: a single node (`Redis`) or a `Cluster`. @publicApi */
+export type RedisClient = Redis | Cluster;
 
 /** What happens to calls while Redis cannot answer. @publicApi */
 export type StoreErrorPolicy = 'fail-open' | 'fail-closed';
@@ -22,18 +25,25 @@ export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port/db`. The store creates the client and closes it. */
   url?: string;
   /** An existing ioredis client (or Cluster). Never closed by the store. */
-  client?: Redis;
+  client?: RedisClient;
   /** ioredis options: the store creates the client and closes it. */
   options?: RedisOptions;
   /** Prefix of every key. Default `'nrs:'`. */
   keyPrefix?: string;
-  /** `fail-open` (default): fall back to per-process state; `fail-closed`: raise `StoreUnavailableError`. */
+  /**
+   * `fail-open` (default): fall back to per-process state; `fail-closed`: raise
+   * `StoreUnavailableError`. A limiter or breaker can override it with its own `onStoreError`.
+   */
   onStoreError?: StoreErrorPolicy;
   /** Replicas sharing the limits; under fail-open each process keeps `rate / expectedReplicas`. Default 1. */
   expectedReplicas?: number;
   /** A store operation slower than this (ms) counts as an outage. Default 200. */
   storeTimeoutMs?: number;
-  /** Closed breakers re-read the shared state at most this long after the last read (ms). Default 1000. */
+  /**
+   * Staleness bound of a shared breaker's local cache (ms): a call decided from the cache acts
+   * on state read less than this long before; an older cache is re-read first (in the
+   * background from half this age). `0`: no cache, every admission asks Redis. Default 1000.
+   */
   breakerSyncMs?: number;
   /** While down, the store pings Redis this often (ms) to resume shared mode. Default 1000. */
   probeIntervalMs?: number;
@@ -46,7 +56,7 @@ export interface RedisStoreOptions {
 /** {@link RedisStoreOptions} after validation. */
 export interface NormalizedRedisStoreOptions {
   url?: string;
-  client?: Redis;
+  client?: RedisClient;
   options?: RedisOptions;
   keyPrefix: string;
   onStoreError: StoreErrorPolicy;
@@ -74,6 +84,9 @@ export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): Normal
     // Never echo the URL: it may carry a password.
     throw new ResilienceConfigError(p('url'), typeof o.url === 'string' ? '(a string not starting with redis:// or rediss://)' : o.url, 'a redis:// or rediss:// URL');
   }
+  if (typeof o.url === 'string' && !URL.canParse(o.url)) {
+    throw new ResilienceConfigError(p('url'), '(a redis:// string that is not a valid URL)', 'a valid redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0');
+  }
   if (o.client !== undefined && (o.client === null || typeof o.client !== 'object' || typeof (o.client as { evalsha?: unknown }).evalsha !== 'function')) {
     throw new ResilienceConfigError(p('client'), o.client, 'an ioredis client (Redis or Cluster)');
   }
@@ -95,7 +108,7 @@ export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): Normal
     logger: logger as NormalizedRedisStoreOptions['logger'],
   };
   if (o.url !== undefined) out.url = o.url as string;
-  if (o.client !== undefined) out.client = o.client as Redis;
+  if (o.client !== undefined) out.client = o.client as RedisClient;
   if (o.options !== undefined) out.options = o.options as RedisOptions;
   return out;
 }

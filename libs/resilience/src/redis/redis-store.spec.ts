@@ -1,9 +1,13 @@
+import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { MemoryCounters, MemoryStore, ResilienceConfigError, VirtualClock, systemClock } from '../core/index.js';
+import { CircuitBreakerOpenError, MemoryCounters, MemoryStore, ResilienceConfigError, VirtualClock, systemClock } from '../core/index.js';
+import { ResilienceModule } from '../nest/resilience.module.js';
 import { ResilienceRegistry } from '../nest/resilience.registry.js';
-import { RedisStore } from './index.js';
-import { deleteKeys, testRedis, uniquePrefix } from './testing-support/redis-server.js';
+import { RedisStore, StoreUnavailableError, type StoreStatusEvent } from './index.js';
+import { deleteKeys, startRedisServer, testRedis, uniquePrefix } from './testing-support/redis-server.js';
 
 const quiet = { warn: () => undefined, log: () => undefined };
 
@@ -27,6 +31,7 @@ describe('RedisStore options and module wiring (real Redis)', () => {
     [{}, 'store.url'],
     [{ url: 'redis://127.0.0.1:1', client: {} }, 'store.client'],
     [{ url: 'http://user:secret@host' }, 'store.url'],
+    [{ url: 'redis://:secret@127.0.0.1:abc' }, 'store.url'],
     [{ url: 'redis://127.0.0.1:6379', storeTimeoutMs: 0 }, 'store.storeTimeoutMs'],
     [{ url: 'redis://127.0.0.1:6379', onStoreError: 'maybe' }, 'store.onStoreError'],
     [{ url: 'redis://127.0.0.1:6379', expectedReplicas: 1.5 }, 'store.expectedReplicas'],
@@ -50,6 +55,30 @@ describe('RedisStore options and module wiring (real Redis)', () => {
     expect(await admin.exists(`${keyPrefix}{limiter:local}`)).toBe(0);
     const store = registry.store as RedisStore;
     await registry.close();
+    expect(store.client.status).toBe('end');
+  });
+
+  it.each([
+    [{ limiters: { a: { rate: 1, onStoreError: 'nope' } } }, 'limiters.a.onStoreError', '"nope"'],
+    [{ breakers: { default: { onStoreError: 5 } } }, 'breakers.default.onStoreError', '5'],
+  ])('a bad per-policy onStoreError %j throws at %s', async (options, path, shown) => {
+    const err = await ResilienceRegistry.create({ store: { type: 'redis', url: redis.url, keyPrefix: uniquePrefix('bad'), logger: quiet }, ...(options as object) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResilienceConfigError);
+    expect((err as ResilienceConfigError).path).toBe(path);
+    expect((err as Error).message).toContain(shown);
+  });
+
+  it('a Nest application closes the client it created on shutdown', async () => {
+    const keyPrefix = uniquePrefix('nest');
+    prefixes.push(keyPrefix);
+    @Module({ imports: [ResilienceModule.forRoot({ store: { type: 'redis', url: redis.url, keyPrefix, logger: quiet }, limiters: { api: { rate: 5 } } })] })
+    class AppModule {}
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    const registry = app.get(ResilienceRegistry);
+    await registry.limiter('api').acquire();
+    const store = registry.store as RedisStore;
+    expect(store.client.status).toBe('ready');
+    await app.close();
     expect(store.client.status).toBe('end');
   });
 
@@ -78,6 +107,70 @@ describe('RedisStore options and module wiring (real Redis)', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
     await a.close();
     await b.close();
+  });
+});
+
+describe('per-policy onStoreError, one report per outage, no password in logs (own redis-server)', () => {
+  it('each policy keeps its failure mode; the outage is logged and reported once; shared mode resumes', async () => {
+    const password = 's3cret-pw';
+    const server = await startRedisServer(undefined, { password });
+    const lines: string[] = [];
+    const logger = { warn: (m: string) => lines.push(`warn ${m}`), log: (m: string) => lines.push(`log ${m}`) };
+    const events: StoreStatusEvent[] = [];
+    const registry = await ResilienceRegistry.create({
+      store: { type: 'redis', url: server.url, keyPrefix: uniquePrefix('per-policy'), logger, storeTimeoutMs: 100, probeIntervalMs: 50, onStoreStatus: (e: StoreStatusEvent) => events.push(e) },
+      limiters: {
+        lenient: { rate: 10, burst: 4, mode: 'reject' },
+        strict: { rate: 10, burst: 4, mode: 'reject', onStoreError: 'fail-closed' },
+      },
+      breakers: { guarded: { shared: true, onStoreError: 'fail-closed' }, relaxed: { shared: true, failureThreshold: 1 } },
+    });
+    const store = registry.store as RedisStore;
+    const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e as Error).name);
+    try {
+      for (const name of ['lenient', 'strict']) await registry.limiter(name).acquire();
+      const counters = store.createCounters(systemClock);
+      const strictCounters = store.withStoreErrorPolicy('fail-closed').createCounters!(systemClock);
+      expect(await counters.incrBy('spend', 2, 60_000)).toBe(2);
+      expect(await registry.breaker('guarded').execute(() => 1)).toBe(1);
+      await server.stop();
+      // Detecting the outage costs one failed (or timed-out) store call; then each policy's mode applies.
+      await outcome(registry.limiter('lenient').acquire());
+      expect(store.available).toBe(false);
+      const strict: string[] = [];
+      const lenient: string[] = [];
+      for (let i = 0; i < 5; i++) strict.push(await outcome(registry.limiter('strict').acquire()));
+      for (let i = 0; i < 3; i++) lenient.push(await outcome(registry.limiter('lenient').acquire()));
+      expect(strict).toEqual(Array(5).fill('StoreUnavailableError'));
+      // Local share of a burst of 4 with expectedReplicas 1: tokens left after the first fallback call.
+      expect(lenient.filter((r) => r === 'ok').length).toBeGreaterThan(0);
+      expect(lenient.every((r) => r === 'ok' || r === 'RateLimitExceededError')).toBe(true);
+      await expect(registry.breaker('guarded').execute(() => 'ran')).rejects.toBeInstanceOf(StoreUnavailableError);
+      // Counters: fail-open counts locally (from 0: the shared value is out of reach); fail-closed rejects.
+      expect(await counters.incrBy('spend', 1, 60_000)).toBe(1);
+      await expect(strictCounters.incrBy('spend', 1, 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      // fail-open breaker: a local in-memory breaker decides (one failure opens it here).
+      await expect(registry.breaker('relaxed').execute(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      await expect(registry.breaker('relaxed').execute(() => 'ran')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
+      expect(events.map((e) => e.status)).toEqual(['down']);
+      expect(lines.filter((l) => l.startsWith('warn'))).toHaveLength(1);
+      await server.start();
+      for (let i = 0; i < 100 && !store.available; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      expect(lines.filter((l) => l.startsWith('log'))).toHaveLength(1);
+      await registry.limiter('strict').acquire();
+      // Shared again (the restarted server is empty: no persistence): both views read one key.
+      expect(await counters.incrBy('spend', 5, 60_000)).toBe(5);
+      expect(await strictCounters.get('spend')).toBe(5);
+      expect(await registry.breaker('guarded').execute(() => 'back')).toBe('back');
+      expect(await registry.breaker('relaxed').execute(() => 'shared again')).toBe('shared again');
+      const said = [...lines, ...events.map((e) => e.reason ?? '')].join('\n');
+      expect(said).not.toContain(password);
+      expect(said).not.toContain('redis://');
+    } finally {
+      await registry.close();
+      await server.stop();
+    }
   });
 });
 

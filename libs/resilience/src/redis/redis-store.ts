@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { NormalizedCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.options.js';
 import type { BreakerBackend, BucketBackend, BucketSpec, CounterBackend, ResilienceStore, StateOwner } from '../core/store.js';
 import { RedisBreaker } from './redis-breaker.js';
 import { RedisBucket } from './redis-bucket.js';
 import { RedisCounters } from './redis-counters.js';
-import { normalizeRedisStoreOptions, type NormalizedRedisStoreOptions, type RedisStoreOptions } from './redis-store.options.js';
+import { optionalEnum } from '../core/validate.js';
+import { normalizeRedisStoreOptions, type NormalizedRedisStoreOptions, type RedisClient, type RedisStoreOptions, type StoreErrorPolicy } from './redis-store.options.js';
 import { StoreLink } from './store-link.js';
 
 /**
@@ -40,7 +40,7 @@ export class RedisStore implements ResilienceStore {
    * Prefer {@link RedisStore.create}. `ownClient` is a client the store created itself (closed
    * by {@link close}); `options.client` is never closed.
    */
-  constructor(options: RedisStoreOptions, ownClient?: Redis) {
+  constructor(options: RedisStoreOptions, ownClient?: RedisClient) {
     this.options = normalizeRedisStoreOptions(options);
     const client = ownClient ?? this.options.client;
     if (client === undefined) throw new TypeError('RedisStore: pass { client } or use RedisStore.create({ url | options })');
@@ -51,7 +51,7 @@ export class RedisStore implements ResilienceStore {
   }
 
   /** The ioredis client in use. */
-  get client(): Redis {
+  get client(): RedisClient {
     return this.link.client;
   }
 
@@ -60,17 +60,32 @@ export class RedisStore implements ResilienceStore {
     return this.link.up;
   }
 
-  createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend {
-    const o = this.options;
-    return new RedisBucket(owner, spec, clock, { link: this.link, key: this.keyOf(owner.key), onStoreError: o.onStoreError, expectedReplicas: o.expectedReplicas });
+  createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock, onStoreError = this.options.onStoreError): BucketBackend {
+    return new RedisBucket(owner, spec, clock, { link: this.link, key: this.keyOf(owner.key), onStoreError, expectedReplicas: this.options.expectedReplicas });
   }
 
-  createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend {
-    return new RedisBreaker(owner, options, clock, { link: this.link, key: this.keyOf(owner.key), onStoreError: this.options.onStoreError, syncMs: this.options.breakerSyncMs });
+  createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock, onStoreError = this.options.onStoreError): BreakerBackend {
+    return new RedisBreaker(owner, options, clock, { link: this.link, key: this.keyOf(owner.key), onStoreError, syncMs: this.options.breakerSyncMs });
   }
 
-  createCounters(clock: Clock): CounterBackend {
-    return new RedisCounters(this.link, this.options.keyPrefix, this.options.onStoreError, clock);
+  createCounters(clock: Clock, onStoreError = this.options.onStoreError): CounterBackend {
+    return new RedisCounters(this.link, this.options.keyPrefix, onStoreError, clock);
+  }
+
+  /**
+   * This store (same connection, same keys) with another `onStoreError` for the policies
+   * created through it. The view has no `close()`: closing the store closes it.
+   */
+  withStoreErrorPolicy(onStoreError: StoreErrorPolicy): ResilienceStore {
+    const policy = optionalEnum('onStoreError', onStoreError, ['fail-open', 'fail-closed'] as const, this.options.onStoreError);
+    if (policy === this.options.onStoreError) return this;
+    return {
+      kind: this.kind,
+      createBucket: (owner, spec, clock) => this.createBucket(owner, spec, clock, policy),
+      createBreaker: (owner, options, clock) => this.createBreaker(owner, options, clock, policy),
+      createCounters: (clock) => this.createCounters(clock, policy),
+      withStoreErrorPolicy: (other) => this.withStoreErrorPolicy(other),
+    };
   }
 
   /** The Redis key of a piece of state: prefixed, with a hash tag so Cluster keeps it on one slot. */
@@ -86,22 +101,23 @@ export class RedisStore implements ResilienceStore {
     if (!this.owned) return;
     const client = this.link.client;
     if (client.status === 'end') return;
-    // Resolves once the socket is closed, so nothing outlives close().
-    const ended = new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 1000);
-      t.unref();
-      client.once('end', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    // Resolves once the socket is closed (at most 1 s), so nothing outlives close().
+    let done!: () => void;
+    const ended = new Promise<void>((resolve) => (done = resolve));
+    const t = setTimeout(done, 1000);
+    t.unref();
+    client.once('end', done);
     try {
       if (client.status === 'ready') await client.quit();
       else client.disconnect();
     } catch {
       client.disconnect();
     }
-    await ended;
+    // Between reconnection attempts there is no socket: disconnect() just cancels the next
+    // attempt, and ioredis emits no 'end'.
+    if (client.status !== 'reconnecting') await ended;
+    clearTimeout(t);
+    client.off('end', done);
   }
 }
 

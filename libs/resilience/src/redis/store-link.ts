@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { LuaScript } from './scripts.js';
-import type { NormalizedRedisStoreOptions } from './redis-store.options.js';
+import type { NormalizedRedisStoreOptions, RedisClient } from './redis-store.options.js';
 import { StoreUnavailableError } from './store-errors.js';
 
 /** Thrown internally when a store operation outlives `storeTimeoutMs`. */
@@ -96,7 +95,7 @@ export class StoreLink {
   };
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     private readonly options: NormalizedRedisStoreOptions,
     private readonly now: () => number,
   ) {
@@ -150,7 +149,8 @@ export class StoreLink {
     if (!this.up || this.closed) return;
     this.up = false;
     const reason = describe(error);
-    this.options.logger.warn(`nest-resilience: Redis store unavailable (${reason}); ${this.options.onStoreError === 'fail-open' ? 'falling back to per-process state' : 'failing calls'} until it answers again`);
+    const byDefault = this.options.onStoreError === 'fail-open' ? 'fall back to per-process state' : 'fail with StoreUnavailableError';
+    this.options.logger.warn(`nest-resilience: Redis store unavailable (${reason}); until it answers again, shared policies ${byDefault} (or what their own onStoreError says)`);
     this.emit('down', reason);
     this.probe = setInterval(() => void this.runProbe(), this.options.probeIntervalMs);
     this.probe.unref();

@@ -296,6 +296,50 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
     expect(running).toBe(0);
   });
 
+  it.each(['reset', 'forceOpen', 'disable'] as const)(
+    'a trial still running across a manual %s() cannot make a later half-open period over-admit',
+    async (action) => {
+      const b = make({ failureThreshold: 1, recoveryTime: 1_000, halfOpenMaxCalls: 1, excludeExceptions: [NotFoundError] });
+      let running = 0;
+      let maxRunning = 0;
+      const track = (gate: Deferred<string>) => () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        return gate.promise.finally(() => running--);
+      };
+      await fail(b);
+      await clock.advance(1_000);
+      const old = deferred();
+      const oldTrial = b.execute(track(old)).catch((e: unknown) => e);
+      await flushMicrotasks();
+      expect(running).toBe(1);
+      b[action]();
+      if (action !== 'reset') b.reset();
+      // Open again and recover while the old trial still runs.
+      await fail(b);
+      await clock.advance(1_000);
+      expect(b.state()).toBe('half_open');
+      const gates = Array.from({ length: 3 }, () => deferred());
+      const first = gates.map((g) => b.execute(track(g)).catch((e: unknown) => e));
+      await flushMicrotasks();
+      // The old trial ends in an excluded error: it frees its own slot, not a second one.
+      old.reject(new NotFoundError('late'));
+      await oldTrial;
+      const second = gates.map((g) => b.execute(track(g)).catch((e: unknown) => e));
+      await flushMicrotasks();
+      expect(maxRunning).toBeLessThanOrEqual(1);
+      gates.forEach((g) => g.resolve('x'));
+      await Promise.all([...first, ...second]);
+      expect(running).toBe(0);
+      // Nothing leaked: the breaker closed, and the next half-open period admits a trial again.
+      expect(b.state()).toBe('closed');
+      await fail(b);
+      await clock.advance(1_000);
+      expect(await ok(b)).toBe('ok');
+      expect(b.state()).toBe('closed');
+    },
+  );
+
   it('a throwing isFailure / excludeExceptions predicate counts the error as a failure and never leaks a trial slot', async () => {
     const b = make({
       failureThreshold: 2,
@@ -592,6 +636,33 @@ describe('CircuitBreakerPolicy — manual control', () => {
     expect(b.state()).toBe('open');
   });
 
+  it('reset() of a closed breaker clears the failures counted so far (consecutive and rate mode)', async () => {
+    const b = make({ failureThreshold: 3 });
+    await fail(b);
+    await fail(b);
+    expect(b.snapshot().failureCount).toBe(2);
+    b.reset();
+    expect(b.snapshot().failureCount).toBe(0);
+    await fail(b);
+    await fail(b);
+    expect(b.state()).toBe('closed');
+    await fail(b);
+    expect(b.state()).toBe('open');
+
+    const r = make({ failureRateThreshold: 50, slidingWindow: { type: 'count', size: 4 }, minimumCalls: 4 }, 'rate');
+    await fail(r);
+    await fail(r);
+    await fail(r);
+    b.reset();
+    r.reset();
+    expect(r.snapshot()).toMatchObject({ failureCount: 0, failureRate: 0 });
+    await ok(r);
+    await ok(r);
+    await ok(r);
+    await fail(r); // 1 of 4 after the reset (4 of 4 without it)
+    expect(r.state()).toBe('closed');
+  });
+
   it('disable() lets everything through and records nothing until reset()', async () => {
     const b = make({ failureThreshold: 1, recoveryTime: 1_000 });
     await fail(b);
@@ -667,7 +738,9 @@ describe('CircuitBreakerPolicy — partitions', () => {
     const s = b.snapshot('nope');
     expect([s.partitionKey, s.state, s.successes]).toEqual(['nope', 'closed', 0]);
     expect(b.partitionCount).toBe(0);
-    expect(b.snapshots()).toEqual([]);
+    // With no live partition, the breaker still reports itself (health checks list every breaker).
+    expect(b.snapshots().map((x) => [x.name, x.partitionKey, x.state, x.failures])).toEqual([['b', undefined, 'closed', 0]]);
+    expect(b.partitionCount).toBe(0);
   });
 
   it('maxPartitions bounds memory; idle partitions are evicted first', async () => {

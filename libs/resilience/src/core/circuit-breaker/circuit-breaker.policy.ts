@@ -94,9 +94,17 @@ export class CircuitBreakerPolicy {
     return this.aggregate();
   }
 
-  /** One snapshot per breaker: the breaker itself, or each live partition. */
+  /**
+   * One snapshot per breaker: the breaker itself, or each live partition (a partitioned breaker
+   * with no live partition reports one snapshot of its own, so it is never left out).
+   */
   snapshots(): CircuitBreakerSnapshot[] {
     if (this.single !== undefined) return [this.single.snapshot()];
+    const out = this.partitionSnapshots();
+    return out.length > 0 ? out : [this.aggregate()];
+  }
+
+  private partitionSnapshots(): CircuitBreakerSnapshot[] {
     const out: CircuitBreakerSnapshot[] = [];
     this.partitions!.forEach((b) => out.push(b.snapshot()));
     return out;
@@ -145,7 +153,7 @@ export class CircuitBreakerPolicy {
   }
 
   private aggregate(): CircuitBreakerSnapshot {
-    const snaps = this.snapshots();
+    const snaps = this.partitionSnapshots();
     const agg: CircuitBreakerSnapshot = {
       name: this.name,
       state: this.state(),

@@ -65,7 +65,7 @@ export class MemoryBreaker implements BreakerBackend {
   }
 
   onSuccess(permit: number, durationMs: number): void {
-    if (this.disabled) return;
+    if (this.disabled) return this.onIgnored(permit);
     this.successes++;
     const slow = durationMs >= this.options.slowCallDurationMs;
     if (permit === PERMIT_TRIAL) {
@@ -88,7 +88,7 @@ export class MemoryBreaker implements BreakerBackend {
   }
 
   onFailure(permit: number, durationMs: number): void {
-    if (this.disabled) return;
+    if (this.disabled) return this.onIgnored(permit);
     this.failures++;
     if (permit === PERMIT_TRIAL) {
       this.endTrial();
@@ -137,24 +137,23 @@ export class MemoryBreaker implements BreakerBackend {
     return snap;
   }
 
+  // forceOpen / reset / disable keep trialsInFlight (see close()): a trial still running
+  // releases its own slot when it ends, so no later half-open period over-admits.
   forceOpen(): void {
     this.disabled = false;
     this.forced = true;
-    this.trialsInFlight = 0;
     this.open(this.clock.now());
   }
 
   reset(): void {
     this.disabled = false;
     this.forced = false;
-    this.trialsInFlight = 0;
     this.close(this.clock.now());
   }
 
   disable(): void {
     this.forced = false;
     this.disabled = true;
-    this.trialsInFlight = 0;
     this.close(this.clock.now());
   }
 

@@ -5,6 +5,12 @@ import type { BucketBackend, BucketSpec, StateOwner } from '../store.js';
 /** Float slack when comparing token levels. */
 const EPS = 1e-9;
 
+/**
+ * Share of `burst` that may be taken without reading the clock (see {@link MemoryBucket}).
+ * 1/64: the bucket is at most 1.6 % of `burst` stricter than an exact one, never looser.
+ */
+const UNTIMED_SHARE = 1 / 64;
+
 interface Waiter {
   tokens: number;
   resolve: () => void;
@@ -27,10 +33,20 @@ interface Waiter {
  * - At most one timer, for the head of the queue; none while nobody waits.
  * - `pauseUntil` empties the bucket; refill restarts when the pause ends. `setSpec` fails
  *   queued callers asking for more than the new burst (`ResilienceConfigError`).
+ * - Clock reads cost more than the rest of an admission (about 60 ns on some VMs). While no
+ *   one waits, up to `burst / 64` tokens in all may be taken without one: they are booked as
+ *   "debt" and charged at the next clock read, after that read's refill (as if they had been
+ *   taken at that moment). Taking them later than they really were can only leave fewer
+ *   tokens than an exact bucket would (by at most the debt), never more, so the bound above
+ *   still holds. A bucket whose `burst` is under 64 calls' tokens reads the clock every time.
  */
 export class MemoryBucket implements BucketBackend {
   private level: number;
   private last: number;
+  /** Tokens taken since `last` without a clock read; charged by the next `refill`. */
+  private debt = 0;
+  /** Largest debt allowed: `burst × UNTIMED_SHARE`. */
+  private untimed: number;
   private pausedUntil = 0;
   private queue: Waiter[] = [];
   private head = 0;
@@ -53,12 +69,19 @@ export class MemoryBucket implements BucketBackend {
     this.period = spec.period;
     this.burst = spec.burst;
     this.level = spec.burst;
+    this.untimed = spec.burst * UNTIMED_SHARE;
     this.last = clock.now();
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
     if (!(tokens > 0) || tokens > this.burst) {
       throw new ResilienceConfigError(`limiters.${this.owner.policy}.tokens`, tokens, `a number > 0 and <= burst (${this.burst})`);
+    }
+    // Fast path, no clock read: the level as of `last` covers the call and the debt stays small.
+    const debt = this.debt + tokens;
+    if (debt <= this.untimed && this.level - debt >= -EPS && this.head === this.queue.length && this.pausedUntil <= this.last) {
+      this.debt = debt;
+      return undefined;
     }
     const now = this.clock.now();
     this.refill(now);
@@ -104,6 +127,7 @@ export class MemoryBucket implements BucketBackend {
     this.rate = spec.rate;
     this.period = spec.period;
     this.burst = spec.burst;
+    this.untimed = spec.burst * UNTIMED_SHARE;
     if (this.level > spec.burst) this.level = spec.burst;
     // A waiter asking for more than the new burst could never be admitted: fail it now.
     for (let i = this.head; i < this.queue.length; ) {
@@ -138,17 +162,25 @@ export class MemoryBucket implements BucketBackend {
     this.reschedule();
   }
 
+  /** Brings the level to `now`: adds what refilled since `last` (capped at burst), then charges the debt. */
   private refill(now: number): void {
     const elapsed = now - this.last;
-    if (elapsed <= 0) return;
-    this.last = now;
-    if (now <= this.pausedUntil) {
-      this.level = Math.min(this.level, 0);
-      return;
+    if (elapsed > 0) {
+      this.last = now;
+      if (now <= this.pausedUntil) {
+        // Paused: no capacity at all (tokens taken before the pause need no further charge).
+        this.level = Math.min(this.level - this.debt, 0);
+        this.debt = 0;
+        return;
+      }
+      const from = Math.max(now - elapsed, this.pausedUntil);
+      const level = this.level + ((now - from) * this.rate) / this.period;
+      this.level = level > this.burst ? this.burst : level;
     }
-    const from = Math.max(this.last - elapsed, this.pausedUntil);
-    const level = this.level + ((now - from) * this.rate) / this.period;
-    this.level = level > this.burst ? this.burst : level;
+    if (this.debt !== 0) {
+      this.level -= this.debt;
+      this.debt = 0;
+    }
   }
 
   /** Milliseconds until the level reaches `needed`, counting the pause. */

@@ -369,6 +369,20 @@ describe('RetryPolicy: maxElapsedMs', () => {
   });
 });
 
+describe('RetryPolicy: hints and the deadline together', () => {
+  it('a hint that would pass maxElapsedMs gives up at once with the original error (no wait, no timer)', async () => {
+    // First failure: hint 300 fits (0 + 300 ≤ 500). Second failure at 300: hint 300 → 600 > 500.
+    const errors = [new HintError(300), new HintError(300)];
+    const s = observe(make({ maxRetries: 5, maxElapsedMs: 500 }).execute(failing(errors)));
+    await clock.advance(300);
+    expect(starts).toEqual([0, 300]);
+    expect(s.state).toBe('rejected');
+    expect(s.error).toBe(errors[1]);
+    expect(events.map((e) => e.delayMs)).toEqual([300]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
 describe('RetryPolicy: AbortSignal', () => {
   it('abort during a wait rejects at once with signal.reason; no further attempt, no timer left', async () => {
     const ac = new AbortController();

@@ -51,8 +51,8 @@ export class ClientClosedError extends APIClientError {
   /** Name of the closed client, when it has one. */
   readonly client?: string;
 
-  constructor(init: { method: string; url: string; client?: string }) {
-    super(`${init.client !== undefined ? `API client '${init.client}'` : 'API client'} is closed: ${String(init.method).toUpperCase()} ${redactUrl(init.url)} was not sent`, init, false);
+  constructor(init: { method: string; url: string; client?: string; secrets?: readonly string[] }) {
+    super(`${init.client !== undefined ? `API client '${init.client}'` : 'API client'} is closed: ${String(init.method).toUpperCase()} ${redactUrl(init.url, init.secrets)} was not sent`, init, false);
     if (init.client !== undefined) this.client = init.client;
   }
 

@@ -60,13 +60,18 @@ export function addPolicy(kind: Kind, ref: PolicyRef<unknown> | undefined): Meth
       (existing as unknown as Record<Kind, unknown>)[kind] = ref ?? {};
       return descriptor;
     }
-    const className = (target as { constructor: { name: string } }).constructor.name;
+    // A static method's target is the class itself; an instance method's, its prototype.
+    const isStatic = typeof target === 'function';
+    const className = isStatic ? (target as { name: string }).name : (target as { constructor: { name: string } }).constructor.name;
     const spec: ResilientMethodSpec = { className, methodName: String(propertyKey), original: current as () => unknown };
     (spec as unknown as Record<Kind, unknown>)[kind] = ref ?? {};
     descriptor.value = createTrampoline(spec) as never;
-    // Let Nest inject the registry of the application the instance belongs to.
-    Inject(ResilienceRegistry)(target, REGISTRY_PROPERTY);
-    Optional()(target, REGISTRY_PROPERTY);
+    // Let Nest inject the registry of the application the instance belongs to (a static
+    // method has no instance: it uses the most recently initialised module).
+    if (!isStatic) {
+      Inject(ResilienceRegistry)(target, REGISTRY_PROPERTY);
+      Optional()(target, REGISTRY_PROPERTY);
+    }
     return descriptor;
   };
 }
@@ -77,10 +82,19 @@ function createTrampoline(spec: ResilientMethodSpec): (...args: unknown[]) => Pr
   let cachedPipeline: Pipeline | undefined;
   const trampoline = {
     [spec.methodName](this: { [REGISTRY_PROPERTY]?: ResilienceRegistry } | undefined, ...args: unknown[]) {
-      const registry = (this != null ? this[REGISTRY_PROPERTY] : undefined) ?? ResilienceRegistry.current();
-      if (registry !== cachedRegistry) {
-        cachedPipeline = registry.pipelineFor(spec);
-        cachedRegistry = registry;
+      const own = this != null ? this[REGISTRY_PROPERTY] : undefined;
+      if (own === undefined || own !== cachedRegistry) {
+        // Slow path (first call, or no injected registry). A decorated method always returns a
+        // promise: a missing module or an unresolvable policy rejects it, never throws.
+        try {
+          const registry = own ?? ResilienceRegistry.current();
+          if (registry !== cachedRegistry) {
+            cachedPipeline = registry.pipelineFor(spec);
+            cachedRegistry = registry;
+          }
+        } catch (error) {
+          return Promise.reject(error);
+        }
       }
       return cachedPipeline!(original, this, args, signalOf(args));
     },

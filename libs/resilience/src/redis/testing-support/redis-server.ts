@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
 /** A `redis-server` started by a test on its own port. */
@@ -24,8 +24,35 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** True when a Redis at `url` answers PING within `timeoutMs`. */
+/**
+ * True when a Redis at `url` answers PING within `timeoutMs` (AUTH first when the URL has a
+ * password). Plain TCP (rediss:// goes through ioredis), so a failed attempt leaves no timer behind.
+ */
 export async function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
+  const u = new URL(url);
+  if (u.protocol === 'rediss:') return pingWithIoredis(url, timeoutMs);
+  const auth = u.password ? ['AUTH', ...(u.username ? [decodeURIComponent(u.username)] : []), decodeURIComponent(u.password)] : undefined;
+  const command = (parts: string[]) => `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
+  return new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) });
+    let reply = '';
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write((auth ? command(auth) : '') + command(['PING'])));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (reply.includes('+PONG\r\n')) done(true);
+      else if (reply.startsWith('-') || reply.includes('\r\n-')) done(false);
+    });
+  });
+}
+
+async function pingWithIoredis(url: string, timeoutMs: number): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   client.on('error', () => undefined);
   try {
@@ -46,18 +73,24 @@ export function hasRedisServerBinary(): boolean {
 const NO_REDIS = 'No Redis answers at REDIS_URL (default redis://127.0.0.1:6379) and no redis-server binary was found. ' +
   'Start one (docker run -p 6379:6379 redis:7, or apt-get install redis-server / brew install redis), or set REDIS_URL.';
 
-/** Starts `redis-server` on a free port without persistence. Throws a clear error when the binary is missing. */
-export async function startRedisServer(port?: number): Promise<TestRedisServer> {
+/**
+ * Starts `redis-server` on a free port without persistence (with `requirepass` when
+ * `password` is given; the URL then carries it). Throws a clear error when the binary is missing.
+ */
+export async function startRedisServer(port?: number, options: { password?: string } = {}): Promise<TestRedisServer> {
   if (!hasRedisServerBinary()) throw new Error(NO_REDIS);
   const p = port ?? (await freePort());
-  const url = `redis://127.0.0.1:${p}`;
+  const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
+  const url = `redis://${auth}127.0.0.1:${p}`;
+  const args = ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (options.password !== undefined) args.push('--requirepass', options.password);
   let child: ChildProcess | undefined;
   const server: TestRedisServer = {
     url,
     port: p,
     async start() {
       if (child !== undefined && child.exitCode === null) return;
-      child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn('redis-server', args, { stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {
         if (await pingRedis(url, 200)) return;
         await new Promise((r) => setTimeout(r, 50));

@@ -1,0 +1,318 @@
+import 'reflect-metadata';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { VirtualClock } from '../core/clock.js';
+import { CircuitBreakerOpenError, RateLimitExceededError, ResilienceConfigError } from '../core/errors.js';
+import { CircuitBreakerService } from './circuit-breaker.service.js';
+import { CircuitBreaker } from './decorators/circuit-breaker.decorator.js';
+import { RateLimited } from './decorators/rate-limited.decorator.js';
+import { WithRetry } from './decorators/with-retry.decorator.js';
+import { RateLimiterService } from './rate-limiter.service.js';
+import { ResilienceModule } from './resilience.module.js';
+import type { ResilienceModuleOptions, ResilienceOptionsFactory } from './resilience-options.interface.js';
+import { ResilienceRegistry } from './resilience.registry.js';
+import { RetryService } from './retry.service.js';
+
+class Transient extends Error {
+  readonly isTransient = true;
+}
+
+const SETTINGS = 'SETTINGS';
+
+@Injectable()
+class Settings {
+  readonly threshold = 2;
+  readonly rate = 3;
+}
+
+@Module({ providers: [Settings, { provide: SETTINGS, useValue: { threshold: 2 } }], exports: [Settings, SETTINGS] })
+class SettingsModule {}
+
+@Injectable()
+class OptionsFromSettings implements ResilienceOptionsFactory {
+  constructor(@Inject(Settings) private readonly settings: Settings) {}
+
+  createResilienceOptions(): ResilienceModuleOptions {
+    return {
+      breakers: { fromFactory: { failureThreshold: this.settings.threshold } },
+      limiters: { fromFactory: { rate: this.settings.rate, period: 60_000, mode: 'reject' } },
+    };
+  }
+}
+
+let moduleRef: TestingModule | undefined;
+
+afterEach(async () => {
+  await moduleRef?.close();
+  moduleRef = undefined;
+});
+
+async function boot(imports: unknown[], providers: unknown[] = []): Promise<TestingModule> {
+  moduleRef = await Test.createTestingModule({ imports: imports as never, providers: providers as never }).compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
+/** Runs breaker `name` into the open state and counts the calls it takes. */
+async function callsToOpen(breakers: CircuitBreakerService, name: string): Promise<number> {
+  let calls = 0;
+  for (let i = 0; i < 10 && breakers.state(name) === 'closed'; i++) {
+    await expect(
+      breakers.execute(name, () => {
+        calls++;
+        throw new Transient('down');
+      }),
+    ).rejects.toThrow('down');
+  }
+  return calls;
+}
+
+describe('ResilienceModule.forRootAsync', () => {
+  it('useFactory: builds the options from injected providers', async () => {
+    const m = await boot([
+      ResilienceModule.forRootAsync({
+        imports: [SettingsModule],
+        inject: [SETTINGS],
+        useFactory: async (s: { threshold: number }) => ({ breakers: { fromFactory: { failureThreshold: s.threshold } } }),
+      }),
+    ]);
+    expect(await callsToOpen(m.get(CircuitBreakerService), 'fromFactory')).toBe(2);
+  });
+
+  it('useClass: instantiates the factory class (with its own dependencies) and uses its options', async () => {
+    const m = await boot([ResilienceModule.forRootAsync({ imports: [SettingsModule], useClass: OptionsFromSettings })]);
+    expect(await callsToOpen(m.get(CircuitBreakerService), 'fromFactory')).toBe(2);
+    expect(m.get(RateLimiterService).snapshot('fromFactory')).toMatchObject({ rate: 3, period: 60_000, burst: 3 });
+  });
+
+  it('useExisting: uses a factory provider that an imported module already provides', async () => {
+    let created = 0;
+    @Injectable()
+    class CountingFactory extends OptionsFromSettings {
+      constructor(@Inject(Settings) settings: Settings) {
+        super(settings);
+        created++;
+      }
+    }
+    @Module({ imports: [SettingsModule], providers: [CountingFactory], exports: [CountingFactory] })
+    class FactoryModule {}
+    const m = await boot([ResilienceModule.forRootAsync({ imports: [FactoryModule], useExisting: CountingFactory })]);
+    expect(await callsToOpen(m.get(CircuitBreakerService), 'fromFactory')).toBe(2);
+    // The existing instance is used, not a second one.
+    expect(created).toBe(1);
+  });
+
+  it('without useFactory, useClass or useExisting throws at once', () => {
+    expect(() => ResilienceModule.forRootAsync({})).toThrow('ResilienceModule.forRootAsync() needs useFactory, useClass or useExisting');
+  });
+
+  it('validates the factory options at bootstrap, naming the path and value', async () => {
+    const builder = Test.createTestingModule({
+      imports: [ResilienceModule.forRootAsync({ useFactory: () => ({ retries: { slow: { baseDelay: Number.NaN } } }) })],
+    });
+    await expect(builder.compile()).rejects.toThrow('Invalid resilience option retries.slow.baseDelay: NaN (expected a number >= 0)');
+  });
+});
+
+describe('ResilienceModule.forRoot: default entries', () => {
+  it('are merged into every named policy and into inline decorator options, the entry winning', async () => {
+    const clock = new VirtualClock();
+    @Injectable()
+    class Svc {
+      @CircuitBreaker({ failureThreshold: 2 })
+      async inline() {
+        throw new Transient('down');
+      }
+
+      @CircuitBreaker()
+      async bare() {
+        throw new Transient('down');
+      }
+    }
+    const m = await boot(
+      [
+        ResilienceModule.forRoot({
+          clock,
+          breakers: { default: { failureThreshold: 4, recoveryTime: 1_234 }, named: { failureThreshold: 3 } },
+          retries: { default: { maxRetries: 1, baseDelay: 0, jitter: 'none' }, named: { baseDelay: 50 } },
+          limiters: { default: { rate: 7, period: 60_000 }, named: { burst: 2 } },
+        }),
+      ],
+      [Svc],
+    );
+    const registry = m.get(ResilienceRegistry);
+    expect(registry.breaker('named').options).toMatchObject({ failureThreshold: 3, recoveryTime: 1_234 });
+    expect(registry.retry('named').options).toMatchObject({ maxRetries: 1, baseDelay: 50, jitter: 'none' });
+    expect(registry.limiter('named').options).toMatchObject({ rate: 7, period: 60_000, burst: 2 });
+    // Inline options: default under, inline over.
+    expect(registry.breaker('Svc.inline').options).toMatchObject({ failureThreshold: 2, recoveryTime: 1_234 });
+    expect(registry.breaker('Svc.bare').options).toMatchObject({ failureThreshold: 4, recoveryTime: 1_234 });
+    // And the behaviour follows: 2 failures open Svc.inline, 4 open Svc.bare.
+    const svc = m.get(Svc);
+    const breakers = m.get(CircuitBreakerService);
+    for (let i = 0; i < 2; i++) await expect(svc.inline()).rejects.toThrow('down');
+    expect(breakers.state('Svc.inline')).toBe('open');
+    for (let i = 0; i < 3; i++) await expect(svc.bare()).rejects.toThrow('down');
+    expect(breakers.state('Svc.bare')).toBe('closed');
+    await expect(svc.bare()).rejects.toThrow('down');
+    expect(breakers.state('Svc.bare')).toBe('open');
+    expect(breakers.snapshot('Svc.bare').retryAfterMs).toBe(1_234);
+  });
+});
+
+describe('bootstrap validation of decorators', () => {
+  it('a request-scoped provider naming a missing policy fails app.init(), naming the method and the value', async () => {
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @WithRetry('idempotnet')
+      async run() {
+        return 1;
+      }
+    }
+    moduleRef = await Test.createTestingModule({
+      imports: [ResilienceModule.forRoot({ retries: { idempotent: {} } })],
+      providers: [PerRequest],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(
+      'Invalid resilience option @WithRetry on PerRequest.run: "idempotnet" (expected one of the configured retries: idempotent)',
+    );
+  });
+
+  it('a limiter named by a decorator that is not configured fails app.init() even when none is', async () => {
+    @Injectable()
+    class Svc {
+      @RateLimited('openai')
+      async run() {
+        return 1;
+      }
+    }
+    moduleRef = await Test.createTestingModule({ imports: [ResilienceModule.forRoot()], providers: [Svc] }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(
+      "Invalid resilience option @RateLimited on Svc.run: \"openai\" (expected a policy configured under 'limiters' (none is))",
+    );
+  });
+});
+
+describe('CircuitBreakerService', () => {
+  it('execute / state / snapshot / snapshots / forceOpen / disable / reset act on the named breaker', async () => {
+    const clock = new VirtualClock();
+    const m = await boot([ResilienceModule.forRoot({ clock, breakers: { payments: { failureThreshold: 2, recoveryTime: 5_000 }, other: {} } })]);
+    const breakers = m.get(CircuitBreakerService);
+    expect(breakers.names()).toEqual(['payments', 'other']);
+    expect(await breakers.execute('payments', async () => 'charged')).toBe('charged');
+    expect(await callsToOpen(breakers, 'payments')).toBe(2);
+    expect(breakers.state('payments')).toBe('open');
+    let calls = 0;
+    await expect(breakers.execute('payments', () => calls++)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
+    expect(calls).toBe(0);
+    expect(breakers.snapshot('payments')).toMatchObject({ name: 'payments', state: 'open', successes: 1, failures: 2, rejections: 1, retryAfterMs: 5_000 });
+    expect(breakers.snapshots().map((s) => [s.name, s.state])).toEqual([
+      ['payments', 'open'],
+      ['other', 'closed'],
+    ]);
+    await clock.advance(5_000);
+    expect(breakers.state('payments')).toBe('half_open');
+
+    breakers.reset('payments');
+    expect(breakers.state('payments')).toBe('closed');
+    expect(breakers.snapshot('payments').failureCount).toBe(0);
+    expect(await breakers.execute('payments', () => 'again')).toBe('again');
+
+    breakers.forceOpen('payments');
+    await expect(breakers.execute('payments', () => calls++)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
+    expect(calls).toBe(0);
+    breakers.disable('payments');
+    for (let i = 0; i < 3; i++) await expect(breakers.execute('payments', () => Promise.reject(new Transient('x')))).rejects.toThrow('x');
+    expect(breakers.state('payments')).toBe('closed');
+    expect(breakers.snapshot('payments').disabled).toBe(true);
+    // The other breaker was never touched.
+    expect(breakers.snapshot('other')).toMatchObject({ state: 'closed', successes: 0, failures: 0 });
+  });
+
+  it('get / execute / state of an unknown breaker throw ResilienceConfigError naming the known ones', async () => {
+    const m = await boot([ResilienceModule.forRoot({ breakers: { payments: {} } })]);
+    const breakers = m.get(CircuitBreakerService);
+    expect(() => breakers.state('paymnets')).toThrow(ResilienceConfigError);
+    expect(() => breakers.get('paymnets')).toThrow('"paymnets" (expected the name of a configured breaker: payments)');
+    expect(() => breakers.execute('paymnets', () => 1)).toThrow(ResilienceConfigError);
+  });
+});
+
+describe('RetryService', () => {
+  it('execute retries per the named policy, passing attempt numbers; a signal cancels the wait at once', async () => {
+    const clock = new VirtualClock();
+    const m = await boot([ResilienceModule.forRoot({ clock, retries: { idempotent: { maxRetries: 2, baseDelay: 100, jitter: 'none' } } })]);
+    const retries = m.get(RetryService);
+    expect(retries.names()).toEqual(['idempotent']);
+    expect(retries.get('idempotent').options.maxRetries).toBe(2);
+    const attempts: number[] = [];
+    const p = retries.execute('idempotent', ({ attempt }) => {
+      attempts.push(attempt);
+      if (attempt < 2) throw new Transient('t');
+      return `ok@${attempt}`;
+    });
+    await clock.runAll();
+    expect(await p).toBe('ok@2');
+    expect(attempts).toEqual([0, 1, 2]);
+
+    const ac = new AbortController();
+    let calls = 0;
+    const aborted = retries
+      .execute(
+        'idempotent',
+        () => {
+          calls++;
+          throw new Transient('t');
+        },
+        ac.signal,
+      )
+      .catch((e: unknown) => e);
+    await clock.advance(50);
+    const reason = new Error('stop');
+    ac.abort(reason);
+    expect(await aborted).toBe(reason);
+    expect(calls).toBe(1);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(() => retries.execute('nope', () => 1)).toThrow(ResilienceConfigError);
+  });
+});
+
+describe('RateLimiterService', () => {
+  it('execute / acquire take tokens from the named limiter; reject mode fails at once; snapshot shows the level', async () => {
+    const clock = new VirtualClock();
+    const m = await boot([ResilienceModule.forRoot({ clock, limiters: { openai: { rate: 3, period: 60_000, mode: 'reject' } } })]);
+    const limiters = m.get(RateLimiterService);
+    expect(limiters.names()).toEqual(['openai']);
+    expect(await limiters.execute('openai', () => 'first')).toBe('first');
+    await limiters.acquire('openai', { tokens: 2 });
+    expect(limiters.snapshot('openai')).toMatchObject({ name: 'openai', available: 0, waiting: 0 });
+    let calls = 0;
+    const e = (await limiters.execute('openai', () => calls++).catch((err: unknown) => err)) as RateLimitExceededError;
+    expect(e).toBeInstanceOf(RateLimitExceededError);
+    expect(e.retryAfterMs).toBe(20_000);
+    expect(calls).toBe(0);
+    await clock.advance(20_000);
+    expect(await limiters.execute('openai', () => 'later')).toBe('later');
+    await expect(limiters.acquire('nope')).rejects.toBeInstanceOf(ResilienceConfigError);
+  });
+
+  it('acquire in wait mode waits for the token and a signal cancels the wait at once', async () => {
+    const clock = new VirtualClock();
+    const m = await boot([ResilienceModule.forRoot({ clock, limiters: { slow: { rate: 1, period: 1_000 } } })]);
+    const limiters = m.get(RateLimiterService);
+    await limiters.acquire('slow');
+    let admitted = false;
+    const waiting = limiters.acquire('slow').then(() => (admitted = true));
+    await clock.advance(999);
+    expect(admitted).toBe(false);
+    await clock.advance(1);
+    await waiting;
+    expect(admitted).toBe(true);
+    const ac = new AbortController();
+    const cancelled = limiters.execute('slow', () => 'never', { signal: ac.signal }).catch((e: unknown) => e);
+    ac.abort('gone');
+    expect(await cancelled).toBe('gone');
+    expect(limiters.snapshot('slow').waiting).toBe(0);
+  });
+});
