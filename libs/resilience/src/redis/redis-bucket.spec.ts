@@ -63,6 +63,18 @@ describe('RedisBucket (real Redis)', () => {
     expect(ttl).toBeLessThanOrEqual(1100);
   });
 
+  it('keys stay distinct and the hash tag whole, whatever the names and partition keys hold', async () => {
+    const { store: s, prefix } = await store();
+    expect(s.keyOf('limiter:a{')).not.toBe(s.keyOf('limiter:a_'));
+    expect(s.keyOf('limiter:a}b')).toBe(`${prefix}{limiter:a%7Db}`);
+    // A limiter named `x:y` and the partition `y` of a limiter named `x` are two buckets.
+    const named = RateLimiterPolicy.create('x:y', { rate: 1, period: 60_000, burst: 1, mode: 'reject' }, { store: s });
+    const partitioned = RateLimiterPolicy.create('x', { rate: 1, period: 60_000, burst: 1, mode: 'reject', partitionKey: (k: string) => k }, { store: s });
+    await named.acquire();
+    await expect(partitioned.acquire(['y'])).resolves.toBeUndefined();
+    await expect(named.acquire()).rejects.toBeInstanceOf(RateLimitExceededError);
+  });
+
   it('two stores (two "processes") share one bucket: N admissions take at least (N - burst) / rate', async () => {
     const prefix = uniquePrefix('shared');
     const a = (await store({ keyPrefix: prefix })).store;

@@ -4,6 +4,7 @@ import type { CounterBackend } from '../core/store.js';
 import { COUNTER_SCRIPT } from './scripts.js';
 import type { StoreLink } from './store-link.js';
 import type { StoreErrorPolicy } from './redis-store.options.js';
+import { hashTaggedKey } from './redis-keys.js';
 
 /**
  * Counters in Redis (`INCRBYFLOAT` + expiry on the first write of a window, atomically).
@@ -38,7 +39,7 @@ export class RedisCounters implements CounterBackend {
   }
 
   private keyOf(key: string): string {
-    return `${this.prefix}{counter:${key}}`;
+    return hashTaggedKey(this.prefix, `counter:${key}`);
   }
 
   private degraded(error: unknown): MemoryCounters {

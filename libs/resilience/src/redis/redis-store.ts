@@ -7,6 +7,7 @@ import { RedisCounters } from './redis-counters.js';
 import { optionalEnum } from '../core/validate.js';
 import { normalizeRedisStoreOptions, type NormalizedRedisStoreOptions, type RedisClient, type RedisStoreOptions, type StoreErrorPolicy } from './redis-store.options.js';
 import { StoreLink } from './store-link.js';
+import { hashTaggedKey } from './redis-keys.js';
 
 /**
  * Shares limiter buckets, breakers and counters across processes through Redis.
@@ -90,7 +91,7 @@ export class RedisStore implements ResilienceStore {
 
   /** The Redis key of a piece of state: prefixed, with a hash tag so Cluster keeps it on one slot. */
   keyOf(stateKey: string): string {
-    return `${this.options.keyPrefix}{${stateKey.replace(/[{}]/g, '_')}}`;
+    return hashTaggedKey(this.options.keyPrefix, stateKey);
   }
 
   /** Stops probing and closes the client if the store created it. Idempotent. */

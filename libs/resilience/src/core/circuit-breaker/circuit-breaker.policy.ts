@@ -5,6 +5,7 @@ import { createPipeline, type Pipeline } from '../pipeline.js';
 import type { BreakerBackend, ResilienceStore } from '../store.js';
 import type { CircuitBreakerOptions, CircuitBreakerSnapshot, CircuitState, NormalizedCircuitBreakerOptions } from './circuit-breaker.options.js';
 import { normalizeCircuitBreakerOptions } from './circuit-breaker.normalize.js';
+import { stateKey } from '../state-key.js';
 
 /** What a policy runs on: a clock and the store that holds its state. @publicApi */
 export interface PolicyDeps {
@@ -145,7 +146,7 @@ export class CircuitBreakerPolicy {
 
   /** `detached`: a throw-away backend for a snapshot, which must not emit state changes. */
   private createBackend(partitionKey: string | undefined, detached = false): BreakerBackend {
-    const key = partitionKey === undefined ? `breaker:${this.name}` : `breaker:${this.name}:${partitionKey}`;
+    const key = stateKey('breaker', this.name, partitionKey);
     const options = detached ? { ...this.options, onStateChange: undefined, historySize: 0 } : this.options;
     const backend = this.store.createBreaker({ policy: this.name, partitionKey, key }, options, this.clock);
     if (this.manual !== undefined) backend[this.manual]();

@@ -6,6 +6,7 @@ import type { BucketBackend, BucketSpec, ResilienceStore } from '../store.js';
 import type { PolicyDeps } from '../circuit-breaker/circuit-breaker.policy.js';
 import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
 import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
+import { stateKey } from '../state-key.js';
 
 const memory = new MemoryStore();
 
@@ -139,7 +140,7 @@ export class RateLimiterPolicy {
   }
 
   private createBucket(partitionKey: string | undefined): BucketBackend {
-    const key = partitionKey === undefined ? `limiter:${this.name}` : `limiter:${this.name}:${partitionKey}`;
+    const key = stateKey('limiter', this.name, partitionKey);
     return this.store.createBucket({ policy: this.name, partitionKey, key }, this.current, this.clock);
   }
 }
