@@ -138,7 +138,7 @@ describe('EndpointRateLimiter', () => {
     await l.acquire('openai');
     await l.acquire('openai');
     await l.acquire('anthropic');
-    expect(owners).toEqual(['limiter:llm:openai:3', 'limiter:llm:anthropic:3']);
+    expect(owners).toEqual(['limiter:llm%3Aopenai:3', 'limiter:llm%3Aanthropic:3']);
   });
 
   it('abort while waiting rejects with the signal reason', async () => {

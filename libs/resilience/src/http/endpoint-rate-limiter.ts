@@ -16,7 +16,7 @@ export interface EndpointLimit {
 
 /** Options of an {@link EndpointRateLimiter}. @publicApi */
 export interface EndpointRateLimiterOptions {
-  /** Name used in errors, snapshots and store keys (`limiter:<name>:<key>`). Default `endpoints`. */
+  /** Name used in errors, snapshots and store keys (policy `<name>:<key>`, store key `limiter:<name>%3A<key>`). Default `endpoints`. */
   name?: string;
   /** Default rate of an endpoint without its own limit. Default 10. */
   rate?: number;

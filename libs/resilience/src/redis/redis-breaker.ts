@@ -3,6 +3,8 @@ import { CircuitBreakerOpenError } from '../core/errors.js';
 import type { CircuitBreakerSnapshot, CircuitState, CircuitStateChange, NormalizedCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.options.js';
 import { MemoryBreaker } from '../core/circuit-breaker/memory-breaker.js';
 import { OutcomeWindow } from '../core/circuit-breaker/outcome-window.js';
+import { recordStateChange } from '../core/circuit-breaker/state-history.js';
+import { breakerSnapshot } from '../core/circuit-breaker/breaker-snapshot.js';
 import type { BreakerBackend, StateOwner } from '../core/store.js';
 import { BREAKER_SCRIPT } from './scripts.js';
 import type { StoreLink } from './store-link.js';
@@ -174,26 +176,20 @@ export class RedisBreaker implements BreakerBackend {
   snapshot(): CircuitBreakerSnapshot {
     const state = this.state();
     const now = this.clock.now();
-    const w = this.window;
-    const snap: CircuitBreakerSnapshot = {
-      name: this.owner.policy,
+    const input = {
       state,
       disabled: this.disabled,
       forcedOpen: this.forced,
       successes: this.successes,
       failures: this.failures,
       rejections: this.rejections,
-      failureCount: this.options.mode === 'consecutive' ? this.consecutive : (w?.failures(now) ?? 0),
+      consecutive: this.consecutive,
       retryAfterMs: state !== 'open' ? 0 : this.forced ? this.options.recoveryTime : Math.max(0, this.openUntil - now),
-      stateChanges: this.history ? this.history.slice() : [],
+      openedAt: this.openedAt,
+      window: this.window,
+      history: this.history,
     };
-    if (this.owner.partitionKey !== undefined) snap.partitionKey = this.owner.partitionKey;
-    if (this.options.mode === 'rate') {
-      snap.failureRate = w?.failureRate(now) ?? 0;
-      if (this.options.slowCallDurationMs !== Infinity) snap.slowCallRate = w?.slowRate(now) ?? 0;
-    }
-    if (this.openedAt >= 0 && state !== 'closed') snap.openedAt = this.openedAt;
-    return snap;
+    return breakerSnapshot(this.owner, this.options, input, now);
   }
 
   forceOpen(): void {
@@ -284,26 +280,7 @@ export class RedisBreaker implements BreakerBackend {
       const from = this.st;
       this.st = st;
       if (st === CLOSED) this.window?.clear();
-      this.transition(from, st, now);
-    }
-  }
-
-  private transition(from: number, to: number, at: number): void {
-    const o = this.options;
-    if (o.historySize === 0 && o.onStateChange === undefined) return;
-    const event: CircuitStateChange = { policy: this.owner.policy, from: STATES[from]!, to: STATES[to]!, at };
-    if (this.owner.partitionKey !== undefined) event.partitionKey = this.owner.partitionKey;
-    if (o.historySize > 0) {
-      const h = (this.history ??= []);
-      h.push(event);
-      if (h.length > o.historySize) h.shift();
-    }
-    if (o.onStateChange !== undefined) {
-      try {
-        o.onStateChange(event);
-      } catch {
-        // A throwing listener must not break the state machine.
-      }
+      this.history = recordStateChange(this.history, this.owner, this.options, STATES[from]!, STATES[st]!, now);
     }
   }
 

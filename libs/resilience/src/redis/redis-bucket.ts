@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { RateLimitExceededError, ResilienceConfigError } from '../core/errors.js';
 import { MemoryBucket } from '../core/rate-limiter/memory-bucket.js';
 import type { BucketBackend, BucketSpec, StateOwner } from '../core/store.js';
+import { WaitQueue, type Waiter } from '../core/rate-limiter/wait-queue.js';
 import { BUCKET_SCRIPT } from './scripts.js';
 import type { StoreLink } from './store-link.js';
 import type { StoreErrorPolicy } from './redis-store.options.js';
@@ -10,15 +11,9 @@ import { StoreUnavailableError } from './store-errors.js';
 /** Waiters admitted by one script call at most (one round trip admits a FIFO prefix). */
 const BATCH = 16;
 
-interface Waiter {
-  tokens: number;
-  resolve: () => void;
-  reject: (reason: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+interface RedisWaiter extends Waiter {
   /** Local time past which the caller must not be kept waiting (`maxWaitMs` after it queued). */
-  deadline: number;
-  done: boolean;
+  readonly deadline: number;
 }
 
 /** Settings of a {@link RedisBucket} shared by every bucket of one store. */
@@ -49,10 +44,7 @@ export class RedisBucket implements BucketBackend {
   private rate: number;
   private period: number;
   private burst: number;
-  private queue: Waiter[] = [];
-  private head = 0;
-  private queuedTokens = 0;
-  private timer: unknown = undefined;
+  private readonly waiters: WaitQueue<RedisWaiter>;
   private inFlight = false;
   /** Local time the head asks Redis next. */
   private retryAt = 0;
@@ -60,10 +52,6 @@ export class RedisBucket implements BucketBackend {
   private lastLevel: number;
   private lastReplyAt = 0;
   private fallback: MemoryBucket | undefined;
-  private readonly onTimer = () => {
-    this.timer = undefined;
-    this.ask();
-  };
 
   constructor(
     private readonly owner: StateOwner,
@@ -75,6 +63,7 @@ export class RedisBucket implements BucketBackend {
     this.period = spec.period;
     this.burst = spec.burst;
     this.lastLevel = spec.burst;
+    this.waiters = new WaitQueue(clock, () => this.ask());
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
@@ -84,38 +73,32 @@ export class RedisBucket implements BucketBackend {
     if (!this.deps.link.up) return this.degraded(tokens, maxWaitMs, signal);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.clock.now();
-    if (this.head < this.queue.length) {
+    if (!this.waiters.empty) {
       // Estimated from the last known level and the tokens queued ahead of us (callers of
       // other processes may take some first: the answer from Redis settles it).
       const level = Math.min(this.burst, this.lastLevel + ((now - this.lastReplyAt) * this.rate) / this.period);
-      const deficit = this.queuedTokens + tokens - level;
+      const deficit = this.waiters.tokens + tokens - level;
       const wait = Math.max(deficit > 0 ? (deficit * this.period) / this.rate : 0, this.retryAt - now);
       if (wait > maxWaitMs) throw new RateLimitExceededError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     }
     return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { tokens, resolve, reject, signal, onAbort: undefined, deadline: now + maxWaitMs, done: false };
-      if (signal !== undefined) {
-        w.onAbort = () => this.abort(w);
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      this.queue.push(w);
-      this.queuedTokens += tokens;
-      if (this.timer === undefined && !this.inFlight) this.ask();
+      this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, deadline: now + maxWaitMs, done: false });
+      if (!this.waiters.armed && !this.inFlight) this.ask();
     });
   }
 
   isIdle(): boolean {
     // The state lives in Redis: dropping an instance nobody waits on changes nothing.
-    return this.head === this.queue.length && !this.inFlight && (this.fallback === undefined || this.fallback.isIdle());
+    return this.waiters.empty && !this.inFlight && (this.fallback === undefined || this.fallback.isIdle());
   }
 
   available(): number {
     if (!this.deps.link.up && this.fallback !== undefined) return this.fallback.available();
-    return this.lastLevel - this.queuedTokens;
+    return this.lastLevel - this.waiters.tokens;
   }
 
   waiting(): number {
-    return this.queue.length - this.head + (this.fallback?.waiting() ?? 0);
+    return this.waiters.size + (this.fallback?.waiting() ?? 0);
   }
 
   setSpec(spec: BucketSpec): void {
@@ -146,17 +129,13 @@ export class RedisBucket implements BucketBackend {
 
   /** The head asks Redis for itself and the waiters behind it. */
   private ask(): void {
-    if (this.inFlight || this.head === this.queue.length) return;
+    if (this.inFlight || this.waiters.empty) return;
     if (!this.deps.link.up) {
       this.failWaiters();
       return;
     }
-    const batch: Waiter[] = [];
-    const tokens: number[] = [];
-    for (let i = this.head; i < this.queue.length && batch.length < BATCH; i++) {
-      batch.push(this.queue[i]!);
-      tokens.push(this.queue[i]!.tokens);
-    }
+    const batch = this.waiters.front(BATCH);
+    const tokens = batch.map((w) => w.tokens);
     this.inFlight = true;
     this.retryAt = 0;
     this.call(tokens).then(
@@ -168,61 +147,50 @@ export class RedisBucket implements BucketBackend {
     );
   }
 
-  private onReply(batch: Waiter[], reply: [number, string, string]): void {
+  private onReply(batch: RedisWaiter[], reply: [number, string, string]): void {
     this.inFlight = false;
     const admitted = Number(reply[0]);
     const wait = Number(reply[1]);
     this.lastLevel = Number(reply[2]);
     this.lastReplyAt = this.clock.now();
+    const q = this.waiters;
     for (let i = 0; i < admitted; i++) {
       const w = batch[i]!;
       if (w.done) continue; // aborted while in flight: its tokens are lost
-      this.queue[this.head++] = undefined as unknown as Waiter;
-      this.queuedTokens -= w.tokens;
-      this.settle(w);
+      q.shift(); // `w` is the head: only aborts and pushes at the tail changed the queue meanwhile
       w.resolve();
     }
-    this.compact();
+    q.compact();
     const now = this.clock.now();
     // Waiters of this batch not admitted wait at least `wait` (exactly, for the first; as a
     // lower bound for those needing as many tokens). Those whose deadline falls before fail.
     const first = batch[admitted];
     let asked = false;
-    while (this.head < this.queue.length && first !== undefined) {
-      const w = this.queue[this.head]!;
+    for (let w = q.peek(); w !== undefined && first !== undefined; w = q.peek()) {
       const i = batch.indexOf(w);
       if (i < admitted || (w !== first && w.tokens < first.tokens)) break; // needs its own answer
       asked = true;
       if (now + wait <= w.deadline) break;
-      this.queue[this.head++] = undefined as unknown as Waiter;
-      this.queuedTokens -= w.tokens;
-      this.settle(w);
+      q.shift();
       w.reject(new RateLimitExceededError(this.owner.policy, wait, w.tokens, this.owner.partitionKey));
       asked = false;
     }
-    this.compact();
-    if (this.head === this.queue.length) return;
+    q.compact();
+    if (q.empty) return;
     if (!asked) {
       this.ask();
       return;
     }
     const ms = Math.max(1, Math.ceil(wait));
     this.retryAt = now + ms;
-    this.timer = this.clock.setTimeout(this.onTimer, ms);
+    q.arm(ms);
   }
 
   /** Redis failed: every local waiter goes to the fallback (fail-open) or fails (fail-closed). */
   private failWaiters(): void {
-    const waiters = this.queue.slice(this.head);
-    this.queue = [];
-    this.head = 0;
-    this.queuedTokens = 0;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    const waiters = this.waiters.takeAll();
     const now = this.clock.now();
     for (const w of waiters) {
-      if (w.done) continue;
-      this.settle(w);
       try {
         const p = this.degraded(w.tokens, Math.max(0, w.deadline - now), w.signal);
         if (p === undefined) w.resolve();
@@ -243,37 +211,5 @@ export class RedisBucket implements BucketBackend {
   private localSpec(): BucketSpec {
     const n = this.deps.expectedReplicas;
     return { rate: this.rate / n, period: this.period, burst: Math.max(this.burst / n, Math.min(1, this.burst)) };
-  }
-
-  private settle(w: Waiter): void {
-    w.done = true;
-    if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort);
-  }
-
-  private abort(w: Waiter): void {
-    if (w.done) return;
-    w.done = true;
-    const i = this.queue.indexOf(w, this.head);
-    if (i >= 0) {
-      this.queue.splice(i, 1);
-      this.queuedTokens -= w.tokens;
-      this.compact();
-    }
-    w.reject(w.signal!.reason);
-  }
-
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-      this.queuedTokens = 0;
-      if (this.timer !== undefined) {
-        this.clock.clearTimeout(this.timer);
-        this.timer = undefined;
-      }
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
   }
 }

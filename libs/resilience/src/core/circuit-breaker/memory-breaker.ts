@@ -3,6 +3,8 @@ import { CircuitBreakerOpenError } from '../errors.js';
 import { PERMIT_NORMAL, PERMIT_TRIAL, type BreakerBackend, type StateOwner } from '../store.js';
 import type { CircuitBreakerSnapshot, CircuitState, CircuitStateChange, NormalizedCircuitBreakerOptions } from './circuit-breaker.options.js';
 import { OutcomeWindow } from './outcome-window.js';
+import { recordStateChange } from './state-history.js';
+import { breakerSnapshot } from './breaker-snapshot.js';
 
 const CLOSED = 0;
 const OPEN = 1;
@@ -114,27 +116,20 @@ export class MemoryBreaker implements BreakerBackend {
 
   snapshot(): CircuitBreakerSnapshot {
     const state = this.state();
-    const w = this.window;
-    const snap: CircuitBreakerSnapshot = {
-      name: this.owner.policy,
+    const input = {
       state,
       disabled: this.disabled,
       forcedOpen: this.forced,
       successes: this.successes,
       failures: this.failures,
       rejections: this.rejections,
-      failureCount: this.options.mode === 'consecutive' ? this.consecutive : (w?.failures(this.clock.now()) ?? 0),
+      consecutive: this.consecutive,
       retryAfterMs: this.retryAfterMs(state),
-      stateChanges: this.history ? this.history.slice() : [],
+      openedAt: this.openedAt,
+      window: this.window,
+      history: this.history,
     };
-    if (this.owner.partitionKey !== undefined) snap.partitionKey = this.owner.partitionKey;
-    if (this.options.mode === 'rate') {
-      const now = this.clock.now();
-      snap.failureRate = w?.failureRate(now) ?? 0;
-      if (this.options.slowCallDurationMs !== Infinity) snap.slowCallRate = w?.slowRate(now) ?? 0;
-    }
-    if (this.openedAt >= 0 && state !== 'closed') snap.openedAt = this.openedAt;
-    return snap;
+    return breakerSnapshot(this.owner, this.options, input, this.clock.now());
   }
 
   // forceOpen / reset / disable keep trialsInFlight (see close()): a trial still running
@@ -205,21 +200,6 @@ export class MemoryBreaker implements BreakerBackend {
     const from = this.st;
     this.st = to;
     if (from === to) return;
-    const o = this.options;
-    if (o.historySize === 0 && o.onStateChange === undefined) return;
-    const event: CircuitStateChange = { policy: this.owner.policy, from: STATES[from]!, to: STATES[to]!, at };
-    if (this.owner.partitionKey !== undefined) event.partitionKey = this.owner.partitionKey;
-    if (o.historySize > 0) {
-      const h = (this.history ??= []);
-      h.push(event);
-      if (h.length > o.historySize) h.shift();
-    }
-    if (o.onStateChange !== undefined) {
-      try {
-        o.onStateChange(event);
-      } catch {
-        // A throwing listener must not break the state machine.
-      }
-    }
+    this.history = recordStateChange(this.history, this.owner, this.options, STATES[from]!, STATES[to]!, at);
   }
 }

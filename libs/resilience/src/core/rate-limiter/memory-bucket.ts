@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { RateLimitExceededError, ResilienceConfigError } from '../errors.js';
 import type { BucketBackend, BucketSpec, StateOwner } from '../store.js';
+import { WaitQueue, type Waiter } from './wait-queue.js';
 
 /** Float slack when comparing token levels. */
 const EPS = 1e-9;
@@ -10,15 +11,6 @@ const EPS = 1e-9;
  * 1/64: the bucket is at most 1.6 % of `burst` stricter than an exact one, never looser.
  */
 const UNTIMED_SHARE = 1 / 64;
-
-interface Waiter {
-  tokens: number;
-  resolve: () => void;
-  reject: (reason: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  done: boolean;
-}
 
 /**
  * In-process token bucket with a FIFO queue.
@@ -48,17 +40,10 @@ export class MemoryBucket implements BucketBackend {
   /** Largest debt allowed: `burst × UNTIMED_SHARE`. */
   private untimed: number;
   private pausedUntil = 0;
-  private queue: Waiter[] = [];
-  private head = 0;
-  private queuedTokens = 0;
-  private timer: unknown = undefined;
+  private readonly waiters: WaitQueue<Waiter>;
   private rate: number;
   private period: number;
   private burst: number;
-  private readonly onTimer = () => {
-    this.timer = undefined;
-    this.drain();
-  };
 
   constructor(
     private readonly owner: StateOwner,
@@ -71,6 +56,7 @@ export class MemoryBucket implements BucketBackend {
     this.level = spec.burst;
     this.untimed = spec.burst * UNTIMED_SHARE;
     this.last = clock.now();
+    this.waiters = new WaitQueue(clock, () => this.drain(), () => this.reschedule());
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
@@ -79,35 +65,29 @@ export class MemoryBucket implements BucketBackend {
     }
     // Fast path, no clock read: the level as of `last` covers the call and the debt stays small.
     const debt = this.debt + tokens;
-    if (debt <= this.untimed && this.level - debt >= -EPS && this.head === this.queue.length && this.pausedUntil <= this.last) {
+    if (debt <= this.untimed && this.level - debt >= -EPS && this.waiters.empty && this.pausedUntil <= this.last) {
       this.debt = debt;
       return undefined;
     }
     const now = this.clock.now();
     this.refill(now);
-    if (this.head === this.queue.length && now >= this.pausedUntil && this.level >= tokens - EPS) {
+    if (this.waiters.empty && now >= this.pausedUntil && this.level >= tokens - EPS) {
       this.level -= tokens;
       return undefined;
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const wait = this.waitFor(this.queuedTokens + tokens, now);
+    const wait = this.waitFor(this.waiters.tokens + tokens, now);
     if (wait > maxWaitMs) {
       throw new RateLimitExceededError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { tokens, resolve, reject, signal, onAbort: undefined, done: false };
-      if (signal !== undefined) {
-        waiter.onAbort = () => this.abort(waiter);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.queue.push(waiter);
-      this.queuedTokens += tokens;
-      if (this.timer === undefined) this.schedule(now);
+      this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, done: false });
+      if (!this.waiters.armed) this.schedule(now);
     });
   }
 
   isIdle(): boolean {
-    if (this.head !== this.queue.length) return false;
+    if (!this.waiters.empty) return false;
     const now = this.clock.now();
     this.refill(now);
     return this.level >= this.burst - EPS && now >= this.pausedUntil;
@@ -115,11 +95,11 @@ export class MemoryBucket implements BucketBackend {
 
   available(): number {
     this.refill(this.clock.now());
-    return this.level - this.queuedTokens;
+    return this.level - this.waiters.tokens;
   }
 
   waiting(): number {
-    return this.queue.length - this.head;
+    return this.waiters.size;
   }
 
   setSpec(spec: BucketSpec): void {
@@ -130,20 +110,11 @@ export class MemoryBucket implements BucketBackend {
     this.untimed = spec.burst * UNTIMED_SHARE;
     if (this.level > spec.burst) this.level = spec.burst;
     // A waiter asking for more than the new burst could never be admitted: fail it now.
-    for (let i = this.head; i < this.queue.length; ) {
-      const w = this.queue[i]!;
-      if (w.tokens <= spec.burst) {
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
-      this.queuedTokens -= w.tokens;
-      w.done = true;
-      if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort);
+    for (const w of this.waiters.drop((w) => w.tokens > spec.burst)) {
       w.reject(new ResilienceConfigError(`limiters.${this.owner.policy}.tokens`, w.tokens, `a number > 0 and <= burst (${spec.burst})`));
     }
     this.reschedule();
-    this.compact();
+    this.waiters.compact();
   }
 
   spec(): BucketSpec {
@@ -195,61 +166,27 @@ export class MemoryBucket implements BucketBackend {
   private drain(): void {
     const now = this.clock.now();
     this.refill(now);
-    const q = this.queue;
-    while (this.head < q.length && now >= this.pausedUntil) {
-      const w = q[this.head]!;
+    const q = this.waiters;
+    for (let w = q.peek(); w !== undefined && now >= this.pausedUntil; w = q.peek()) {
       if (this.level < w.tokens - EPS) break;
       this.level -= w.tokens;
-      this.queuedTokens -= w.tokens;
-      q[this.head++] = undefined as unknown as Waiter;
-      w.done = true;
-      if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort);
+      q.shift();
       w.resolve();
     }
-    this.compact();
-    if (this.head < this.queue.length) this.schedule(now);
+    q.compact();
+    if (!q.empty) this.schedule(now);
   }
 
+  /** Arms the timer for the head's admission time. */
   private schedule(now: number): void {
-    const w = this.queue[this.head];
+    const w = this.waiters.peek();
     if (w === undefined) return;
-    const ms = Math.max(1, Math.ceil(this.waitFor(w.tokens, now)));
-    this.timer = this.clock.setTimeout(this.onTimer, ms);
+    this.waiters.arm(Math.max(1, Math.ceil(this.waitFor(w.tokens, now))));
   }
 
+  /** Drops the timer and admits (or re-times) the head at once: its wait may have changed. */
   private reschedule(): void {
-    if (this.timer !== undefined) {
-      this.clock.clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (this.head < this.queue.length) this.drain();
-  }
-
-  private abort(w: Waiter): void {
-    if (w.done) return;
-    w.done = true;
-    const i = this.queue.indexOf(w, this.head);
-    if (i >= 0) {
-      this.queue.splice(i, 1);
-      this.queuedTokens -= w.tokens;
-      if (i === this.head) this.reschedule();
-      else this.compact();
-    }
-    w.reject(w.signal!.reason);
-  }
-
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-      this.queuedTokens = 0;
-      if (this.timer !== undefined) {
-        this.clock.clearTimeout(this.timer);
-        this.timer = undefined;
-      }
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+    this.waiters.disarm();
+    if (!this.waiters.empty) this.drain();
   }
 }
