@@ -17,6 +17,10 @@ import { APIConnectionError, APITimeoutError, ClientClosedError } from './errors
 import { assertSafeHeader, assertSafeHeaders, HeaderInjectionError } from './header-factory.js';
 import { isSensitiveHeader, normalizeHeaders, redactUrl, type NormalizedHeaders } from './headers.js';
 
+/** Request settings of every attempt, shared (never copied per call). */
+const ALL_STATUSES = (): boolean => true;
+const AS_IS = [(d: unknown): unknown => d];
+
 /** HTTP methods the client sends. @publicApi */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | (string & {});
 
@@ -110,6 +114,14 @@ export interface ApiClientOptions {
   adaptiveLimiter?: AdaptiveRateLimiter;
   /** Accept absolute and protocol-relative request paths (which may change the host). Default false. */
   allowAbsoluteUrls?: boolean;
+  /**
+   * The axios instance to send through, e.g. `HttpService.axiosRef` of `@nestjs/axios`, so its
+   * interceptors apply. Default: an instance of the client's own. Either way each request
+   * carries the client's keep-alive agents, timeout and response handling (raw body, every
+   * status resolved, no redirects, no proxy from the environment), which win over the
+   * instance's defaults; `close()` destroys the client's sockets, never the instance.
+   */
+  axios?: AxiosInstance;
   /** Most sockets per host. Default Infinity. */
   maxSockets?: number;
   /** Reuse connections. Default true. */
@@ -148,6 +160,7 @@ const OPTION_KEYS = [
   'limiter',
   'adaptiveLimiter',
   'allowAbsoluteUrls',
+  'axios',
   'maxSockets',
   'keepAlive',
   'logger',
@@ -262,17 +275,10 @@ export class ApiClient {
 
     this.#httpAgent = new http.Agent({ keepAlive, maxSockets });
     this.#httpsAgent = new https.Agent({ keepAlive, maxSockets });
-    this.#axios = axios.create({
-      httpAgent: this.#httpAgent,
-      httpsAgent: this.#httpsAgent,
-      proxy: false,
-      maxRedirects: 0,
-      responseType: 'arraybuffer',
-      decompress: true,
-      validateStatus: () => true,
-      transformResponse: [(d: unknown) => d],
-      transformRequest: [(d: unknown) => d],
-    });
+    if (options.axios !== undefined && (options.axios === null || typeof (options.axios as { request?: unknown }).request !== 'function')) {
+      throw new ResilienceConfigError(`${path}.axios`, typeof options.axios, 'an axios instance (e.g. HttpService.axiosRef)');
+    }
+    this.#axios = options.axios ?? axios.create();
   }
 
   /** True after {@link close}. */
@@ -411,6 +417,15 @@ export class ApiClient {
         data: req.body,
         timeout: req.timeout,
         signal: req.signal,
+        httpAgent: this.#httpAgent,
+        httpsAgent: this.#httpsAgent,
+        proxy: false,
+        maxRedirects: 0,
+        responseType: 'arraybuffer',
+        decompress: true,
+        validateStatus: ALL_STATUSES,
+        transformRequest: AS_IS,
+        transformResponse: AS_IS,
       });
     } catch (error) {
       if (req.signal?.aborted) {
