@@ -48,6 +48,16 @@ afterEach(async () => {
   moduleRef = undefined;
 });
 
+/**
+ * Closes a module whose init() failed. NestJS 11's close() awaits the failed initialisation
+ * and rethrows its error (12's does not), so accept exactly that error.
+ */
+async function closeFailedModule(): Promise<void> {
+  const m = moduleRef!;
+  moduleRef = undefined;
+  await m.close().catch((e: unknown) => expect(e).toBeInstanceOf(ResilienceConfigError));
+}
+
 async function boot(imports: unknown[], providers: unknown[] = []): Promise<TestingModule> {
   moduleRef = await Test.createTestingModule({ imports: imports as never, providers: providers as never }).compile();
   await moduleRef.init();
@@ -177,6 +187,7 @@ describe('bootstrap validation of decorators', () => {
     await expect(moduleRef.init()).rejects.toThrow(
       'Invalid resilience option @WithRetry on PerRequest.run: "idempotnet" (expected one of the configured retries: idempotent)',
     );
+    await closeFailedModule();
   });
 
   it('a limiter named by a decorator that is not configured fails app.init() even when none is', async () => {
@@ -191,6 +202,7 @@ describe('bootstrap validation of decorators', () => {
     await expect(moduleRef.init()).rejects.toThrow(
       "Invalid resilience option @RateLimited on Svc.run: \"openai\" (expected a policy configured under 'limiters' (none is))",
     );
+    await closeFailedModule();
   });
 });
 
