@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { inspect } from 'node:util';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { CircuitBreakerPolicy } from '../core/circuit-breaker/circuit-breaker.policy.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { CircuitBreakerOpenError, RateLimitExceededError, ResilienceConfigError } from '../core/errors.js';
@@ -20,6 +20,17 @@ import { isSensitiveHeader, normalizeHeaders, redactUrl, type NormalizedHeaders 
 /** Request settings of every attempt, shared (never copied per call). */
 const ALL_STATUSES = (): boolean => true;
 const AS_IS = [(d: unknown): unknown => d];
+
+/**
+ * What the client needs of an axios instance: its `request()`. Structural, so that
+ * `HttpService.axiosRef` of any `@nestjs/axios` version fits, whether its types come from
+ * axios' ESM or its CommonJS declarations (TypeScript treats those as two unrelated types).
+ * @publicApi
+ */
+export interface AxiosLike {
+  /** Sends one request (the client passes an `AxiosRequestConfig`). */
+  request(config: object): Promise<unknown>;
+}
 
 /** HTTP methods the client sends. @publicApi */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | (string & {});
@@ -121,7 +132,7 @@ export interface ApiClientOptions {
    * status resolved, no redirects, no proxy from the environment), which win over the
    * instance's defaults; `close()` destroys the client's sockets, never the instance.
    */
-  axios?: AxiosInstance;
+  axios?: AxiosLike;
   /** Most sockets per host. Default Infinity. */
   maxSockets?: number;
   /** Reuse connections. Default true. */
@@ -216,7 +227,7 @@ export class ApiClient {
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
   readonly #secretHeaders: Set<string>;
-  readonly #axios: AxiosInstance;
+  readonly #axios: AxiosLike;
   readonly #httpAgent: http.Agent;
   readonly #httpsAgent: https.Agent;
   readonly #pipeline: Pipeline;
@@ -410,7 +421,7 @@ export class ApiClient {
     const started = logger !== undefined ? Date.now() : 0;
     let res: AxiosResponse<Buffer>;
     try {
-      res = await this.#axios.request<Buffer>({
+      const config: AxiosRequestConfig = {
         method: req.method,
         url: req.url,
         headers: req.headers,
@@ -426,7 +437,8 @@ export class ApiClient {
         validateStatus: ALL_STATUSES,
         transformRequest: AS_IS,
         transformResponse: AS_IS,
-      });
+      };
+      res = (await this.#axios.request(config)) as AxiosResponse<Buffer>;
     } catch (error) {
       if (req.signal?.aborted) {
         if (logger !== undefined) this.log(req, 'aborted', started);
