@@ -9,25 +9,13 @@ import type { RateLimiterOptions } from './rate-limiter/rate-limiter.options.js'
 import { RateLimiterPolicy } from './rate-limiter/rate-limiter.policy.js';
 import type { RetryEvent, RetryOptions } from './retry/retry.options.js';
 import { RetryPolicy } from './retry/retry.policy.js';
+import { observe, type Settled } from './testing-support/observe.js';
 
 class TransientError extends Error {
   readonly isTransient = true;
 }
 class NotFoundError extends Error {}
 
-interface Settled<T> {
-  state: 'pending' | 'fulfilled' | 'rejected';
-  value?: T;
-  error?: unknown;
-}
-function observe<T>(p: Promise<T>): Settled<T> {
-  const s: Settled<T> = { state: 'pending' };
-  p.then(
-    (value) => Object.assign(s, { state: 'fulfilled', value }),
-    (error: unknown) => Object.assign(s, { state: 'rejected', error }),
-  );
-  return s;
-}
 
 let clock: VirtualClock;
 let store: MemoryStore;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { seededRandom, VirtualClock, type RandomSource } from '../clock.js';
 import type { RetryEvent, RetryOptions } from './retry.options.js';
 import { RetryPolicy, type AttemptContext } from './retry.policy.js';
+import { observe, type Settled } from '../testing-support/observe.js';
 
 class TransientError extends Error {
   readonly isTransient = true;
@@ -15,20 +16,6 @@ class NotFoundError extends Error {}
 class ValidationError extends Error {}
 class StrictValidationError extends ValidationError {}
 
-interface Settled<T> {
-  state: 'pending' | 'fulfilled' | 'rejected';
-  value?: T;
-  error?: unknown;
-}
-/** Observes a promise without awaiting it, so virtual time can be stepped meanwhile. */
-function observe<T>(p: Promise<T>): Settled<T> {
-  const s: Settled<T> = { state: 'pending' };
-  p.then(
-    (value) => Object.assign(s, { state: 'fulfilled', value }),
-    (error: unknown) => Object.assign(s, { state: 'rejected', error }),
-  );
-  return s;
-}
 
 let clock: VirtualClock;
 let T0: number;

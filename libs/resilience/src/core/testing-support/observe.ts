@@ -1,0 +1,16 @@
+/** What became of a promise so far (read it after advancing a VirtualClock). @internal */
+export interface Settled<T> {
+  state: 'pending' | 'fulfilled' | 'rejected';
+  value?: T;
+  error?: unknown;
+}
+
+/** Tracks `p` without awaiting it, so a test can check it is still pending at a given time. @internal */
+export function observe<T>(p: Promise<T>): Settled<T> {
+  const s: Settled<T> = { state: 'pending' };
+  p.then(
+    (value) => Object.assign(s, { state: 'fulfilled', value }),
+    (error: unknown) => Object.assign(s, { state: 'rejected', error }),
+  );
+  return s;
+}
