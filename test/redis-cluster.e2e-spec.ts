@@ -5,7 +5,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { deleteKeys, startRedisServer, testRedis, uniquePrefix, type TestRedisServer } from '../libs/resilience/src/redis/testing-support/redis-server.js';
+import { deleteKeys, startRedisServer, uniquePrefix, type TestRedisServer } from '../libs/resilience/src/redis/testing-support/redis-server.js';
+import { useTestRedis } from '../libs/resilience/src/redis/testing-support/use-test-redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Child processes run the TypeScript sources through the repo's loader (@swc/core).
@@ -124,26 +125,14 @@ async function fieldBecomes(client: Redis, key: string, field: string, value: st
 }
 
 describe('Redis store across 3 processes (real Redis)', () => {
-  let redis: { url: string; stop(): Promise<void> };
-  let admin: Redis;
-  const prefixes: string[] = [];
-
-  beforeAll(async () => {
-    redis = await testRedis();
-    admin = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    for (const p of prefixes) await deleteKeys(admin, p);
-    admin.disconnect();
-    await redis.stop();
-  });
+  const t = useTestRedis();
+  const { prefixes } = t;
 
   it('one limiter of R/s shared by 3 processes: no window above the bound, throughput >= 95% of R', async () => {
     const keyPrefix = uniquePrefix('e2e-limit');
     prefixes.push(keyPrefix);
     // Start-up (spawning, compiling, connecting) is over before the run starts.
-    const replicas = await spawnAll([0, 1, 2].map(() => ({ url: redis.url, keyPrefix })));
+    const replicas = await spawnAll([0, 1, 2].map(() => ({ url: t.url, keyPrefix })));
     try {
       const startAt = now() + 300;
       const durationMs = 4000;
@@ -173,13 +162,13 @@ describe('Redis store across 3 processes (real Redis)', () => {
     const keyPrefix = uniquePrefix('e2e-breaker');
     prefixes.push(keyPrefix);
     const key = `${keyPrefix}{breaker:shared}`;
-    const replicas = await spawnAll([0, 1, 2].map(() => ({ url: redis.url, keyPrefix })));
+    const replicas = await spawnAll([0, 1, 2].map(() => ({ url: t.url, keyPrefix })));
     type Calls = { started: number; results: string[] };
     try {
       const failed = await replicas[0]!.request<{ results: string[]; state: string }>({ cmd: 'fail', times: 3 });
       expect(failed.results).toEqual(['Error', 'Error', 'Error']);
       expect(failed.state).toBe('open');
-      expect(await fieldBecomes(admin, key, 's', '1')).toBe('1'); // open in Redis
+      expect(await fieldBecomes(t.admin, key, 's', '1')).toBe('1'); // open in Redis
       const openedAt = now();
       for (const r of replicas.slice(1)) {
         const probe = await r.request<Calls>({ cmd: 'call', count: 1 });
@@ -196,7 +185,7 @@ describe('Redis store across 3 processes (real Redis)', () => {
       expect(all.filter((r) => r === 'ok')).toHaveLength(breaker.halfOpenMaxCalls);
       expect(all.filter((r) => r === 'CircuitBreakerOpenError:half_open')).toHaveLength(30 - breaker.halfOpenMaxCalls);
       // successThreshold (2) trial successes close it in Redis; every process then lets calls through.
-      expect(await fieldBecomes(admin, key, 's', '0')).toBe('0');
+      expect(await fieldBecomes(t.admin, key, 's', '0')).toBe('0');
       for (const r of replicas) {
         const after = await r.request<Calls>({ cmd: 'call', count: 3 });
         expect(after.results).toEqual(['ok', 'ok', 'ok']);

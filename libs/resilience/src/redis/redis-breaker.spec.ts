@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { CircuitBreakerOpenError, CircuitBreakerPolicy, VirtualClock, type CircuitBreakerOptions } from '../core/index.js';
 import { RedisStore, StoreUnavailableError } from './index.js';
-import { deleteKeys, startRedisServer, testRedis, uniquePrefix } from './testing-support/redis-server.js';
+import { startRedisServer, uniquePrefix } from './testing-support/redis-server.js';
+import { useTestRedis } from './testing-support/use-test-redis.js';
 
 const quiet = { warn: () => undefined, log: () => undefined };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,17 +20,15 @@ async function eventually<T>(read: () => T, done: (value: T) => boolean): Promis
 }
 
 describe('RedisBreaker (real Redis)', () => {
-  let redis: { url: string; stop(): Promise<void> };
-  let admin: Redis;
-  const prefixes: string[] = [];
-  const stores: RedisStore[] = [];
+  const t = useTestRedis();
+  const { prefixes, stores } = t;
 
   /** `n` stores on one prefix: one per simulated process. */
   async function cluster(n: number, extra: Record<string, unknown> = {}): Promise<RedisStore[]> {
     const prefix = uniquePrefix('breaker');
     prefixes.push(prefix);
     const out: RedisStore[] = [];
-    for (let i = 0; i < n; i++) out.push(await RedisStore.create({ url: redis.url, keyPrefix: prefix, logger: quiet, breakerSyncMs: 20, ...extra }));
+    for (let i = 0; i < n; i++) out.push(await RedisStore.create({ url: t.url, keyPrefix: prefix, logger: quiet, breakerSyncMs: 20, ...extra }));
     stores.push(...out);
     return out;
   }
@@ -41,23 +40,11 @@ describe('RedisBreaker (real Redis)', () => {
   /** Polls one field of a Redis hash until it has `value` (bounded: 100 × 20 ms). */
   async function fieldBecomes(key: string, field: string, value: string): Promise<boolean> {
     for (let i = 0; i < 100; i++) {
-      if ((await admin.hget(key, field)) === value) return true;
+      if ((await t.admin.hget(key, field)) === value) return true;
       await sleep(20);
     }
     return false;
   }
-
-  beforeAll(async () => {
-    redis = await testRedis();
-    admin = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    for (const s of stores) await s.close();
-    for (const p of prefixes) await deleteKeys(admin, p);
-    admin.disconnect();
-    await redis.stop();
-  });
 
   it('failures in one process open the breaker for all', async () => {
     const [a, b, c] = breakers(await cluster(3), 'open-all', { failureThreshold: 3, recoveryTime: 10_000 });
@@ -111,7 +98,7 @@ describe('RedisBreaker (real Redis)', () => {
     const key = list[0]!.keyOf('breaker:trial-fail');
     await expect(a!.execute(boom)).rejects.toThrow('boom');
     expect(await fieldBecomes(key, 's', '1')).toBe(true);
-    const firstOpen = Number(await admin.hget(key, 'o'));
+    const firstOpen = Number(await t.admin.hget(key, 'o'));
     await sleep(1050); // the recovery time passes
     await expect(b!.execute(boom)).rejects.toThrow('boom'); // b's trial fails
     const own = await b!.execute(() => 'x').catch((e: unknown) => e);
@@ -119,7 +106,7 @@ describe('RedisBreaker (real Redis)', () => {
     expect((own as CircuitBreakerOpenError).state).toBe('open');
     // Re-opened in Redis at the trial's failure (server time), so for a whole recovery time.
     expect(await fieldBecomes(key, 's', '1')).toBe(true);
-    expect(Number(await admin.hget(key, 'o'))).toBeGreaterThanOrEqual(firstOpen + 1000);
+    expect(Number(await t.admin.hget(key, 'o'))).toBeGreaterThanOrEqual(firstOpen + 1000);
     // a learns it from Redis (its cache is older than breakerSyncMs: the admission asks).
     await sleep(25);
     const other = await a!.execute(() => 'x').catch((e: unknown) => e);
@@ -131,7 +118,7 @@ describe('RedisBreaker (real Redis)', () => {
   it('the closed success path makes no round trip per call', async () => {
     const prefix = uniquePrefix('cache');
     prefixes.push(prefix);
-    const client = new Redis(redis.url);
+    const client = new Redis(t.url);
     let evals = 0;
     const evalsha = client.evalsha.bind(client);
     (client as unknown as { evalsha: (...a: unknown[]) => unknown }).evalsha = (...args: unknown[]) => {

@@ -3,35 +3,22 @@ import { Redis } from 'ioredis';
 import { RateLimiterPolicy, RateLimitExceededError, VirtualClock } from '../core/index.js';
 import { RedisStore, StoreUnavailableError, type StoreStatusEvent } from './index.js';
 import { BUCKET_SCRIPT } from './scripts.js';
-import { deleteKeys, startRedisServer, testRedis, uniquePrefix, type TestRedisServer } from './testing-support/redis-server.js';
+import { startRedisServer, uniquePrefix, type TestRedisServer } from './testing-support/redis-server.js';
+import { useTestRedis } from './testing-support/use-test-redis.js';
 
 const quiet = { warn: () => undefined, log: () => undefined };
 
 describe('RedisBucket (real Redis)', () => {
-  let redis: { url: string; stop(): Promise<void> };
-  let admin: Redis;
-  const prefixes: string[] = [];
-  const stores: RedisStore[] = [];
+  const t = useTestRedis();
+  const { prefixes, stores } = t;
 
   async function store(extra: Record<string, unknown> = {}): Promise<{ store: RedisStore; prefix: string }> {
     const prefix = (extra.keyPrefix as string | undefined) ?? uniquePrefix('bucket');
     prefixes.push(prefix);
-    const s = await RedisStore.create({ url: redis.url, keyPrefix: prefix, logger: quiet, ...extra });
+    const s = await RedisStore.create({ url: t.url, keyPrefix: prefix, logger: quiet, ...extra });
     stores.push(s);
     return { store: s, prefix };
   }
-
-  beforeAll(async () => {
-    redis = await testRedis();
-    admin = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    for (const s of stores) await s.close();
-    for (const p of prefixes) await deleteKeys(admin, p);
-    admin.disconnect();
-    await redis.stop();
-  });
 
   it('admits the burst at once, then rejects with the wait until a token is back', async () => {
     const { store: s } = await store();
@@ -57,8 +44,8 @@ describe('RedisBucket (real Redis)', () => {
     const limiter = RateLimiterPolicy.create('keys', { rate: 10, period: 1000 }, { store: s });
     await limiter.acquire();
     expect(s.keyOf('limiter:keys')).toBe(`${prefix}{limiter:keys}`);
-    expect(await admin.exists(`${prefix}{limiter:keys}`)).toBe(1);
-    const ttl = await admin.pttl(`${prefix}{limiter:keys}`);
+    expect(await t.admin.exists(`${prefix}{limiter:keys}`)).toBe(1);
+    const ttl = await t.admin.pttl(`${prefix}{limiter:keys}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(1100);
   });
@@ -138,7 +125,7 @@ describe('RedisBucket (real Redis)', () => {
   async function countingStore(): Promise<{ store: RedisStore; calls: string[]; client: Redis }> {
     const prefix = uniquePrefix('calls');
     prefixes.push(prefix);
-    const client = new Redis(redis.url);
+    const client = new Redis(t.url);
     const calls: string[] = [];
     const c = client as unknown as Record<'evalsha' | 'eval', (...args: unknown[]) => Promise<unknown>>;
     for (const method of ['evalsha', 'eval'] as const) {
@@ -155,11 +142,11 @@ describe('RedisBucket (real Redis)', () => {
 
   it('reloads the script after SCRIPT FLUSH (NOSCRIPT fallback), then goes back to EVALSHA', async () => {
     const { store: s, calls, client } = await countingStore();
-    await admin.script('LOAD', BUCKET_SCRIPT.source);
+    await t.admin.script('LOAD', BUCKET_SCRIPT.source);
     const limiter = RateLimiterPolicy.create('flush', { rate: 10, period: 1000, burst: 3, mode: 'reject' }, { store: s });
     await limiter.acquire();
     expect(calls).toEqual(['evalsha']); // one round trip per acquire
-    await admin.script('FLUSH');
+    await t.admin.script('FLUSH');
     await limiter.acquire();
     expect(calls).toEqual(['evalsha', 'evalsha', 'eval']); // NOSCRIPT, then EVAL (which reloads it)
     await limiter.acquire();
@@ -171,7 +158,7 @@ describe('RedisBucket (real Redis)', () => {
 
   it('a waiting caller asks again when the script says its token is there, not by polling', async () => {
     const { store: s, calls, client } = await countingStore();
-    await admin.script('LOAD', BUCKET_SCRIPT.source);
+    await t.admin.script('LOAD', BUCKET_SCRIPT.source);
     // One token per 250 ms: the second caller waits about 250 ms.
     const limiter = RateLimiterPolicy.create('nopoll', { rate: 4, period: 1000, burst: 1 }, { store: s });
     await limiter.acquire();

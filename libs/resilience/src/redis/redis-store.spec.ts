@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
@@ -7,25 +7,14 @@ import { CircuitBreakerOpenError, MemoryCounters, MemoryStore, ResilienceConfigE
 import { ResilienceModule } from '../nest/resilience.module.js';
 import { ResilienceRegistry } from '../nest/resilience.registry.js';
 import { RedisStore, StoreUnavailableError, type StoreStatusEvent } from './index.js';
-import { deleteKeys, startRedisServer, testRedis, uniquePrefix } from './testing-support/redis-server.js';
+import { startRedisServer, uniquePrefix } from './testing-support/redis-server.js';
+import { useTestRedis } from './testing-support/use-test-redis.js';
 
 const quiet = { warn: () => undefined, log: () => undefined };
 
 describe('RedisStore options and module wiring (real Redis)', () => {
-  let redis: { url: string; stop(): Promise<void> };
-  let admin: Redis;
-  const prefixes: string[] = [];
-
-  beforeAll(async () => {
-    redis = await testRedis();
-    admin = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    for (const p of prefixes) await deleteKeys(admin, p);
-    admin.disconnect();
-    await redis.stop();
-  });
+  const t = useTestRedis();
+  const { prefixes } = t;
 
   it.each([
     [{}, 'store.url'],
@@ -47,12 +36,12 @@ describe('RedisStore options and module wiring (real Redis)', () => {
   it('{ type: "redis", url } creates a store the module owns: limiters share it, close() closes the client', async () => {
     const keyPrefix = uniquePrefix('module');
     prefixes.push(keyPrefix);
-    const registry = await ResilienceRegistry.create({ store: { type: 'redis', url: redis.url, keyPrefix, logger: quiet }, limiters: { api: { rate: 5 }, local: { rate: 5, shared: false } } });
+    const registry = await ResilienceRegistry.create({ store: { type: 'redis', url: t.url, keyPrefix, logger: quiet }, limiters: { api: { rate: 5 }, local: { rate: 5, shared: false } } });
     expect(registry.storeKind).toBe('redis');
     await registry.limiter('api').acquire();
     await registry.limiter('local').acquire();
-    expect(await admin.exists(`${keyPrefix}{limiter:api}`)).toBe(1);
-    expect(await admin.exists(`${keyPrefix}{limiter:local}`)).toBe(0);
+    expect(await t.admin.exists(`${keyPrefix}{limiter:api}`)).toBe(1);
+    expect(await t.admin.exists(`${keyPrefix}{limiter:local}`)).toBe(0);
     const store = registry.store as RedisStore;
     await registry.close();
     expect(store.client.status).toBe('end');
@@ -62,7 +51,7 @@ describe('RedisStore options and module wiring (real Redis)', () => {
     [{ limiters: { a: { rate: 1, onStoreError: 'nope' } } }, 'limiters.a.onStoreError', '"nope"'],
     [{ breakers: { default: { onStoreError: 5 } } }, 'breakers.default.onStoreError', '5'],
   ])('a bad per-policy onStoreError %j throws at %s', async (options, path, shown) => {
-    const err = await ResilienceRegistry.create({ store: { type: 'redis', url: redis.url, keyPrefix: uniquePrefix('bad'), logger: quiet }, ...(options as object) }).catch((e: unknown) => e);
+    const err = await ResilienceRegistry.create({ store: { type: 'redis', url: t.url, keyPrefix: uniquePrefix('bad'), logger: quiet }, ...(options as object) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResilienceConfigError);
     expect((err as ResilienceConfigError).path).toBe(path);
     expect((err as Error).message).toContain(shown);
@@ -71,7 +60,7 @@ describe('RedisStore options and module wiring (real Redis)', () => {
   it('a Nest application closes the client it created on shutdown', async () => {
     const keyPrefix = uniquePrefix('nest');
     prefixes.push(keyPrefix);
-    @Module({ imports: [ResilienceModule.forRoot({ store: { type: 'redis', url: redis.url, keyPrefix, logger: quiet }, limiters: { api: { rate: 5 } } })] })
+    @Module({ imports: [ResilienceModule.forRoot({ store: { type: 'redis', url: t.url, keyPrefix, logger: quiet }, limiters: { api: { rate: 5 } } })] })
     class AppModule {}
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
     const registry = app.get(ResilienceRegistry);
@@ -83,7 +72,7 @@ describe('RedisStore options and module wiring (real Redis)', () => {
   });
 
   it('{ type: "redis", client } leaves the client open on shutdown', async () => {
-    const client = new Redis(redis.url);
+    const client = new Redis(t.url);
     await client.ping();
     const registry = await ResilienceRegistry.create({ store: { type: 'redis', client, keyPrefix: uniquePrefix('client'), logger: quiet } });
     await registry.close();
@@ -94,15 +83,15 @@ describe('RedisStore options and module wiring (real Redis)', () => {
   it('counters add up across stores and expire with their window', async () => {
     const keyPrefix = uniquePrefix('counters');
     prefixes.push(keyPrefix);
-    const a = await RedisStore.create({ url: redis.url, keyPrefix, logger: quiet });
-    const b = await RedisStore.create({ url: redis.url, keyPrefix, logger: quiet });
+    const a = await RedisStore.create({ url: t.url, keyPrefix, logger: quiet });
+    const b = await RedisStore.create({ url: t.url, keyPrefix, logger: quiet });
     const ca = a.createCounters(systemClock);
     const cb = b.createCounters(systemClock);
     expect(await ca.incrBy('spend:2026-11', 1.5, 60_000)).toBe(1.5);
     expect(await cb.incrBy('spend:2026-11', 2, 60_000)).toBe(3.5);
     expect(await ca.get('spend:2026-11')).toBe(3.5);
     expect(await cb.get('other')).toBe(0);
-    const ttl = await admin.pttl(`${keyPrefix}{counter:spend:2026-11}`);
+    const ttl = await t.admin.pttl(`${keyPrefix}{counter:spend:2026-11}`);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     await a.close();
