@@ -2,7 +2,9 @@
  * Section 4: limiter accuracy on the real clock. `tasks` tasks are submitted at once to a
  * limiter configured for `rate` per second; each task records when it starts. For every
  * start we count the starts in the 1 s window that begins there (sliding windows) and
- * compare with the bound the limiter promises.
+ * compare with the bound the limiter promises: `burst + rate` for the token buckets, `rate`
+ * for the sliding-window limiter (`algorithm: 'sliding-window'`) and rate-limiter-flexible's
+ * fixed window (whose promise holds only within its own fixed windows).
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimiterPolicy } from 'nest-resilience';
@@ -97,6 +99,11 @@ export function limiterVariants(rate: number): Array<() => LimiterUnderTest> {
     ours(rate / 10),
     ours(rate / 100),
     ours(1),
+    () => {
+      // At most `rate` starts in ANY window of 1 s (each admission counts 1 s + the default 30 ms margin).
+      const lim = RateLimiterPolicy.create('acc-window', { algorithm: 'sliding-window', rate, period: 1000, maxWaitMs: 60_000 });
+      return { name: `nest-resilience RateLimiterPolicy, sliding window ${rate} per 1 s`, burst: rate, bound: rate, run: (task: () => void) => lim.execute(task) };
+    },
     () => {
       const rl = new RateLimiterMemory({ points: rate, duration: 1 });
       return { name: `rate-limiter-flexible Memory(${rate}/1 s) + retry loop`, burst: rate, bound: rate, run: (task) => rlfConsumeWithRetry(rl, task) };

@@ -1,5 +1,7 @@
 // One rate-limiter acquire against Redis, side by side with a raw PING and with
-// rate-limiter-flexible's RateLimiterRedis, in one run on one connection each.
+// rate-limiter-flexible's RateLimiterRedis, in one run on one connection each. The sliding-window
+// limiter is compared with the same RateLimiterRedis: rate-limiter-flexible 11 has no sliding-window
+// limiter (RateLimiterRedis counts points in fixed windows of `duration`, the closest it offers).
 //   node --import ./bench/register.mjs bench/redis-acquire.ts      (this section alone)
 //   npm run bench -- --sections=5                                   (as section 5 of bench/run.ts)
 // Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_N (default 5000 sequential calls per variant).
@@ -72,10 +74,13 @@ export async function runRedisAcquireBench(n = Number(process.env.BENCH_N ?? 500
   const rlfClient = new Redis(url);
   const store = new RedisStore({ client: storeClient, keyPrefix: prefix, logger: { warn: () => undefined, log: () => undefined } });
   const limiter = RateLimiterPolicy.create('bench', { rate: 1e9, period: 1000, burst: 1e9 }, { store });
+  // The sliding-window mode on the same store: one script call trims the log, admits, stamps.
+  const window = RateLimiterPolicy.create('bench-window', { algorithm: 'sliding-window', rate: 1e9, period: 1000 }, { store });
   const rlf = new RateLimiterRedis({ storeClient: rlfClient, keyPrefix: `${prefix}rlf`, points: 1e9, duration: 1 });
   const variants: Variant[] = [
     { name: 'raw PING (ioredis)', fn: () => pingClient.ping(), samples: [] },
     { name: 'nest-resilience RedisStore acquire', fn: () => limiter.acquire(), samples: [] },
+    { name: 'nest-resilience RedisStore acquire, sliding window', fn: () => window.acquire(), samples: [] },
     { name: 'rate-limiter-flexible RateLimiterRedis consume', fn: () => rlf.consume('bench', 1), samples: [] },
   ];
   try {

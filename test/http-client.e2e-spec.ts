@@ -275,10 +275,119 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     expect(both).toBeInstanceOf(ResilienceConfigError);
     const crlf = (await bootstrap({ ...others, endpoints: { e: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'x', apiKey: `${canary}\r\nX-Evil: 1` } } })) as Error;
     expect(crlf).toBeInstanceOf(HeaderInjectionError);
+    expect(crlf.message).toContain("endpoint 'e'");
     expect(printed.length).toBeGreaterThan(0); // Nest did print the failures
     const shown = [...printed, ...[missing, both, crlf].flatMap((e) => [String(e), e.stack ?? '', JSON.stringify(e), inspect(e, { depth: 10, showHidden: true })])].join('\n');
     expect(shown).toContain('OPENAI_API_KEY');
     expect(shown).not.toContain(canary);
+  });
+});
+
+describe('bootstrap errors name what is wrong and where', () => {
+  @Injectable()
+  class TypoService {
+    @InjectEndpoint('chatTypo') readonly chat!: Endpoint;
+    constructor(@InjectApiClient('paymnts') readonly payments: ApiClient) {}
+  }
+
+  async function bootError(http: ReturnType<typeof ResilienceHttpModule.forRoot>, providers: Array<new (...args: never[]) => unknown> = [TypoService]): Promise<Error | undefined> {
+    @Module({ imports: [ResilienceModule.forRoot({}), http], providers })
+    class M {}
+    return Test.createTestingModule({ imports: [M] })
+      .compile()
+      .then(
+        async (m) => {
+          await m.close();
+          return undefined;
+        },
+        (e: unknown) => e as Error,
+      );
+  }
+
+  it("forRootAsync: @InjectApiClient('paymnts') of an undeclared name fails naming it, the class and the declared names", async () => {
+    const err = (await bootError(
+      ResilienceHttpModule.forRootAsync({ useFactory: async () => ({ clients: { payments: { baseUrl: srv.baseUrl }, refunds: { baseUrl: srv.baseUrl } } }) }),
+    )) as ResilienceConfigError;
+    expect(err).toBeInstanceOf(ResilienceConfigError);
+    expect(err.path).toBe('clients.paymnts');
+    expect(err.message).toContain("@InjectApiClient('paymnts') in TypoService");
+    expect(err.message).toContain('declared: payments, refunds');
+  });
+
+  it('forRootAsync: an undeclared @InjectEndpoint property fails the same way; forRoot too', async () => {
+    const err = (await bootError(
+      ResilienceHttpModule.forRootAsync({ useFactory: () => ({ clients: { paymnts: { baseUrl: srv.baseUrl } }, endpoints: { chat: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none' } } }) }),
+    )) as ResilienceConfigError;
+    expect(err).toBeInstanceOf(ResilienceConfigError);
+    expect(err.path).toBe('endpoints.chatTypo');
+    expect(err.message).toContain("@InjectEndpoint('chatTypo') in TypoService");
+    expect(err.message).toContain('declared: chat');
+    const viaForRoot = (await bootError(ResilienceHttpModule.forRoot({ clients: { payments: { baseUrl: srv.baseUrl } } }))) as ResilienceConfigError;
+    expect(viaForRoot).toBeInstanceOf(ResilienceConfigError);
+    expect(viaForRoot.path).toBe('clients.paymnts');
+    expect(viaForRoot.message).toContain('declared: payments');
+  });
+
+  it('names used only by classes outside the application still resolve to nothing (no false failure)', async () => {
+    const err = await bootError(ResilienceHttpModule.forRootAsync({ useFactory: () => ({ clients: { payments: { baseUrl: srv.baseUrl } } }) }), []);
+    expect(err).toBeUndefined();
+  });
+
+  it('a CR/LF header names the client (and an endpoint header names the endpoint), never the value', async () => {
+    const value = 'sk-crlf-canary-0001\r\nX-Evil: 1';
+    const err = (await bootError(ResilienceHttpModule.forRoot({ clients: { partner: { baseUrl: srv.baseUrl, headers: { 'X-Partner-Key': value } } } }), [])) as HeaderInjectionError;
+    expect(err).toBeInstanceOf(HeaderInjectionError);
+    expect(err.message).toContain('"X-Partner-Key"');
+    expect(err.message).toContain("client 'partner' (clients.partner.headers)");
+    expect(err.where).toBe("client 'partner' (clients.partner.headers)");
+    expect(err.message).not.toContain('sk-crlf-canary');
+    const ep = (await bootError(
+      ResilienceHttpModule.forRoot({ endpoints: { chat: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none', defaultHeaders: { 'X-Trace': 'a\nb' } } } }),
+      [],
+    )) as HeaderInjectionError;
+    expect(ep).toBeInstanceOf(HeaderInjectionError);
+    expect(ep.message).toContain("endpoint 'chat' (endpoints.chat.defaultHeaders)");
+  });
+});
+
+describe('@WithRetry around an ApiClient: no double-billed POST', () => {
+  it('a POST whose response timed out reaches the upstream once; a POST answered 503 is retried', async () => {
+    let arrivals = 0;
+    srv.handle = (req, res) => {
+      arrivals++;
+      if (req.url === '/charge-hang') return; // never answers
+      if (arrivals === 1) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"overloaded"}}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"charged":true}');
+    };
+    @Injectable()
+    class Billing {
+      constructor(@InjectApiClient('billing') readonly client: ApiClient) {}
+
+      @WithRetry({ maxRetries: 3, baseDelay: 1, jitter: 'none' })
+      charge(path: string): Promise<unknown> {
+        return this.client.post(path, { amount: 1 });
+      }
+    }
+    @Module({
+      imports: [ResilienceModule.forRoot({}), ResilienceHttpModule.forRoot({ clients: { billing: { baseUrl: srv.baseUrl, timeout: 200 } } })],
+      providers: [Billing],
+    })
+    class BillingModule {}
+    const app = await Test.createTestingModule({ imports: [BillingModule] }).compile();
+    await app.init();
+    try {
+      const billing = app.get(Billing);
+      const err = (await billing.charge('/charge-hang').catch((e: unknown) => e)) as { name: string; isTransient: boolean; notRetriedReason?: string };
+      expect(err.name).toBe('APITimeoutError');
+      expect(err.isTransient).toBe(false);
+      expect(err.notRetriedReason).toContain('POST is not idempotent');
+      expect(arrivals).toBe(1);
+      arrivals = 0;
+      await expect(billing.charge('/charge')).resolves.toEqual({ charged: true });
+      expect(arrivals).toBe(2);
+    } finally {
+      await app.close();
+    }
   });
 });
 

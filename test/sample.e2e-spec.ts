@@ -138,7 +138,8 @@ describe('quotes sample app', () => {
         status: 'up',
         store: 'memory',
         open: [],
-        breakers: { quotes: { state: 'closed', failures: 0, failureCount: 0, rejections: 0, retryAfterMs: 0 } },
+        openCritical: [],
+        breakers: { quotes: { state: 'closed', consecutiveFailures: 0, failureThreshold: 3, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 } },
       });
       expect(Object.keys(res.body.details.circuits.breakers)).toEqual(sample.breakers.names());
     });
@@ -195,9 +196,19 @@ describe('quotes sample app', () => {
         status: 'down',
         store: 'memory',
         open: ['quotes'],
+        openCritical: ['quotes'],
         breakers: {
-          // failureCount is the consecutive count, cleared when the breaker opens.
-          quotes: { state: 'open', failures: before.failures + 3, failureCount: 0, rejections: before.rejections, retryAfterMs: RECOVERY_MS, openedAt },
+          // consecutiveFailures counts toward opening and is cleared when the breaker opens;
+          // totalFailures / totalRejections are lifetime totals.
+          quotes: {
+            state: 'open',
+            consecutiveFailures: 0,
+            failureThreshold: 3,
+            totalFailures: before.failures + 3,
+            totalRejections: before.rejections,
+            retryAfterMs: RECOVERY_MS,
+            openedAt,
+          },
         },
       });
       const circuits = await http().get('/circuits').expect(200);

@@ -11,14 +11,15 @@ interface ReplicaConfig {
   keyPrefix: string;
   onStoreError?: 'fail-open' | 'fail-closed';
   expectedReplicas?: number;
-  /** Default 1000: generous, so a loaded machine does not fake an outage. */
+  /** Default: the store's (200). A busy event loop does not fake an outage (see StoreLink). */
   storeTimeoutMs?: number;
-  limiter: { rate: number; period: number; burst: number };
+  limiter: { rate: number; period: number; burst: number; maxWaitMs?: number };
   breaker: { failureThreshold: number; recoveryTime: number; halfOpenMaxCalls: number; successThreshold: number };
 }
 
 type Command =
   | { cmd: 'limit'; startAt: number; endAt: number; concurrency: number }
+  | { cmd: 'burst'; startAt: number; count: number; stallMs: number }
   | { cmd: 'fail'; times: number }
   | { cmd: 'call'; count: number }
   | { cmd: 'hold'; count: number }
@@ -39,7 +40,7 @@ const status: Array<StoreStatusEvent & { wall: number }> = [];
         keyPrefix: config.keyPrefix,
         onStoreError: config.onStoreError ?? 'fail-open',
         expectedReplicas: config.expectedReplicas ?? 1,
-        storeTimeoutMs: config.storeTimeoutMs ?? 1000,
+        ...(config.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: config.storeTimeoutMs }),
         probeIntervalMs: 100,
         breakerSyncMs: 50,
         logger: { warn: () => undefined, log: () => undefined },
@@ -60,7 +61,10 @@ const send = (msg: unknown) => process.send!(msg);
 // admitted it and the moment the caller resumes. Only the limiter's bucket runs scripts during
 // `limit` (one call in flight at a time), so the last answered call is the admitting one.
 let answeredSentAt = -Infinity;
-const client = (registry.store as RedisStore).client as unknown as Record<'evalsha' | 'eval', (...args: unknown[]) => Promise<unknown>>;
+const store = registry.store as RedisStore;
+/** `[lo, hi]` of an admission that resumed its caller now (see `limit`). */
+const admission = (start: number): [number, number] => (store.available ? [Math.max(start, answeredSentAt), now()] : [now() - 1, now()]);
+const client = store.client as unknown as Record<'evalsha' | 'eval', (...args: unknown[]) => Promise<unknown>>;
 for (const method of ['evalsha', 'eval'] as const) {
   const real = client[method].bind(client);
   client[method] = (...args: unknown[]) => {
@@ -74,7 +78,9 @@ for (const method of ['evalsha', 'eval'] as const) {
 /**
  * Workers take tokens until `endAt`. Each admission is reported as `[lo, hi]`: it happened
  * no earlier than lo (the later of the call's start and the sending of the script call that
- * answered last) and no later than hi (when the caller resumed). Also returns error names.
+ * answered last) and no later than hi (when the caller resumed); an admission by the local
+ * share while the store is down happened just before the caller resumed (same macrotask).
+ * Also returns error names.
  */
 async function limit(c: Extract<Command, { cmd: 'limit' }>) {
   const limiter = registry.limiter('shared');
@@ -87,7 +93,7 @@ async function limit(c: Extract<Command, { cmd: 'limit' }>) {
         const start = now();
         try {
           await limiter.acquire();
-          admitted.push([Math.max(start, answeredSentAt), now()]);
+          admitted.push(admission(start));
         } catch (error) {
           errors.push({ at: now(), name: (error as Error).name });
           await sleep(20);
@@ -95,6 +101,34 @@ async function limit(c: Extract<Command, { cmd: 'limit' }>) {
       }
     }),
   );
+  return { admitted, errors, status };
+}
+
+/**
+ * `count` calls submitted in one tick, then `stallMs` of synchronous work (the event loop
+ * blocked while the answers arrive). Admissions and errors as in {@link limit}.
+ */
+async function burst(c: Extract<Command, { cmd: 'burst' }>) {
+  const limiter = registry.limiter('shared');
+  const admitted: Array<[number, number]> = [];
+  const errors: Array<{ at: number; name: string }> = [];
+  await sleep(Math.max(0, c.startAt - now()));
+  // Submitted outside the timers phase (as from a request handler): the next loop iteration
+  // runs due timers before it reads the sockets, so a deadline timer fires while the answer
+  // waits unread (submitted from a timer callback, the loop's cached time would hide it).
+  await new Promise((r) => setImmediate(r));
+  const start = now();
+  const calls = Array.from({ length: c.count }, () =>
+    limiter.acquire().then(
+      () => void admitted.push(admission(start)),
+      (error: unknown) => void errors.push({ at: now(), name: (error as Error).name }),
+    ),
+  );
+  const until = now() + c.stallMs;
+  while (now() < until) {
+    // blocked: the script's answer waits unread in the socket
+  }
+  await Promise.all(calls);
   return { admitted, errors, status };
 }
 
@@ -138,6 +172,7 @@ process.on('message', (m: Command) => {
   void (async () => {
     try {
       if (m.cmd === 'limit') send({ ok: true, ...(await limit(m)) });
+      else if (m.cmd === 'burst') send({ ok: true, ...(await burst(m)) });
       else if (m.cmd === 'fail') {
         const breaker = registry.breaker('shared');
         const out: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { flushMicrotasks, seededRandom, systemClock, VirtualClock } from './clock.js';
+import { flushMicrotasks, seededRandom, setBackgroundTimeout, systemClock, VirtualClock } from './clock.js';
 
 describe('VirtualClock', () => {
   it('starts at the given time (default 1_700_000_000_000) and only moves when told to', async () => {
@@ -77,6 +77,14 @@ describe('VirtualClock', () => {
     await clock.advance(0);
     expect(n).toBe(2);
     expect(clock.now()).toBe(0);
+  });
+
+  it('treats a NaN delay as due now, as Node does (it used to never run)', async () => {
+    const clock = new VirtualClock(0);
+    let n = 0;
+    clock.setTimeout(() => n++, NaN);
+    await clock.advance(0);
+    expect({ n, pending: clock.pendingTimers(), now: clock.now() }).toEqual({ n: 1, pending: 0, now: 0 });
   });
 
   it('clearTimeout removes exactly that timer; unknown handles are ignored', async () => {
@@ -185,15 +193,39 @@ describe('seededRandom', () => {
 });
 
 describe('systemClock', () => {
-  it('reads epoch time and schedules unref-ed, clearable timers', () => {
+  it("reads epoch time and schedules ref'd, clearable timers (a caller's own wait keeps the process alive)", () => {
     const before = Date.now();
     const now = systemClock.now();
     expect(Math.abs(now - before)).toBeLessThan(1000);
     let fired = false;
     const handle = systemClock.setTimeout(() => (fired = true), 10_000) as NodeJS.Timeout;
+    expect(handle.hasRef()).toBe(true);
+    systemClock.clearTimeout(handle);
+    expect(fired).toBe(false);
+  });
+});
+
+describe('setBackgroundTimeout', () => {
+  it("schedules through the clock and unrefs a Node timer handle, so background work never keeps the process alive", () => {
+    let fired = false;
+    const handle = setBackgroundTimeout(systemClock, () => (fired = true), 10_000) as NodeJS.Timeout;
     expect(handle.hasRef()).toBe(false);
     systemClock.clearTimeout(handle);
     expect(fired).toBe(false);
+  });
+
+  it('works with clocks whose handles have no unref (a VirtualClock): the timer runs on virtual time', async () => {
+    const clock = new VirtualClock(0);
+    const fired: number[] = [];
+    const handle = setBackgroundTimeout(clock, () => fired.push(clock.now()), 50);
+    expect(clock.pendingTimers()).toBe(1);
+    await clock.advance(50);
+    expect(fired).toEqual([50]);
+    setBackgroundTimeout(clock, () => fired.push(-1), 10);
+    clock.clearTimeout(handle); // an unknown (already run) handle is ignored
+    expect(clock.pendingTimers()).toBe(1);
+    await clock.runAll();
+    expect(fired).toEqual([50, -1]);
   });
 });
 

@@ -6,7 +6,12 @@
 export interface Clock {
   /** Milliseconds since the epoch, monotonic for the system clock. */
   now(): number;
-  /** Schedules `fn` after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
+  /**
+   * Schedules `fn` after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}.
+   * The policies use it for a caller's own waits (retry backoff, limiter token wait), which
+   * keep the process alive until they end (the system clock's timers are ref'd); timers that
+   * must not keep it alive go through {@link setBackgroundTimeout}.
+   */
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
@@ -18,21 +23,33 @@ const origin = performance.timeOrigin;
 
 /**
  * The real clock: `performance.timeOrigin + performance.now()` (epoch-based but monotonic,
- * so NTP steps cannot shorten a recovery time). Timers are unref'd so they never keep a
- * process alive on their own.
+ * so NTP steps cannot shorten a recovery time). Its timers are ordinary (ref'd) Node timers:
+ * a pending retry backoff or limiter wait keeps a script, worker or batch job alive until the
+ * call settles. Background timers use {@link setBackgroundTimeout}.
  * @publicApi
  */
 export const systemClock: Clock = {
   now: () => origin + performance.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
+    return setTimeout(fn, ms);
   },
   clearTimeout(handle) {
     clearTimeout(handle as NodeJS.Timeout);
   },
 };
+
+/**
+ * Schedules background work on `clock` that must not keep the process alive on its own
+ * (store probes, deadlines, cache refresh, eviction): `clock.setTimeout`, then `unref()` on
+ * the handle when it has one (Node timers do; a {@link VirtualClock}'s ids do not need it).
+ * Clear it with `clock.clearTimeout`.
+ * @publicApi
+ */
+export function setBackgroundTimeout(clock: Clock, fn: () => void, ms: number): unknown {
+  const handle = clock.setTimeout(fn, ms);
+  (handle as { unref?: () => unknown } | null | undefined)?.unref?.();
+  return handle;
+}
 
 interface VirtualTimer {
   id: number;
@@ -59,8 +76,9 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
+  /** Runs `fn` once `ms` has passed; a negative or NaN `ms` counts as 0 (Node runs such a timer at once too). */
   setTimeout(fn: () => void, ms: number): unknown {
-    const timer = { id: ++this.seq, at: this.current + Math.max(0, ms), fn };
+    const timer = { id: ++this.seq, at: this.current + (ms > 0 ? ms : 0), fn };
     this.timers.push(timer);
     return timer.id;
   }

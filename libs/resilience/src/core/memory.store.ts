@@ -2,8 +2,9 @@ import type { Clock } from './clock.js';
 import type { NormalizedCircuitBreakerOptions } from './circuit-breaker/circuit-breaker.options.js';
 import { MemoryBreaker } from './circuit-breaker/memory-breaker.js';
 import { MemoryBucket } from './rate-limiter/memory-bucket.js';
+import { MemorySlidingWindow } from './rate-limiter/sliding-window.js';
 import { MemoryCounters } from './memory-counters.js';
-import type { BreakerBackend, BucketBackend, BucketSpec, CounterBackend, ResilienceStore, StateOwner } from './store.js';
+import type { BreakerBackend, BucketBackend, BucketSpec, CounterBackend, ResilienceStore, SlidingWindowSpec, StateOwner } from './store.js';
 
 /**
  * The default store: state lives in this process. Needs no set-up.
@@ -14,6 +15,10 @@ export class MemoryStore implements ResilienceStore {
 
   createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend {
     return new MemoryBucket(owner, spec, clock);
+  }
+
+  createSlidingWindow(owner: StateOwner, spec: SlidingWindowSpec, clock: Clock): BucketBackend {
+    return new MemorySlidingWindow(owner, spec, clock);
   }
 
   createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend {

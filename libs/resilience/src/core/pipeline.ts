@@ -27,8 +27,14 @@ export type Pipeline = <T>(
  *
  *     retry ▸ circuit breaker ▸ rate limiter ▸ fn
  *
- * - Every attempt, first or retry, is admitted by the breaker and then takes its tokens
- *   from the limiter, so retries can never bypass a limit and never hammer an open circuit.
+ * - Every attempt, first or retry, is admitted by the breaker and takes its tokens from the
+ *   limiter, so retries can never bypass a limit and never hammer an open circuit.
+ * - The breaker decides last, once the tokens are there: it is checked before the attempt
+ *   queues for tokens (an open breaker refuses at once, taking no token), and an attempt that
+ *   had to wait is admitted by the breaker only after its tokens arrived. So a half-open trial
+ *   slot is taken only by an attempt that is about to run, and an attempt whose breaker
+ *   opened while it waited is refused with `CircuitBreakerOpenError` and gives its tokens
+ *   back (`BucketBackend.refund`). Tokens are given back only for attempts that never ran.
  * - The breaker sees each attempt's outcome (a sequence of 4 failed attempts counts as 4
  *   failures). Attempts the breaker or limiter refused never reach `fn` and count as nothing.
  * - Breaker-open and rate-limit errors carry `retryAfterMs`, which the retry policy honours
@@ -57,18 +63,43 @@ export function createPipeline(policies: PipelinePolicies): Pipeline {
     for (;;) {
       let backend: BreakerBackend | undefined;
       let permit = -1;
+      let taken = 0;
       let started = 0;
       let called = false;
       try {
         if (signal !== undefined && signal.aborted) throw signal.reason;
-        if (breaker !== undefined) {
-          backend = breaker.backendFor(args);
-          const admitted = backend.admit();
-          permit = typeof admitted === 'number' ? admitted : await admitted;
-        }
+        if (breaker !== undefined) backend = breaker.backendFor(args);
         if (limiter !== undefined) {
-          const wait = limiter.bucketFor(args).acquire(limiter.tokensFor(args), maxWaitMs, signal);
-          if (wait !== undefined) await wait;
+          // Breaker first, reserving nothing: an open breaker refuses before any token is taken.
+          let pre = backend !== undefined ? backend.precheck() : 0;
+          const bucket = limiter.bucketFor(args);
+          const tokens = limiter.tokensFor(args);
+          const wait = bucket.acquire(tokens, maxWaitMs, signal);
+          if (wait !== undefined) {
+            await wait;
+            pre = -1; // the breaker may have changed meanwhile: it decides now
+          }
+          taken = tokens;
+          if (backend !== undefined) {
+            if (pre >= 0) permit = pre;
+            else {
+              const admitted = backend.admit();
+              if (typeof admitted === 'number') permit = admitted;
+              else {
+                permit = await admitted;
+                if (backend.state() === 'open') backend.precheck(); // a newer state learnt meanwhile wins
+              }
+            }
+          }
+        } else if (backend !== undefined) {
+          const admitted = backend.admit();
+          if (typeof admitted === 'number') permit = admitted;
+          else {
+            permit = await admitted;
+            // A shared breaker answers asynchronously: if this process learnt of an opening while
+            // the answer was on its way (a later reply, its own failures), the call is refused.
+            if (backend.state() === 'open') backend.precheck();
+          }
         }
         if (measure) started = clock.now();
         called = true;
@@ -76,6 +107,8 @@ export function createPipeline(policies: PipelinePolicies): Pipeline {
         if (backend !== undefined) backend.onSuccess(permit, measure ? clock.now() - started : 0);
         return result;
       } catch (error) {
+        // Tokens of an attempt that never ran go back (e.g. its breaker opened while it waited).
+        if (taken > 0 && !called) limiter!.bucketFor(args).refund(taken);
         if (backend !== undefined && permit >= 0) {
           if (called && countsAsFailure!(error)) backend.onFailure(permit, measure ? clock.now() - started : 0);
           else backend.onIgnored(permit);

@@ -8,6 +8,17 @@ export interface BucketSpec {
   burst: number;
 }
 
+/**
+ * Limits of one sliding window: at most `limit` tokens admitted in any window of `windowMs`,
+ * each admission counting for `windowMs + safetyMarginMs` (see the README, "Sliding-window
+ * limiter"). @publicApi
+ */
+export interface SlidingWindowSpec {
+  limit: number;
+  windowMs: number;
+  safetyMarginMs: number;
+}
+
 /** Identifies the policy (and partition) a piece of state belongs to, for error messages. */
 export interface StateOwner {
   /** Policy name. */
@@ -45,12 +56,26 @@ export interface BucketBackend {
   spec(): BucketSpec;
   /** Admits nobody until the clock reaches `untilMs` (e.g. after a 429 with Retry-After). */
   pauseUntil(untilMs: number): void;
+  /**
+   * Gives back `tokens` taken by an admission whose call then never ran (e.g. its breaker
+   * opened while it waited). The level is capped at `burst`; waiters may be admitted at once.
+   * Only tokens of a call that did not reach the upstream may be refunded: the bound counts
+   * calls that ran.
+   */
+  refund(tokens: number): void;
+  /**
+   * Ends a pause now (newer rate-limit headers show capacity again). The bucket stays empty
+   * and refills at its rate from now; waiters are re-timed. No-op when not paused.
+   */
+  resume(): void;
 }
 
 /** Permit returned by {@link BreakerBackend.admit} for a normal (closed-state) call. */
 export const PERMIT_NORMAL = 0;
 /** Permit returned by {@link BreakerBackend.admit} for a half-open trial call. */
 export const PERMIT_TRIAL = 1;
+/** Returned by {@link BreakerBackend.precheck} when the call must be decided by `admit()`. */
+export const ADMIT_LATER = -1;
 
 /**
  * State machine of one circuit breaker (one partition), owned by a store.
@@ -59,6 +84,15 @@ export const PERMIT_TRIAL = 1;
 export interface BreakerBackend {
   /** Admits a call (`PERMIT_NORMAL` or `PERMIT_TRIAL`) or throws `CircuitBreakerOpenError`. Synchronous for the memory store. */
   admit(): number | Promise<number>;
+  /**
+   * Decides a call before it waits for anything else (a rate-limiter token), reserving nothing:
+   * throws what `admit()` would throw now for an open (or half-open and full) breaker, counted
+   * as a rejection; returns a permit when `admit()` would admit it now as a normal call
+   * (closed or disabled), to use as is if the call then runs without waiting; returns
+   * {@link ADMIT_LATER} when only `admit()` can decide (a half-open trial, a decision that
+   * needs the store). Synchronous; allocates nothing when it returns a permit.
+   */
+  precheck(): number;
   /** The admitted call succeeded after `durationMs` (0 when slow-call counting is off). */
   onSuccess(permit: number, durationMs: number): void;
   /** The admitted call failed with an error that counts as a failure. */
@@ -100,6 +134,11 @@ export interface ResilienceStore {
   readonly kind: string;
   /** Creates the state of one bucket. Called once per policy (and partition). */
   createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend;
+  /**
+   * Creates the state of one sliding-window limiter (`algorithm: 'sliding-window'`). Called
+   * once per policy (and partition). Stores without it cannot hold sliding-window limiters.
+   */
+  createSlidingWindow?(owner: StateOwner, spec: SlidingWindowSpec, clock: Clock): BucketBackend;
   /** Creates the state of one breaker. Called once per policy (and partition). */
   createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend;
   /** Counters (optional: stores without it cannot hold budgets). */

@@ -51,9 +51,10 @@ describe('CircuitBreakerHealthIndicator', () => {
         status: 'up',
         store: 'memory',
         open: [],
+        openCritical: [],
         breakers: {
-          a: { state: 'closed', failures: 0, failureCount: 0, rejections: 0, retryAfterMs: 0 },
-          b: { state: 'closed', failures: 0, failureCount: 0, rejections: 0, retryAfterMs: 0 },
+          a: { state: 'closed', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 },
+          b: { state: 'closed', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 },
         },
       },
     });
@@ -66,9 +67,11 @@ describe('CircuitBreakerHealthIndicator', () => {
         status: 'down',
         store: 'memory',
         open: ['a'],
+        openCritical: ['a'],
         breakers: {
-          a: { state: 'open', failures: 1, failureCount: 0, rejections: 1, retryAfterMs: 7_500, openedAt: new Date(openedAt).toISOString() },
-          b: { state: 'closed', failures: 0, failureCount: 0, rejections: 0, retryAfterMs: 0 },
+          // The consecutive count is cleared when the breaker opens; the totals are lifetime.
+          a: { state: 'open', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 1, totalRejections: 1, retryAfterMs: 7_500, openedAt: new Date(openedAt).toISOString() },
+          b: { state: 'closed', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 },
         },
       },
     });
@@ -87,9 +90,39 @@ describe('CircuitBreakerHealthIndicator', () => {
         status: 'up',
         store: 'memory',
         open: [],
-        breakers: { a: { state: 'half_open', failures: 1, failureCount: 0, rejections: 0, retryAfterMs: 0, openedAt: new Date(openedAt).toISOString() } },
+        openCritical: [],
+        breakers: {
+          a: { state: 'half_open', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 1, totalRejections: 0, retryAfterMs: 0, openedAt: new Date(openedAt).toISOString() },
+        },
       },
     });
+  });
+
+  it('counts toward opening under the name of the mode, beside its threshold; totals are lifetime', async () => {
+    const { indicator, breakers } = await setup({
+      breakers: {
+        streak: { failureThreshold: 3 },
+        rate: { failureRateThreshold: 50, slidingWindow: { type: 'count', size: 10 }, minimumCalls: 4 },
+      },
+    });
+    for (const name of ['streak', 'rate']) {
+      await expect(breakers.execute(name, () => 'ok')).resolves.toBe('ok');
+      for (let i = 0; i < 2; i++) await expect(breakers.execute(name, boom)).rejects.toThrow('down');
+    }
+    const report = indicator.isHealthy('circuits').circuits.breakers;
+    expect(report.streak).toEqual({ state: 'closed', consecutiveFailures: 2, failureThreshold: 3, totalFailures: 2, totalRejections: 0, retryAfterMs: 0 });
+    expect(report.rate).toEqual({
+      state: 'closed',
+      windowFailures: 2,
+      failureRate: 66.7,
+      failureRateThreshold: 50,
+      totalFailures: 2,
+      totalRejections: 0,
+      retryAfterMs: 0,
+    });
+    // reset() clears the count toward opening, not the lifetime totals.
+    breakers.reset('streak');
+    expect(indicator.isHealthy('circuits').circuits.breakers.streak).toMatchObject({ consecutiveFailures: 0, totalFailures: 2 });
   });
 
   it('with critical names, only those breakers make it down', async () => {
@@ -97,14 +130,17 @@ describe('CircuitBreakerHealthIndicator', () => {
     await open(breakers, 'search');
     let result = indicator.isHealthy('circuits', { critical: ['payments'] }).circuits;
     expect(result.status).toBe('up');
-    expect(result.open).toEqual([]);
+    // `open` lists every open breaker; `openCritical` the ones that make the check down.
+    expect(result.open).toEqual(['search']);
+    expect(result.openCritical).toEqual([]);
     expect(result.breakers.search!.state).toBe('open');
     // Without the option, any open breaker counts.
-    expect(indicator.isHealthy('circuits').circuits).toMatchObject({ status: 'down', open: ['search'] });
+    expect(indicator.isHealthy('circuits').circuits).toMatchObject({ status: 'down', open: ['search'], openCritical: ['search'] });
     await open(breakers, 'payments');
     result = indicator.isHealthy('circuits', { critical: ['payments'] }).circuits;
     expect(result.status).toBe('down');
-    expect(result.open).toEqual(['payments']);
+    expect(result.open).toEqual(['payments', 'search']);
+    expect(result.openCritical).toEqual(['payments']);
   });
 
   it('critical: [] reports the circuits without ever failing the check', async () => {
@@ -113,7 +149,8 @@ describe('CircuitBreakerHealthIndicator', () => {
     breakers.forceOpen('a');
     const result = indicator.isHealthy('circuits', { critical: [] }).circuits;
     expect(result.status).toBe('up');
-    expect(result.open).toEqual([]);
+    expect(result.open).toEqual(['a']);
+    expect(result.openCritical).toEqual([]);
     expect(result.breakers.a).toMatchObject({ state: 'open', forcedOpen: true });
   });
 
@@ -136,6 +173,7 @@ describe('CircuitBreakerHealthIndicator', () => {
     const result = indicator.isHealthy('circuits', { critical: ['hosts'] }).circuits;
     expect(result.status).toBe('down');
     expect(result.open).toEqual(['hosts[b.example]']);
+    expect(result.openCritical).toEqual(['hosts[b.example]']);
     expect(Object.keys(result.breakers)).toEqual(['hosts[a.example]', 'hosts[b.example]']);
     expect(result.breakers['hosts[a.example]']!.state).toBe('closed');
   });

@@ -109,10 +109,13 @@ describe('AdaptiveRateLimiter', () => {
   });
 
   it('a 429 without retry-after uses the window reset', () => {
-    const l = new AdaptiveRateLimiter({ initialRate: 10, minRate: 0.5 }, { clock });
+    const l = new AdaptiveRateLimiter({ initialRate: 10, minRate: 0.5, maxPauseMs: 600_000 }, { clock });
     const u = l.updateFromHeaders({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6m0s' }, 429);
     expect(u.rate).toBe(0.5);
     expect(u.pausedUntil).toBe(clock.now() + 360_000);
+    // with the default maxPauseMs, capped at 60 s
+    const capped = new AdaptiveRateLimiter({ initialRate: 10, minRate: 0.5 }, { clock });
+    expect(capped.updateFromHeaders({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6m0s' }, 429).pausedUntil).toBe(clock.now() + 60_000);
   });
 
   it('remaining 0 pauses until the reset even on a 200', async () => {
@@ -164,6 +167,65 @@ describe('AdaptiveRateLimiter', () => {
     expect(l.setRate(0.001)).toBe(1);
   });
 
+  it('a hostile Retry-After never pauses longer than maxPauseMs (default 60 s)', async () => {
+    for (const ra of ['Fri, 29 Sep 100000 16:26:57 GMT', '99999999999999999999999999999999999']) {
+      const l = new AdaptiveRateLimiter({ initialRate: 10 }, { clock });
+      expect(l.maxPauseMs).toBe(60_000);
+      const u = l.updateFromHeaders({ 'retry-after': ra }, 429);
+      // the 5-digit year is not a date: the default pause applies; 1e38 ms is capped
+      expect(u.pausedUntil).toBe(clock.now() + (ra.includes('GMT') ? 1000 : 60_000));
+    }
+    const l = new AdaptiveRateLimiter({ initialRate: 10, maxPauseMs: 5000, maxWaitMs: Infinity }, { clock });
+    expect(l.updateFromHeaders({ 'retry-after': '86400' }, 429).pausedUntil).toBe(clock.now() + 5000);
+    expect(l.updateFromHeaders({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '9999999999999' }, 200).pausedUntil).toBe(clock.now() + 5000);
+    const a = tracker(l.acquire());
+    await clock.advance(6001); // cap + one token at minRate (remaining 0 set the rate to 1/s)
+    expect(a.done()).toBe(true);
+    expect(a.error()).toBeUndefined();
+  });
+
+  it('"Zun, …" is no date: the default pause applies, not 0', () => {
+    const l = new AdaptiveRateLimiter({ initialRate: 10, defaultPauseMs: 2000 }, { clock });
+    expect(l.updateFromHeaders({ 'retry-after': 'Zun, 29 Sep 2023 16:26:57 GMT' }, 429).pausedUntil).toBe(clock.now() + 2000);
+  });
+
+  it('a later healthy 200 with fresh headers (remaining > 0) ends the pause early', async () => {
+    const l = new AdaptiveRateLimiter({ initialRate: 10, burst: 1, maxWaitMs: Infinity }, { clock });
+    l.updateFromHeaders({ 'retry-after': '30' }, 429);
+    expect(l.snapshot().pausedUntil).toBe(clock.now() + 30_000);
+    const waiting = tracker(l.acquire());
+    await clock.advance(1000);
+    expect(waiting.done()).toBe(false);
+    // a 503 or a 200 without remaining > 0 does not end it
+    expect(l.updateFromHeaders({ 'x-ratelimit-remaining': '5', 'x-ratelimit-reset': '10' }, 503).resumed).toBeUndefined();
+    expect(l.updateFromHeaders({ 'x-ratelimit-limit': '100' }, 200).resumed).toBeUndefined();
+    expect(l.snapshot().pausedUntil).toBeDefined();
+    const u = l.updateFromHeaders({ 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '50', 'x-ratelimit-reset': '10' }, 200);
+    expect(u.resumed).toBe(true);
+    expect(l.snapshot().pausedUntil).toBeUndefined();
+    // the bucket refills from empty at the new rate (50 / 10 s × 0.9 = 4.5/s): first token in ≈ 223 ms, not 29 s
+    await clock.advance(230);
+    expect(waiting.done()).toBe(true);
+    expect(waiting.error()).toBeUndefined();
+  });
+
+  it('a 200 to a request sent before the one that was refused does not end the pause (stale headers)', () => {
+    const l = new AdaptiveRateLimiter({ initialRate: 10 }, { clock });
+    const t0 = clock.now();
+    l.updateFromHeaders({ 'retry-after': '30' }, 429, t0 + 10); // sent at t0 + 10
+    const stale = l.updateFromHeaders({ 'x-ratelimit-remaining': '50', 'x-ratelimit-reset': '10' }, 200, t0);
+    expect(stale.resumed).toBeUndefined();
+    // stale headers change nothing at all: neither the rate nor the last window
+    expect(stale.rate).toBe(10);
+    expect(l.snapshot()).toMatchObject({ rate: 10, pausedUntil: t0 + 30_000 });
+    expect(l.snapshot().lastWindow).toBeUndefined();
+    expect(l.updateFromHeaders({ 'x-ratelimit-remaining': '50', 'x-ratelimit-reset': '10' }, 200, t0 + 20).resumed).toBe(true);
+    // a manual pause is never ended by headers
+    l.pause(clock.now() + 10_000);
+    expect(l.updateFromHeaders({ 'x-ratelimit-remaining': '50', 'x-ratelimit-reset': '10' }, 200).resumed).toBeUndefined();
+    expect(l.snapshot().pausedUntil).toBe(clock.now() + 10_000);
+  });
+
   it('validates options with ResilienceConfigError naming the path and value', () => {
     const bad: Array<[object, string]> = [
       [{ initialRate: 0 }, 'adaptiveRateLimiter.initialRate'],
@@ -172,6 +234,10 @@ describe('AdaptiveRateLimiter', () => {
       [{ initialRate: 5, minRate: 2, maxRate: 1 }, 'adaptiveRateLimiter.maxRate'],
       [{ initialRate: 5, unit: 'bytes' }, 'adaptiveRateLimiter.unit'],
       [{ initialRate: 5, safetyFactr: 0.5 }, 'adaptiveRateLimiter.safetyFactr'],
+      [{ initialRate: 5, maxPauseMs: Infinity }, 'adaptiveRateLimiter.maxPauseMs'],
+      [{ initialRate: 5, maxPauseMs: -1 }, 'adaptiveRateLimiter.maxPauseMs'],
+      [{ initialRate: 5, maxPauseMs: '60s' }, 'adaptiveRateLimiter.maxPauseMs'],
+      [{ initialRate: 5, defaultPauseMs: 5000, maxPauseMs: 1000 }, 'adaptiveRateLimiter.maxPauseMs'],
     ];
     for (const [opts, path] of bad) {
       let err: unknown;

@@ -1,72 +1,12 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { ResilienceConfigError } from '../core/errors.js';
-import { RateLimiterPolicy, type RateLimiterSnapshot } from '../core/rate-limiter/rate-limiter.policy.js';
-import type { ResilienceStore } from '../core/store.js';
+import { RateLimiterPolicy } from '../core/rate-limiter/rate-limiter.policy.js';
 import { checkKnownKeys, checkNumber, optionalEnum, optionalNumber } from '../core/validate.js';
 import type { HeaderInput } from './headers.js';
-import { parseRateLimitHeaders, type RateLimitInfo, type RateLimitWindow } from './rate-limit-headers.js';
+import type { AdaptiveRateLimiterDeps, AdaptiveRateLimiterOptions, AdaptiveRateLimiterSnapshot, AdaptiveUpdate } from './adaptive-rate-limiter.options.js';
+import { parseRateLimitHeaders, type RateLimitWindow } from './rate-limit-headers.js';
 
-/** Options of an {@link AdaptiveRateLimiter}. Rates are tokens per `period` ms. @publicApi */
-export interface AdaptiveRateLimiterOptions {
-  /** Name used in errors, snapshots and the store key. Default `adaptive`. */
-  name?: string;
-  /** Rate before any header is seen. Required. */
-  initialRate: number;
-  /** Period in ms. Default 1000. */
-  period?: number;
-  /** Bucket size. Default `max(1, initialRate)`; not changed by adaptation. */
-  burst?: number;
-  /** Lowest rate adaptation may set. Default `min(1, initialRate)`. */
-  minRate?: number;
-  /** Highest rate adaptation may set. Default `Infinity` (trust the provider); set it to cap. */
-  maxRate?: number;
-  /** Fraction of the reported capacity to use, in (0, 1]. Default 0.9. */
-  safetyFactor?: number;
-  /** Which reported window drives the rate: `requests` (default) or `tokens`. */
-  unit?: 'requests' | 'tokens';
-  /** Reset assumed when a window reports `remaining` but no reset, ms. Default 60000. */
-  defaultResetMs?: number;
-  /** Shortest time-to-reset used in the rate formula (avoids huge rates from `12ms` resets). Default 1000. */
-  minResetMs?: number;
-  /** Pause after a 429 that gives no hint (no Retry-After, no reset), ms. Default 1000. */
-  defaultPauseMs?: number;
-  /** `wait` (queue FIFO up to `maxWaitMs`) or `reject`. Default `wait`. */
-  mode?: 'wait' | 'reject';
-  /** Longest wait in `wait` mode, ms. Default 30000. */
-  maxWaitMs?: number;
-}
-
-/** Clock and store the bucket runs on. @publicApi */
-export interface AdaptiveRateLimiterDeps {
-  clock?: Clock;
-  store?: ResilienceStore;
-}
-
-/** What one {@link AdaptiveRateLimiter.updateFromHeaders} call did. @publicApi */
-export interface AdaptiveUpdate {
-  /** Rate in force after the update. */
-  rate: number;
-  /** Rate before it. */
-  previousRate: number;
-  /** Set when the update paused the bucket: epoch ms until which nobody is admitted. */
-  pausedUntil?: number;
-  /** What the headers said. */
-  info: RateLimitInfo;
-}
-
-/** State of an adaptive limiter, for a status endpoint or health output. @publicApi */
-export interface AdaptiveRateLimiterSnapshot extends RateLimiterSnapshot {
-  minRate: number;
-  maxRate: number;
-  safetyFactor: number;
-  /** Epoch ms until which the bucket is paused (absent when not paused). */
-  pausedUntil?: number;
-  /** Header updates applied so far. */
-  updates: number;
-  /** The last window that drove the rate, and when (epoch ms). */
-  lastWindow?: RateLimitWindow;
-  lastUpdateAt?: number;
-}
+export type { AdaptiveRateLimiterDeps, AdaptiveRateLimiterOptions, AdaptiveRateLimiterSnapshot, AdaptiveUpdate } from './adaptive-rate-limiter.options.js';
 
 const KNOWN = [
   'name',
@@ -80,6 +20,7 @@ const KNOWN = [
   'defaultResetMs',
   'minResetMs',
   'defaultPauseMs',
+  'maxPauseMs',
   'mode',
   'maxWaitMs',
 ] as const;
@@ -94,7 +35,12 @@ const KNOWN = [
  * - when `remaining` is 0, pauses the bucket until the window resets;
  * - on a 429, or any `retry-after`, pauses the bucket until the hinted time
  *   (`retry-after`, else the window reset, else `defaultPauseMs`). The rate itself is not
- *   lowered by a 429: the next response's headers set it.
+ *   lowered by a 429: the next response's headers set it;
+ * - every pause a header causes lasts at most `maxPauseMs` (default 60 s): no header can
+ *   disable the limiter for longer;
+ * - a 2xx whose headers report `remaining > 0` ends a header-caused pause early, when its
+ *   request was sent no earlier than the request whose response caused the pause (`sentAt`;
+ *   without it, arrival order). A pause set by {@link pause} is never ended early.
  *
  * The bucket is a core {@link RateLimiterPolicy} (FIFO, reservations, any store), so between
  * two updates the core bound holds: admitted ≤ burst + rate × W / period in any window W.
@@ -119,7 +65,11 @@ export class AdaptiveRateLimiter {
   private readonly defaultResetMs: number;
   private readonly minResetMs: number;
   private readonly defaultPauseMs: number;
+  /** Longest pause a header may cause, ms. */
+  readonly maxPauseMs: number;
   private pausedUntil = 0;
+  /** Send time of the newest request whose response paused the bucket (Infinity: a manual pause). */
+  private pauseCause = 0;
   private updates = 0;
   private lastWindow: RateLimitWindow | undefined;
   private lastUpdateAt: number | undefined;
@@ -144,6 +94,7 @@ export class AdaptiveRateLimiter {
     this.defaultResetMs = optionalNumber(p('defaultResetMs'), options.defaultResetMs, 60_000, { min: 0, minExclusive: true });
     this.minResetMs = optionalNumber(p('minResetMs'), options.minResetMs, 1000, { min: 0, minExclusive: true });
     this.defaultPauseMs = optionalNumber(p('defaultPauseMs'), options.defaultPauseMs, 1000, { min: 0 });
+    this.maxPauseMs = optionalNumber(p('maxPauseMs'), options.maxPauseMs, Math.max(60_000, this.defaultPauseMs), { min: this.defaultPauseMs });
     const mode = optionalEnum(p('mode'), options.mode, ['wait', 'reject'] as const, 'wait');
     const maxWaitMs = mode === 'reject' ? 0 : optionalNumber(p('maxWaitMs'), options.maxWaitMs, 30_000, { min: 0, allowInfinity: true });
     this.clock = deps.clock ?? systemClock;
@@ -171,20 +122,28 @@ export class AdaptiveRateLimiter {
   }
 
   /**
-   * Adapts the rate to a response's headers (and pauses on a 429 / `retry-after`). Call it
-   * with every response, successful or not (an `APIClientError`'s `headers` and `status` work).
+   * Adapts the rate to a response's headers (and pauses on a 429 / `retry-after`, at most
+   * `maxPauseMs`). Call it with every response, successful or not (an `APIClientError`'s
+   * `headers` and `status` work).
+   * @param sentAt epoch ms (this limiter's clock) the request was sent; orders responses for
+   *   ending a pause early. Default: now.
    */
-  updateFromHeaders(headers: HeaderInput, status?: number): AdaptiveUpdate {
+  updateFromHeaders(headers: HeaderInput, status?: number, sentAt?: number): AdaptiveUpdate {
     const now = this.clock.now();
+    const sent = sentAt ?? now;
     const info = parseRateLimitHeaders(headers, now);
     const previousRate = this.rate;
     let rate = previousRate;
     const w = info[this.unit];
     let pauseUntil = 0;
+    // Headers of a request sent before the one whose response paused us are stale: they change
+    // nothing (neither the rate nor the window), unless they themselves refuse (429 / retry-after).
+    const stale = this.pausedUntil > now && sent < this.pauseCause && this.pauseCause !== Infinity && status !== 429 && info.retryAfterMs === undefined;
+    if (stale) return { rate, previousRate, info };
     if (w !== undefined && w.remaining !== undefined) {
       const resetMs = w.resetMs ?? this.defaultResetMs;
       rate = this.rateFor(w.remaining, resetMs);
-      if (w.remaining === 0 && resetMs > 0) pauseUntil = now + resetMs;
+      if (w.remaining === 0 && resetMs > 0) pauseUntil = now + Math.min(resetMs, this.maxPauseMs);
       this.lastWindow = w;
       this.lastUpdateAt = now;
       this.updates++;
@@ -192,7 +151,7 @@ export class AdaptiveRateLimiter {
     }
     if (status === 429 || info.retryAfterMs !== undefined) {
       const hint = info.retryAfterMs ?? w?.resetMs ?? this.defaultPauseMs;
-      pauseUntil = Math.max(pauseUntil, now + hint);
+      pauseUntil = Math.max(pauseUntil, now + Math.min(hint, this.maxPauseMs));
       if (w === undefined || w.remaining === undefined) {
         this.updates++;
         this.lastUpdateAt = now;
@@ -200,14 +159,29 @@ export class AdaptiveRateLimiter {
     }
     const update: AdaptiveUpdate = { rate, previousRate, info };
     if (pauseUntil > now) {
-      this.pause(pauseUntil);
+      this.pauseFor(pauseUntil, sent, now);
       update.pausedUntil = this.pausedUntil;
+    } else if (status !== undefined && status >= 200 && status < 300 && w?.remaining !== undefined && w.remaining > 0 && this.pausedUntil > now && sent >= this.pauseCause) {
+      // Newer headers show capacity: the pause is over.
+      this.pausedUntil = 0;
+      this.pauseCause = 0;
+      this.policy.bucketFor([]).resume();
+      update.resumed = true;
     }
     return update;
   }
 
-  /** Admits nobody until the clock reaches `untilMs` (epoch ms). Later pauses extend earlier ones. */
+  /**
+   * Admits nobody until the clock reaches `untilMs` (epoch ms). Later pauses extend earlier
+   * ones. Not capped by `maxPauseMs`, and not ended early by headers.
+   */
   pause(untilMs: number): void {
+    this.pauseFor(untilMs, Infinity, this.clock.now());
+  }
+
+  private pauseFor(untilMs: number, cause: number, now: number): void {
+    if (this.pausedUntil <= now) this.pauseCause = cause;
+    else if (cause > this.pauseCause) this.pauseCause = cause;
     if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
     this.policy.pauseUntil(untilMs);
   }

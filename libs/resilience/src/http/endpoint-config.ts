@@ -163,7 +163,7 @@ export function resolveEndpointConfig(input: EndpointConfig, nameHint?: string, 
   const shownHeaders: Record<string, string> = {};
   for (const [k, v] of Object.entries(defaultHeadersIn)) {
     if (typeof v !== 'string') throw new ResilienceConfigError(`${p('defaultHeaders')}.${k}`, typeof v, 'a string');
-    assertSafeHeader(k, v);
+    assertSafeHeader(k, v, `endpoint '${name}' (${p('defaultHeaders')})`);
     shownHeaders[k] = isSensitiveHeader(k) || /key$|token$/i.test(k) ? REDACTED : v;
   }
   if (input.client !== undefined && (typeof input.client !== 'string' || input.client.length === 0)) throw new ResilienceConfigError(p('client'), input.client, 'the name of a declared client');

@@ -127,6 +127,16 @@ describe('Endpoint.call', () => {
     expect(srv.received[0]!.headers['x-trace']).toBe('1');
   });
 
+  it('per-call pathParams fill a placeholder that has no default (README: models/{model}:generateContent)', async () => {
+    const e = endpoint({ endpoint: '{route}?model={model}' });
+    const out = await e.call<Record<string, unknown>>({ input: 'hi' }, { pathParams: { route: 'echo', model: 'gemini-2.5-pro' } });
+    expect(out).toMatchObject({ method: 'POST', url: '/echo?model=gemini-2.5-pro' });
+    const raw = await e.callRaw<Record<string, unknown>>({}, { pathParams: { route: 'echo', model: 'm 2' } });
+    expect(raw.data).toMatchObject({ url: '/echo?model=m%202' });
+    // still refused when neither the call nor the config gives a value
+    await expect(e.call({}, { pathParams: { route: 'echo' } })).rejects.toMatchObject({ reason: 'path-param', message: expect.stringContaining('no value for {model}') });
+  });
+
   it('GET sends the payload as query parameters', async () => {
     const out = await endpoint({ method: 'GET', requestDefaults: { limit: 5 } }).call<Record<string, unknown>>({ q: 'a b' });
     expect(out).toMatchObject({ method: 'GET', url: '/echo?limit=5&q=a+b' });

@@ -25,6 +25,8 @@ export interface EndpointCallOptions {
   /** Timeout of this call, ms. */
   timeout?: number;
   signal?: AbortSignal;
+  /** Whether this call may be retried after a failure that may have been processed (see `RequestOptions.idempotent`). */
+  idempotent?: boolean;
 }
 
 /** What an {@link Endpoint} runs on. @publicApi */
@@ -121,14 +123,7 @@ export class Endpoint {
     extraHeaders?: Readonly<Record<string, string>>,
     pathParams?: Readonly<Record<string, string | number>>,
   ): EndpointPayload<P & Record<string, unknown>> {
-    const payload: Record<string, unknown> = { ...this.config.requestDefaults };
-    if (request !== undefined && request !== null) {
-      const src = typeof (request as { toJSON?: unknown }).toJSON === 'function' ? ((request as { toJSON(): object }).toJSON() as object) : request;
-      for (const key of Object.keys(src)) {
-        const v = (src as Record<string, unknown>)[key];
-        if (v !== undefined) payload[key] = v;
-      }
-    }
+    const payload = this.buildPayload(request);
     const headers = { ...this.#headers };
     if (extraHeaders !== undefined) {
       assertSafeHeaders(extraHeaders);
@@ -162,7 +157,7 @@ export class Endpoint {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { payload } = this.createPayload(request as Record<string, unknown> | undefined);
+    const payload = this.buildPayload(request);
     // Its own client already sends the endpoint's headers; a shared client needs them per request.
     let headers: Readonly<Record<string, string>> | undefined = this.#ownsClient ? options.headers : this.#headers;
     if (!this.#ownsClient && options.headers !== undefined) {
@@ -181,6 +176,7 @@ export class Endpoint {
       ...(headers !== undefined ? { headers } : {}),
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
       // A shared client does not know this endpoint's key: scrub it from this request's errors.
       ...(!this.#ownsClient && this.#secrets.length > 0 ? { secrets: this.#secrets } : {}),
     });
@@ -198,6 +194,19 @@ export class Endpoint {
 
   [inspect.custom](_depth: number, options: object): string {
     return `Endpoint ${inspect(this.config, options)}`;
+  }
+
+  /** `requestDefaults` overlaid with the request's defined fields (a new object). */
+  private buildPayload(request: object | undefined): Record<string, unknown> {
+    const payload: Record<string, unknown> = { ...this.config.requestDefaults };
+    if (request !== undefined && request !== null) {
+      const src = typeof (request as { toJSON?: unknown }).toJSON === 'function' ? ((request as { toJSON(): object }).toJSON() as object) : request;
+      for (const key of Object.keys(src)) {
+        const v = (src as Record<string, unknown>)[key];
+        if (v !== undefined) payload[key] = v;
+      }
+    }
+    return payload;
   }
 
   private fillPath(pathParams: Readonly<Record<string, string | number>> | undefined): string {

@@ -34,20 +34,24 @@ export class HeaderInjectionError extends ResilienceError {
   readonly header: string;
   /** What is wrong: the name, or the value. */
   readonly part: 'name' | 'value';
+  /** Where the header was configured, when known: `client 'payments' (clients.payments.headers)`. */
+  readonly where?: string;
 
-  constructor(header: string, part: 'name' | 'value') {
+  constructor(header: string, part: 'name' | 'value', where?: string) {
     const safe = escapeName(header);
+    const of = where !== undefined ? ` of ${where}` : '';
     super(
       part === 'name'
-        ? `Invalid HTTP header name ${safe}: it must be a token without CR, LF or spaces`
-        : `Invalid value for HTTP header ${safe}: it contains CR, LF or NUL (value not shown)`,
+        ? `Invalid HTTP header name ${safe}${of}: it must be a token without CR, LF or spaces`
+        : `Invalid value for HTTP header ${safe}${of}: it contains CR, LF or NUL (value not shown)`,
     );
     this.header = safe;
     this.part = part;
+    if (where !== undefined) this.where = where;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), header: this.header, part: this.part };
+    return { ...super.toJSON(), header: this.header, part: this.part, ...(this.where !== undefined ? { where: this.where } : {}) };
   }
 }
 
@@ -63,13 +67,14 @@ const FORBIDDEN_VALUE = /[\r\n\0]/;
 
 /**
  * Throws {@link HeaderInjectionError} unless `name` is an HTTP token and `value` holds no CR,
- * LF or NUL. Used for every header the HTTP layer sends.
+ * LF or NUL. Used for every header the HTTP layer sends. `where` (e.g. `client 'payments'
+ * (clients.payments.headers)`) is named in the message.
  * @publicApi
  */
-export function assertSafeHeader(name: string, value: unknown): void {
-  if (typeof name !== 'string' || !TOKEN.test(name)) throw new HeaderInjectionError(String(name), 'name');
+export function assertSafeHeader(name: string, value: unknown, where?: string): void {
+  if (typeof name !== 'string' || !TOKEN.test(name)) throw new HeaderInjectionError(String(name), 'name', where);
   if (typeof value === 'string' ? FORBIDDEN_VALUE.test(value) : Array.isArray(value) ? value.some((v) => FORBIDDEN_VALUE.test(String(v))) : FORBIDDEN_VALUE.test(String(value))) {
-    throw new HeaderInjectionError(name, 'value');
+    throw new HeaderInjectionError(name, 'value', where);
   }
 }
 
@@ -138,18 +143,19 @@ export class HeaderFactory {
   static getHeader(spec: HeaderSpec = {}): Record<string, string> {
     const authType = spec.authType ?? 'bearer';
     const where = spec.endpoint ?? 'default';
+    const of = spec.endpoint !== undefined ? `endpoint '${spec.endpoint}'` : undefined;
     if (typeof authType !== 'string' || authType.length === 0) {
       throw new ResilienceConfigError(`endpoints.${where}.authType`, authType, "'bearer', 'x-api-key', 'none' or a header name");
     }
     const out: Record<string, string> = {};
     const contentType = spec.contentType === undefined ? 'application/json' : spec.contentType;
     if (contentType !== null) {
-      assertSafeHeader('Content-Type', contentType);
+      assertSafeHeader('Content-Type', contentType, of && `${of} (endpoints.${where}.contentType)`);
       out['Content-Type'] = contentType;
     }
     const header = authHeaderName(authType);
     if (header !== undefined) {
-      if (!TOKEN.test(header)) throw new HeaderInjectionError(header, 'name');
+      if (!TOKEN.test(header)) throw new HeaderInjectionError(header, 'name', of && `${of} (endpoints.${where}.authType)`);
       const key = spec.apiKey;
       if (typeof key !== 'string' || key.length === 0) {
         const env = spec.apiKeyEnv !== undefined ? ` (set the environment variable ${spec.apiKeyEnv})` : ' (set apiKey or apiKeyEnv)';
@@ -159,7 +165,7 @@ export class HeaderFactory {
           `an API key for authType '${authType}' of endpoint '${where}'${env}`,
         );
       }
-      if (FORBIDDEN_VALUE.test(key)) throw new HeaderInjectionError(header, 'value');
+      if (FORBIDDEN_VALUE.test(key)) throw new HeaderInjectionError(header, 'value', of && `${of} (endpoints.${where}.${spec.apiKeyEnv !== undefined ? 'apiKeyEnv' : 'apiKey'})`);
       setHeader(out, header, authType === 'bearer' ? `Bearer ${key}` : key);
     }
     const defaults = spec.defaultHeaders;
@@ -167,7 +173,7 @@ export class HeaderFactory {
       for (const name of Object.keys(defaults)) {
         const v = defaults[name];
         if (v === undefined || v === null) continue;
-        assertSafeHeader(name, v);
+        assertSafeHeader(name, v, of && `${of} (endpoints.${where}.defaultHeaders)`);
         setHeader(out, name, String(v));
       }
     }

@@ -34,6 +34,23 @@ describe('redaction', () => {
     expect(scrubSecrets('my custom-secret-value!', ['custom-secret-value'])).toBe('my [REDACTED]!');
     expect(scrubSecrets('abc', ['ab'])).toBe('abc'); // too short to scrub safely
   });
+  it('scrubSecrets: provider-masked key fragments (prefix and/or suffix around *, …, ...)', () => {
+    const key = 'sk-abcdefghijklmnopqrstuvwxyz';
+    // OpenAI's 401 message shows a prefix and suffix of the key
+    expect(scrubSecrets('Incorrect API key provided: sk-abcde***…wxyz. You can find your API key at https://platform.openai.com/account/api-keys.')).toBe(
+      'Incorrect API key provided: [REDACTED]. You can find your API key at https://platform.openai.com/account/api-keys.',
+    );
+    expect(scrubSecrets('key sk-abc*************************************wxyz rejected')).toBe('key [REDACTED] rejected');
+    expect(scrubSecrets('key sk-proj-ab...yz rejected')).toBe('key [REDACTED] rejected');
+    // a configured secret without a well-known shape, masked by the provider
+    const custom = 'custom-0123456789-ZZTOP';
+    expect(scrubSecrets('bad key cus****ZTOP', [custom])).toBe('bad key [REDACTED]');
+    expect(scrubSecrets('bad key …ZTOP', [custom])).toBe('bad key [REDACTED]');
+    expect(scrubSecrets('bad key cust•••', [custom])).toBe('bad key [REDACTED]');
+    // text that merely has ellipses or asterisks is left alone
+    expect(scrubSecrets('Please retry... later **now**', [key, custom])).toBe('Please retry... later **now**');
+    expect(scrubSecrets('…[truncated]', [custom])).toBe('…[truncated]');
+  });
   it('safeHeaders drops credentials and cookies but keeps rate-limit headers', () => {
     expect(
       safeHeaders({

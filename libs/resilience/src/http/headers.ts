@@ -86,9 +86,35 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{20,}/g,
 ];
 
+/** Cheap pre-check: text holding a mask character or an ellipsis. */
+const MASK_HINT = /[*•…]|\.\.\./;
+/** A word, a run of mask characters, a word: `sk-abcde***…wxyz`, `AIza…1234`, `sk-proj-ab...yz`. */
+const MASKED = /([A-Za-z0-9_-]*)([*•….]+)([A-Za-z0-9_-]*)/g;
+
+/**
+ * True for a provider-masked key fragment: a run of `*`, `•` or `…` (or 3+ dots) between an
+ * `sk-…` prefix, or between a prefix (≥ 3 characters) and/or suffix (≥ 4 characters alone, ≥ 2
+ * after a prefix) of one of `secrets`.
+ */
+function isMaskedSecret(before: string, run: string, after: string, secrets: readonly string[] | undefined): boolean {
+  if (!/[*•…]/.test(run) && run.length < 3) return false;
+  if (before.length === 0 && after.length === 0) return false;
+  if (/^sk-/.test(before) || /^AIza/.test(before)) return true;
+  if (secrets === undefined) return false;
+  for (const s of secrets) {
+    if (typeof s !== 'string' || s.length < 8) continue;
+    const pre = before.length >= 3 && s.startsWith(before);
+    const suf = after.length >= 2 && s.endsWith(after);
+    if ((pre && (after.length === 0 || suf)) || (before.length === 0 && after.length >= 4 && suf)) return true;
+  }
+  return false;
+}
+
 /**
  * Removes credentials from free text: the well-known key shapes above, plus every string in
- * `secrets` (e.g. the client's configured API key). Short secrets (< 4 chars) are ignored.
+ * `secrets` (e.g. the client's configured API key), plus provider-masked fragments of either
+ * (`Incorrect API key provided: sk-abcde***…wxyz`: a prefix and/or suffix of the key around
+ * `*`, `•`, `…` or `...`). Short secrets (< 4 chars) are ignored.
  * @publicApi
  */
 export function scrubSecrets(text: string, secrets?: readonly string[]): string {
@@ -98,6 +124,7 @@ export function scrubSecrets(text: string, secrets?: readonly string[]): string 
       if (typeof s === 'string' && s.length >= 4 && out.includes(s)) out = out.split(s).join(REDACTED);
     }
   }
+  if (MASK_HINT.test(out)) out = out.replace(MASKED, (m: string, before: string, run: string, after: string) => (isMaskedSecret(before, run, after, secrets) ? REDACTED : m));
   for (const re of SECRET_PATTERNS) {
     re.lastIndex = 0;
     if (re.test(out)) {

@@ -7,6 +7,21 @@ export const INJECTED_CLIENT_NAMES = new Set<string>();
 /** Endpoint names seen by `@InjectEndpoint()`. @internal */
 export const INJECTED_ENDPOINT_NAMES = new Set<string>();
 
+/** Class → client names it injects with `@InjectApiClient()` (to name undeclared ones at bootstrap). @internal */
+export const CLIENT_INJECTIONS = new WeakMap<object, Set<string>>();
+
+/** Class → endpoint names it injects with `@InjectEndpoint()`. @internal */
+export const ENDPOINT_INJECTIONS = new WeakMap<object, Set<string>>();
+
+/** Records that the class of a decorated constructor parameter or property injects `name`. @internal */
+export function recordInjection(map: WeakMap<object, Set<string>>, target: object, name: string): void {
+  const cls = typeof target === 'function' ? target : (target as { constructor?: object }).constructor;
+  if (cls === undefined) return;
+  let names = map.get(cls);
+  if (names === undefined) map.set(cls, (names = new Set()));
+  names.add(name);
+}
+
 /**
  * The injection token of a named {@link ApiClient} (what `@InjectApiClient(name)` injects).
  * @publicApi

@@ -9,6 +9,7 @@ export * from './errors/status.error.js';
 export * from './errors/transport.error.js';
 export * from './errors/error-from-response.js';
 export * from './retry-after.js';
+export { parseHttpDate } from './http-date.js';
 export * from './rate-limit-headers.js';
 export * from './endpoint-rate-limiter.js';
 export * from './adaptive-rate-limiter.js';

@@ -114,6 +114,26 @@ describe('parseRateLimitHeaders', () => {
     expect(parseRateLimitHeaders({ 'x-rate-limit-remaining': '3', 'x-rate-limit-reset': '2s' }, NOW).requests).toEqual({ remaining: 3, resetMs: 2000 });
   });
 
+  it('list-form limits keep their first item as limit (IETF draft-6 list, Envoy)', () => {
+    expect(parseRateLimitHeaders({ 'RateLimit-Limit': '5000, 1000;w=3600', 'RateLimit-Remaining': '4990', 'RateLimit-Reset': '30' }, NOW)).toEqual({
+      source: 'ietf',
+      requests: { limit: 5000, remaining: 4990, resetMs: 30_000 },
+    });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '1, 1;w=60', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '42' }, NOW)).toEqual({
+      source: 'generic',
+      requests: { limit: 1, remaining: 0, resetMs: 42_000 },
+    });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '100;w=60' }, NOW).requests).toEqual({ limit: 100 });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': 'many, 1;w=60', 'x-ratelimit-remaining': '3' }, NOW).requests).toEqual({ remaining: 3 });
+  });
+
+  it('date resets are strict: RFC 3339 or an HTTP-date, nothing Date.parse guesses', () => {
+    expect(parseRateLimitHeaders({ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2025-08-21T12:40:30Z' }, NOW).requests).toEqual({ remaining: 0, resetMs: 30_000 });
+    expect(parseRateLimitHeaders({ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': 'Fri, 29 Sep 100000 16:26:57 GMT' }, NOW).requests).toEqual({ remaining: 0 });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': 'Zun, 21 Aug 2025 12:41:00 GMT' }, NOW).requests).toEqual({ remaining: 0 });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': 'Thu, 21 Aug 2025 12:41:00 GMT' }, NOW).requests).toEqual({ remaining: 0, resetMs: 60_000 });
+  });
+
   it('retry-after alone; nothing at all', () => {
     expect(parseRateLimitHeaders({ 'Retry-After': '5' }, NOW)).toEqual({ retryAfterMs: 5000 });
     expect(parseRateLimitHeaders({ 'content-type': 'application/json' }, NOW)).toEqual({});

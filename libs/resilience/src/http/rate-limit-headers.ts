@@ -1,5 +1,8 @@
 import { normalizeHeaders, type HeaderInput, type NormalizedHeaders } from './headers.js';
+import { count, genericResetMs, listLimit, parseGoDurationMs, untilDate, window } from './rate-limit-values.js';
 import { parseRetryAfterMs } from './retry-after.js';
+
+export { parseGoDurationMs } from './rate-limit-values.js';
 
 /** One limit window as a provider reports it. All fields optional. @publicApi */
 export interface RateLimitWindow {
@@ -29,73 +32,6 @@ export interface RateLimitInfo {
   retryAfterMs?: number;
   /** Which header family the windows came from. */
   source?: 'openai' | 'anthropic' | 'ietf' | 'generic';
-}
-
-const GO_DURATION_PART = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g;
-const GO_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-
-/**
- * Parses a Go-style duration as OpenAI sends in `x-ratelimit-reset-*`: `"12ms"`, `"1s"`,
- * `"6m0s"`, `"1h2m3.5s"`, `"0.5s"`. A bare number is taken as seconds. `undefined` for
- * anything else.
- * @publicApi
- */
-export function parseGoDurationMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  if (!/^((\d+(\.\d+)?)(ms|us|µs|ns|h|m|s))+$/.test(v)) return undefined;
-  let total = 0;
-  GO_DURATION_PART.lastIndex = 0;
-  for (let m = GO_DURATION_PART.exec(v); m !== null; m = GO_DURATION_PART.exec(v)) total += Number(m[1]) * GO_UNIT_MS[m[2]!]!;
-  return Math.round(total * 1000) / 1000;
-}
-
-function num(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const t = value.trim();
-  if (!/^-?\d+(\.\d+)?$/.test(t)) return undefined;
-  return Number(t);
-}
-
-/** A non-negative count; OpenAI-compatible proxies (Azure) sometimes send -1 for "unknown". */
-function count(value: string | undefined): number | undefined {
-  const n = num(value);
-  return n !== undefined && n >= 0 ? n : undefined;
-}
-
-function window(limit: number | undefined, remaining: number | undefined, resetMs: number | undefined): RateLimitWindow | undefined {
-  if (limit === undefined && remaining === undefined && resetMs === undefined) return undefined;
-  const w: RateLimitWindow = {};
-  if (limit !== undefined) w.limit = limit;
-  if (remaining !== undefined) w.remaining = remaining;
-  if (resetMs !== undefined) w.resetMs = Math.max(0, resetMs);
-  return w;
-}
-
-/** An RFC 3339 timestamp as ms from `now` (never negative). */
-function untilDate(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const at = Date.parse(value.trim());
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
-}
-
-/**
- * A generic reset value: a Go duration (`"1s"`), delta-seconds (`"30"`), epoch seconds
- * (`"1732450000"`, taken as epoch when it is later than 2001 in seconds), or epoch ms.
- */
-function genericResetMs(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = num(value);
-  if (n === undefined) {
-    const d = parseGoDurationMs(value);
-    return d ?? untilDate(value, now);
-  }
-  if (n < 0) return undefined;
-  if (n >= 1e12) return Math.max(0, n - now); // epoch ms
-  if (n >= 1e9) return Math.max(0, n * 1000 - now); // epoch seconds
-  return n * 1000;
 }
 
 function parseOpenAI(h: NormalizedHeaders, info: RateLimitInfo): boolean {
@@ -206,7 +142,7 @@ function parseIetf(h: NormalizedHeaders, now: number, info: RateLimitInfo): bool
       return true;
     }
   }
-  const w = window(count(h['ratelimit-limit']) ?? policyQuota(h['ratelimit-policy'], undefined), count(h['ratelimit-remaining']), genericResetMs(h['ratelimit-reset'], now));
+  const w = window(listLimit(h['ratelimit-limit']) ?? policyQuota(h['ratelimit-policy'], undefined), count(h['ratelimit-remaining']), genericResetMs(h['ratelimit-reset'], now));
   if (w !== undefined && (w.remaining !== undefined || w.limit !== undefined)) {
     info.requests = w;
     return true;
@@ -228,7 +164,7 @@ function policyQuota(value: string | undefined, name: string | undefined): numbe
 /** Generic `x-ratelimit-{limit,remaining,reset}` (also `x-rate-limit-*`). */
 function parseGeneric(h: NormalizedHeaders, now: number, info: RateLimitInfo): boolean {
   for (const p of ['x-ratelimit-', 'x-rate-limit-']) {
-    const w = window(count(h[`${p}limit`]), count(h[`${p}remaining`]), genericResetMs(h[`${p}reset`], now));
+    const w = window(listLimit(h[`${p}limit`]), count(h[`${p}remaining`]), genericResetMs(h[`${p}reset`], now));
     if (w !== undefined && (w.remaining !== undefined || w.limit !== undefined)) {
       info.requests = w;
       return true;
@@ -244,6 +180,8 @@ function parseGeneric(h: NormalizedHeaders, now: number, info: RateLimitInfo): b
  * 2. Anthropic `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}` (RFC 3339 resets);
  * 3. IETF `RateLimit` / `RateLimit-Policy` (draft-7 and structured-field forms, and draft-6 `RateLimit-*`);
  * 4. generic `x-ratelimit-{limit,remaining,reset}` (reset in seconds, epoch seconds or epoch ms).
+ * A list-form limit (`RateLimit-Limit: 5000, 1000;w=3600`, Envoy's `x-ratelimit-limit: 1, 1;w=60`)
+ * gives its first item as `limit`.
  * `retry-after-ms` / `retry-after` are read in every case.
  * @param now epoch ms (for RFC 3339 / epoch resets and HTTP dates).
  * @publicApi

@@ -1,6 +1,16 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { ResilienceConfigError } from '../core/errors.js';
 import { ResilienceRegistry } from '../nest/resilience.registry.js';
-import { getApiClientToken, getEndpointToken, INJECTED_CLIENT_NAMES, INJECTED_ENDPOINT_NAMES, RESILIENCE_HTTP_OPTIONS } from './http.constants.js';
+import {
+  CLIENT_INJECTIONS,
+  ENDPOINT_INJECTIONS,
+  getApiClientToken,
+  getEndpointToken,
+  INJECTED_CLIENT_NAMES,
+  INJECTED_ENDPOINT_NAMES,
+  RESILIENCE_HTTP_OPTIONS,
+} from './http.constants.js';
 import { ApiClientRegistry, EndpointRegistry } from './http-registries.js';
 import type {
   ResilienceHttpModuleAsyncOptions,
@@ -23,26 +33,60 @@ const registries: Provider[] = [
 ];
 
 /**
- * One provider per name. `required` names must be declared (bootstrap fails otherwise); the
- * others (seen by the decorators, possibly in another application of the same process)
- * resolve to `undefined` when not declared.
+ * The classes of this application (controllers and class providers of every module) that
+ * inject `name` with the decorator whose usages `map` records.
  */
-function namedProviders(clients: NameSet, endpoints: NameSet): Provider[] {
-  const out: Provider[] = [];
-  for (const name of new Set([...clients.required, ...clients.optional])) {
-    const required = clients.required.includes(name);
-    out.push({
-      provide: getApiClientToken(name),
-      useFactory: (r: ApiClientRegistry) => (required || r.names().includes(name) ? r.get(name) : undefined),
-      inject: [ApiClientRegistry],
-    });
+function injectorsOf(container: ModulesContainer, map: WeakMap<object, Set<string>>, name: string): string[] {
+  const out = new Set<string>();
+  for (const mod of container.values()) {
+    for (const wrappers of [mod.providers, mod.controllers]) {
+      for (const w of wrappers.values()) {
+        if (w.inject) continue; // a factory provider: its metatype is the factory
+        for (let c: unknown = w.metatype; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+          if (map.get(c)?.has(name)) out.add((w.metatype as { name?: string }).name || 'an anonymous class');
+        }
+      }
+    }
   }
-  for (const name of new Set([...endpoints.required, ...endpoints.optional])) {
-    const required = endpoints.required.includes(name);
+  return [...out];
+}
+
+interface NamedKind {
+  kind: 'clients' | 'endpoints';
+  decorator: string;
+  noun: string;
+  token: (name: string) => string;
+  injections: WeakMap<object, Set<string>>;
+}
+
+const CLIENTS: NamedKind = { kind: 'clients', decorator: 'InjectApiClient', noun: 'client', token: getApiClientToken, injections: CLIENT_INJECTIONS };
+const ENDPOINTS: NamedKind = { kind: 'endpoints', decorator: 'InjectEndpoint', noun: 'endpoint', token: getEndpointToken, injections: ENDPOINT_INJECTIONS };
+
+/**
+ * One provider per name. `required` names must be declared (bootstrap fails otherwise). The
+ * others were seen by the decorators, possibly in another application of the same process:
+ * when a class of this application injects one that is not declared, the bootstrap fails
+ * with a `ResilienceConfigError` naming it, the class and the declared names; otherwise it
+ * resolves to `undefined`.
+ */
+function namedProviders(set: NameSet, k: NamedKind, registry: typeof ApiClientRegistry | typeof EndpointRegistry): Provider[] {
+  const out: Provider[] = [];
+  for (const name of new Set([...set.required, ...set.optional])) {
+    const required = set.required.includes(name);
     out.push({
-      provide: getEndpointToken(name),
-      useFactory: (r: EndpointRegistry) => (required || r.names().includes(name) ? r.get(name) : undefined),
-      inject: [EndpointRegistry],
+      provide: k.token(name),
+      useFactory: (r: ApiClientRegistry | EndpointRegistry, container?: ModulesContainer) => {
+        const declared = r.names();
+        if (required || declared.includes(name)) return r.get(name);
+        const users = container !== undefined ? injectorsOf(container, k.injections, name) : [];
+        if (users.length === 0) return undefined;
+        throw new ResilienceConfigError(
+          `${k.kind}.${name}`,
+          name,
+          `${k.noun === 'endpoint' ? 'an' : 'a'} ${k.noun} declared in ResilienceHttpModule, as @${k.decorator}('${name}') in ${users.join(', ')} needs (declared: ${declared.length > 0 ? declared.join(', ') : 'none'})`,
+        );
+      },
+      inject: [registry, { token: ModulesContainer, optional: true }],
     });
   }
   return out;
@@ -77,16 +121,18 @@ interface NameSet {
 export class ResilienceHttpModule {
   /** Registers the clients and endpoints known up front. */
   static forRoot(options: ResilienceHttpModuleOptions = {}): DynamicModule {
-    const clients = { required: Object.keys(options?.clients ?? {}), optional: [] };
-    const endpoints = { required: Object.keys(options?.endpoints ?? {}), optional: [] };
+    const clients = { required: Object.keys(options?.clients ?? {}), optional: [...INJECTED_CLIENT_NAMES] };
+    const endpoints = { required: Object.keys(options?.endpoints ?? {}), optional: [...INJECTED_ENDPOINT_NAMES] };
     return ResilienceHttpModule.build([{ provide: RESILIENCE_HTTP_OPTIONS, useValue: options }], [], clients, endpoints);
   }
 
   /**
    * Registers options built by a factory. Injectable names are `clientNames` /
    * `endpointNames` (which must then be declared) plus the names used with
-   * `@InjectApiClient()` / `@InjectEndpoint()` anywhere in the process (those inject
-   * `undefined` when not declared).
+   * `@InjectApiClient()` / `@InjectEndpoint()` anywhere in the process. A name injected by a
+   * class of this application that the options do not declare fails the bootstrap
+   * (`ResilienceConfigError` naming it and the declared names); names used only by other
+   * applications of the process resolve to `undefined`.
    */
   static forRootAsync(options: ResilienceHttpModuleAsyncOptions): DynamicModule {
     const providers: Provider[] = [];
@@ -112,7 +158,7 @@ export class ResilienceHttpModule {
   }
 
   private static build(optionProviders: Provider[], imports: DynamicModule['imports'], clients: NameSet, endpoints: NameSet): DynamicModule {
-    const named = namedProviders(clients, endpoints);
+    const named = [...namedProviders(clients, CLIENTS, ApiClientRegistry), ...namedProviders(endpoints, ENDPOINTS, EndpointRegistry)];
     return {
       module: ResilienceHttpModule,
       global: true,

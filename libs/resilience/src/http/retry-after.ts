@@ -1,4 +1,13 @@
 import { normalizeHeaders, type HeaderInput } from './headers.js';
+import { parseHttpDate } from './http-date.js';
+
+/**
+ * Largest hint (ms) a parser returns: about 24.8 days, the longest `setTimeout`. A larger
+ * value (`Retry-After: 99999999999999999999`) is clamped to it; the retry policy's
+ * `maxRetryAfterMs` and the adaptive limiter's `maxPauseMs` then cap what is waited.
+ * @publicApi
+ */
+export const MAX_HINT_MS = 2_147_483_647;
 
 /** Bodies longer than this are not parsed for a Gemini `RetryInfo` (they are not error bodies). */
 const MAX_PARSE_CHARS = 64 * 1024;
@@ -61,9 +70,10 @@ export function googleErrorDetails(parsed: unknown): readonly Record<string, unk
  * When the server says to try again, in ms from `now` (never negative), or `undefined`.
  * Sources, first match wins (header names are case-insensitive):
  * 1. `retry-after-ms` (OpenAI, Azure; also `x-ms-retry-after-ms`): a number of ms.
- * 2. `retry-after`: delay-seconds (`"30"`, `"1.5"`), or an HTTP date (a past date gives 0).
+ * 2. `retry-after`, strictly as RFC 9110 defines it (see {@link parseRetryAfterValue}).
  * 3. The body's Gemini `google.rpc.RetryInfo.retryDelay` (`"34.4s"`).
- * Negative numbers, garbage and unparsable dates are ignored (the next source is tried).
+ * Negative numbers, garbage and invalid dates are ignored (the next source is tried). Every
+ * value is clamped to {@link MAX_HINT_MS}.
  * @param now epoch ms used for HTTP dates (default `Date.now()`).
  * @publicApi
  */
@@ -71,20 +81,30 @@ export function parseRetryAfterMs(headers: HeaderInput, body?: unknown, now: num
   const h = normalizeHeaders(headers);
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const ms = nonNegativeNumber(h[name]);
-    if (ms !== undefined) return ms;
+    if (ms !== undefined) return Math.min(ms, MAX_HINT_MS);
   }
   const ra = h['retry-after'];
   if (ra !== undefined) {
-    const secs = nonNegativeNumber(ra);
-    if (secs !== undefined) return Math.round(secs * 1000);
-    // An HTTP date needs letters (a weekday / month name); a bare negative number is garbage.
-    if (/[a-z]/i.test(ra)) {
-      const at = Date.parse(ra);
-      if (Number.isFinite(at)) return Math.max(0, at - now);
-    }
+    const ms = parseRetryAfterValue(ra, now);
+    if (ms !== undefined) return ms;
   }
   if (body !== undefined) return retryDelayFromBody(body);
   return undefined;
+}
+
+/**
+ * One `Retry-After` value in ms from `now`, parsed strictly (RFC 9110 §10.2.3): delay-seconds
+ * (digits only: `"30"`; not `"1.5"`, `"-5"`, `"1e3"`), or an HTTP-date in IMF-fixdate, RFC 850
+ * or asctime form (a past date gives 0). Anything else is `undefined` — a made-up day name
+ * (`Zun, 29 Sep 2023 …`), a 5-digit year (`Fri, 29 Sep 100000 16:26:57 GMT`). Clamped to
+ * {@link MAX_HINT_MS}.
+ * @publicApi
+ */
+export function parseRetryAfterValue(value: string, now: number = Date.now()): number | undefined {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, MAX_HINT_MS);
+  const at = parseHttpDate(v, now);
+  return at === undefined ? undefined : Math.min(Math.max(0, at - now), MAX_HINT_MS);
 }
 
 /** The Gemini `RetryInfo.retryDelay` of an error body, in ms, or `undefined`. @publicApi */
@@ -93,7 +113,7 @@ export function retryDelayFromBody(body: unknown): number | undefined {
     const type = d['@type'];
     if (typeof type === 'string' && type.endsWith('google.rpc.RetryInfo')) {
       const ms = parseProtoDurationMs(d.retryDelay);
-      if (ms !== undefined) return ms;
+      if (ms !== undefined) return Math.min(ms, MAX_HINT_MS);
     }
   }
   return undefined;

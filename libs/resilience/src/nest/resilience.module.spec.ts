@@ -171,6 +171,76 @@ describe('ResilienceModule.forRoot: default entries', () => {
   });
 });
 
+describe('bootstrap validation of function and object options', () => {
+  const timers = { setTimeout: () => 0, clearTimeout: () => undefined };
+  /** Compiles a module with these options; returns the ResilienceConfigError it fails with. */
+  async function rejected(options: unknown, viaFactory = false): Promise<ResilienceConfigError> {
+    const imports = [viaFactory ? ResilienceModule.forRootAsync({ useFactory: () => options as ResilienceModuleOptions }) : ResilienceModule.forRoot(options as ResilienceModuleOptions)];
+    const error = await Test.createTestingModule({ imports }).compile().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ResilienceConfigError);
+    return error as ResilienceConfigError;
+  }
+
+  it.each<[string, unknown, string, unknown]>([
+    ['random: 0.5', { random: 0.5 }, 'random', 0.5],
+    ['random: a string', { random: 'seeded' }, 'random', 'seeded'],
+    ['clock: {}', { clock: {} }, 'clock.now', undefined],
+    ['clock: null', { clock: null }, 'clock', null],
+    ['clock without clearTimeout', { clock: { now: () => 1, setTimeout: () => 0 } }, 'clock.clearTimeout', undefined],
+    ['clock whose now() is not a number', { clock: { now: () => '1', ...timers } }, 'clock.now()', '1'],
+    ['clock whose now() is NaN', { clock: { now: () => NaN, ...timers } }, 'clock.now()', NaN],
+    ['store: null', { store: null }, 'store', null],
+    ['store: a string', { store: 'redis' }, 'store', 'redis'],
+    ['store instance without createBreaker', { store: { kind: 'x', createBucket: () => undefined } }, 'store.createBreaker', undefined],
+    ['store instance without kind', { store: { createBucket: () => undefined, createBreaker: () => undefined } }, 'store.kind', undefined],
+    ['store instance with a non-function close', { store: { kind: 'x', createBucket: () => undefined, createBreaker: () => undefined, close: true } }, 'store.close', true],
+    ['non-function isFailure in breakers.default', { breakers: { default: { isFailure: 'yes' } } }, 'breakers.default.isFailure', 'yes'],
+    ['non-function onRetry', { retries: { x: { onRetry: {} } } }, 'retries.x.onRetry', {}],
+    ['retryOn an object', { retries: { x: { retryOn: { TypeError } } } }, 'retries.x.retryOn', { TypeError }],
+    ['tokens an object', { limiters: { x: { rate: 5, tokens: { n: 1 } } } }, 'limiters.x.tokens', { n: 1 }],
+    ['non-function partitionKey', { limiters: { x: { rate: 5, partitionKey: 'user' } } }, 'limiters.x.partitionKey', 'user'],
+    ['non-function onStateChange', { breakers: { x: { onStateChange: [] } } }, 'breakers.x.onStateChange', []],
+  ])('%s fails at bootstrap, naming the path and value (forRoot and forRootAsync)', async (_label, options, path, value) => {
+    for (const viaFactory of [false, true]) {
+      const e = await rejected(options, viaFactory);
+      expect(e.path).toBe(path);
+      expect(e.value).toEqual(value);
+      expect(e.message).toContain(`Invalid resilience option ${path}: `);
+    }
+  });
+
+  it('says what a clock and a random source are', async () => {
+    expect((await rejected({ clock: {} })).message).toBe(
+      'Invalid resilience option clock.now: undefined (expected a function (clock must be a Clock: { now(), setTimeout(fn, ms), clearTimeout(handle) }, e.g. systemClock or a VirtualClock))',
+    );
+    expect((await rejected({ random: 0.5 })).message).toBe(
+      'Invalid resilience option random: 0.5 (expected a function returning a number in [0, 1), e.g. Math.random or seededRandom(seed))',
+    );
+  });
+
+  it('a clock whose now() throws is named with the reason', async () => {
+    const e = await rejected({ clock: { now: () => { throw new Error('no time'); }, ...timers } });
+    expect(e.path).toBe('clock.now');
+    expect(e.expected).toContain('no time');
+  });
+
+  it('a plain clock object and a random function are accepted and used by the policies', async () => {
+    const clock = new VirtualClock();
+    const plain = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms), clearTimeout: (h: unknown) => clock.clearTimeout(h) };
+    const m = await boot([ResilienceModule.forRoot({ clock: plain, random: () => 0.5, retries: { x: { maxRetries: 1, baseDelay: 100 } } })]);
+    let calls = 0;
+    const done = m.get(RetryService).execute('x', async () => {
+      if (++calls === 1) throw new Transient('once');
+      return calls;
+    });
+    await clock.advance(1_000);
+    await expect(done).resolves.toBe(2);
+  });
+});
+
 describe('bootstrap validation of decorators', () => {
   it('a request-scoped provider naming a missing policy fails app.init(), naming the method and the value', async () => {
     @Injectable({ scope: Scope.REQUEST })

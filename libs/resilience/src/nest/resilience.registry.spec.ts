@@ -102,6 +102,11 @@ describe('ResilienceRegistry', () => {
     await expect(create({ breakers: { default: { recoveryTime: -1 } } })).rejects.toThrow(/breakers\.default\.recoveryTime: -1/);
   });
 
+  it('checks clock and random in the constructor too (a registry built without create())', () => {
+    expect(() => new ResilienceRegistry({ random: 0.5 as never }, undefined)).toThrow('Invalid resilience option random: 0.5');
+    expect(() => new ResilienceRegistry({ clock: {} as never }, undefined)).toThrow(/clock\.now: undefined/);
+  });
+
   it('rejects an unknown store type', async () => {
     await expect(create({ store: { type: 'etcd' } as never })).rejects.toThrow(/store\.type: "etcd"/);
   });

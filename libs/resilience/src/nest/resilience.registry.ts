@@ -9,7 +9,7 @@ import { normalizeRateLimiterOptions } from '../core/rate-limiter/rate-limiter.n
 import { RetryPolicy } from '../core/retry/retry.policy.js';
 import { normalizeRetryOptions } from '../core/retry/retry.normalize.js';
 import type { ResilienceStore } from '../core/store.js';
-import { checkKnownKeys, optionalEnum } from '../core/validate.js';
+import { checkKnownKeys, optionalClock, optionalEnum, optionalRandom } from '../core/validate.js';
 import type { PolicyRef, ResilientMethodSpec } from './decorators/resilient-method.js';
 import { DEFAULT_POLICY } from './resilience.constants.js';
 import type { ResilienceModuleOptions } from './resilience-options.interface.js';
@@ -54,6 +54,9 @@ export class ResilienceRegistry implements OnApplicationShutdown {
   static async create(options: ResilienceModuleOptions = {}): Promise<ResilienceRegistry> {
     if (options === null || typeof options !== 'object') throw new ResilienceConfigError('ResilienceModule options', options, 'an object');
     checkKnownKeys('', options, MODULE_KEYS);
+    // Checked before the store connects: a bad clock or random source must not leave a connection open.
+    optionalClock('clock', options.clock);
+    optionalRandom('random', options.random);
     const { store, owned } = await createStore(options.store);
     try {
       return new ResilienceRegistry(options, store, owned);
@@ -76,8 +79,8 @@ export class ResilienceRegistry implements OnApplicationShutdown {
     readonly store: ResilienceStore | undefined,
     private readonly ownsStore = false,
   ) {
-    this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? Math.random;
+    this.clock = optionalClock('clock', options.clock) ?? systemClock;
+    this.random = optionalRandom('random', options.random) ?? Math.random;
     for (const kind of ['breaker', 'retry', 'limiter'] as const) this.createConfigured(kind);
     ResilienceRegistry.active.push(this);
   }

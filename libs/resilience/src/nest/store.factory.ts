@@ -2,12 +2,22 @@ import { ResilienceConfigError } from '../core/errors.js';
 import type { ResilienceStore } from '../core/store.js';
 import type { StoreConfig } from './resilience-options.interface.js';
 
-function isStore(value: unknown): value is ResilienceStore {
-  return (
-    typeof value === 'object' && value !== null &&
-    typeof (value as ResilienceStore).createBucket === 'function' &&
-    typeof (value as ResilienceStore).createBreaker === 'function'
-  );
+const STORE_SHAPE = "a ResilienceStore instance (kind, createBucket(), createBreaker()), { type: 'memory' } or { type: 'redis', ... }";
+
+/**
+ * A store instance: an object without `type` is taken as one and checked member by member
+ * (`kind`, `createBucket`, `createBreaker`, and the optional methods when present), so a
+ * half-implemented store fails here, naming the member, instead of at the first call.
+ */
+function checkStoreInstance(value: Record<string, unknown>): ResilienceStore {
+  for (const m of ['createBucket', 'createBreaker'] as const) {
+    if (typeof value[m] !== 'function') throw new ResilienceConfigError(`store.${m}`, value[m], `a function (store must be ${STORE_SHAPE})`);
+  }
+  if (typeof value.kind !== 'string' || value.kind.length === 0) throw new ResilienceConfigError('store.kind', value.kind, 'a non-empty string naming the store (shown in health output)');
+  for (const m of ['createCounters', 'close', 'withStoreErrorPolicy'] as const) {
+    if (value[m] !== undefined && typeof value[m] !== 'function') throw new ResilienceConfigError(`store.${m}`, value[m], 'a function or absent');
+  }
+  return value as unknown as ResilienceStore;
 }
 
 /**
@@ -19,8 +29,11 @@ function isStore(value: unknown): value is ResilienceStore {
  */
 export async function createStore(config: StoreConfig | undefined): Promise<{ store?: ResilienceStore; owned: boolean }> {
   if (config === undefined) return { owned: false };
-  if (isStore(config)) return { store: config, owned: false };
-  const type = (config as { type?: unknown } | null)?.type;
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ResilienceConfigError('store', config, STORE_SHAPE);
+  const type = (config as { type?: unknown }).type;
+  if (type === undefined || typeof (config as { createBucket?: unknown }).createBucket === 'function') {
+    return { store: checkStoreInstance(config as unknown as Record<string, unknown>), owned: false };
+  }
   if (type === 'memory') return { owned: false };
   if (type === 'redis') {
     // Loaded only when asked for: `ioredis` is an optional peer dependency.

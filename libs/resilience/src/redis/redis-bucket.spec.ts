@@ -200,7 +200,14 @@ describe('RedisBucket (real Redis)', () => {
       const limiter = RateLimiterPolicy.create('fo', { rate: 10, period: 1000, burst: 4, mode: 'reject' }, { store: s });
       await limiter.acquire();
       await server.stop();
-      // Local share: burst 4 / 2 replicas = 2 tokens, then rejections.
+      // Local share: rate 10 / 2 replicas, burst 4 / 2 = 2 tokens, starting EMPTY (the shared
+      // bucket may have been drained just before): the first caller is refused with the wait
+      // for the share's first token (200 ms at 5/s)...
+      const first = await limiter.acquire().catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(RateLimitExceededError);
+      expect((first as RateLimitExceededError).retryAfterMs).toBeLessThanOrEqual(200);
+      // ...and once the share has refilled (capped at its burst of 2): two, then refusals.
+      await new Promise((r) => setTimeout(r, 600));
       const results: string[] = [];
       for (let i = 0; i < 3; i++) results.push(await limiter.acquire().then(() => 'ok', (e: unknown) => (e as Error).name));
       expect(results).toEqual(['ok', 'ok', 'RateLimitExceededError']);
@@ -209,13 +216,19 @@ describe('RedisBucket (real Redis)', () => {
       await server.start();
       for (let i = 0; i < 100 && !s.available; i++) await new Promise((r) => setTimeout(r, 50));
       expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      // After the grace period (probeIntervalMs + storeTimeoutMs = 150 ms, 2 replicas), the
+      // first shared call drains the restarted (hence full) key: tokens taken locally must not
+      // add up with a full bucket. It refills at the shared rate (a token per 100 ms).
+      await new Promise((r) => setTimeout(r, 200));
+      await expect(limiter.acquire()).rejects.toBeInstanceOf(RateLimitExceededError);
+      await new Promise((r) => setTimeout(r, 150));
       await limiter.acquire();
       const client = new Redis(server.url);
       expect(await client.exists(s.keyOf('limiter:fo'))).toBe(1);
       client.disconnect();
     });
 
-    it('a Redis that stops answering (CLIENT PAUSE) costs at most storeTimeoutMs, then the fallback answers', async () => {
+    it('a Redis that stops answering (CLIENT PAUSE) costs about storeTimeoutMs + one PING, then the fallback answers', async () => {
       const events: StoreStatusEvent[] = [];
       const s = await RedisStore.create({ url: server.url, keyPrefix: uniquePrefix('slow'), logger: quiet, storeTimeoutMs: 100, probeIntervalMs: 50, onStoreStatus: (e) => events.push(e) });
       stores.push(s);
@@ -224,7 +237,9 @@ describe('RedisBucket (real Redis)', () => {
       const pauser = new Redis(server.url);
       // Paused 20 × storeTimeoutMs: without the timeout the acquire would wait for the pause to end.
       await pauser.call('CLIENT', 'PAUSE', '2000', 'ALL');
-      await limiter.acquire(); // admitted by the local fallback once the store call times out
+      // Refused by the local share (it starts empty) once the store call and its confirming
+      // PING time out: the caller did not wait for the pause to end.
+      await expect(limiter.acquire()).rejects.toBeInstanceOf(RateLimitExceededError);
       expect(s.available).toBe(false);
       expect(events.map((e) => e.status)).toEqual(['down']);
       expect(events[0]!.reason).toContain('no answer within 100 ms');

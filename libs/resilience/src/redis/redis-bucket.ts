@@ -1,20 +1,16 @@
 import type { Clock } from '../core/clock.js';
 import { RateLimitExceededError, ResilienceConfigError } from '../core/errors.js';
-import { MemoryBucket } from '../core/rate-limiter/memory-bucket.js';
 import type { BucketBackend, BucketSpec, StateOwner } from '../core/store.js';
-import { WaitQueue, type Waiter } from '../core/rate-limiter/wait-queue.js';
-import { BUCKET_SCRIPT } from './scripts.js';
+import { WaitQueue } from '../core/rate-limiter/wait-queue.js';
+import { BUCKET_REFUND_SCRIPT, BUCKET_SCRIPT } from './scripts.js';
+import { BUCKET_RESUME_SCRIPT } from './bucket-pause-script.js';
+import { LocalShare, drainLocal, shareSpec, waitLocal, type LocalWaiter as RedisWaiter } from './local-share.js';
 import type { StoreLink } from './store-link.js';
 import type { StoreErrorPolicy } from './redis-store.options.js';
 import { StoreUnavailableError } from './store-errors.js';
 
 /** Waiters admitted by one script call at most (one round trip admits a FIFO prefix). */
 const BATCH = 16;
-
-interface RedisWaiter extends Waiter {
-  /** Local time past which the caller must not be kept waiting (`maxWaitMs` after it queued). */
-  readonly deadline: number;
-}
 
 /** Settings of a {@link RedisBucket} shared by every bucket of one store. */
 export interface RedisBucketDeps {
@@ -25,20 +21,19 @@ export interface RedisBucketDeps {
 }
 
 /**
- * Token bucket whose level lives in Redis (see `BUCKET_SCRIPT`), shared by every process.
+ * Token bucket whose level lives in Redis (see `BUCKET_SCRIPT`), shared by every process;
+ * across all processes the tokens admitted in any window W are ≤ burst + rate × W / period.
  *
- * - Bound: the script keeps `MemoryBucket`'s rules with the server's clock, so across all
- *   processes the tokens admitted in any window W are ≤ burst + rate × W / period.
- * - Local waiters queue FIFO; only the head asks Redis (one script call admits a FIFO prefix
- *   of up to 16 waiters). When the answer is "wait N ms", one timer asks again in N ms: no
- *   polling. Across processes, order is by who asks first once tokens are there.
- * - `maxWaitMs`: a caller whose estimated admission is beyond it fails at once with
- *   `RateLimitExceededError`; one that waited already fails as soon as Redis says its
- *   admission would fall after its deadline (competition from other processes).
- * - Abort: a waiting caller leaves the queue; tokens taken for it by a script call already in
- *   flight are lost (conservative).
- * - Redis down / slow: `fail-open` moves callers to a local `MemoryBucket` holding
- *   `rate / expectedReplicas`; `fail-closed` rejects them with `StoreUnavailableError`.
+ * - ONE FIFO queue per process whatever the source of tokens; only the head asks (a script
+ *   call admits up to 16 waiters); "wait N ms" arms one timer: no polling. `maxWaitMs` is
+ *   checked before waiting and on every answer.
+ * - Down: `fail-closed` rejects (`StoreUnavailableError`); `fail-open` admits from this
+ *   process's {@link LocalShare}, which starts EMPTY.
+ * - Back: the queue asks Redis again (FIFO kept). In the link's grace period every admission
+ *   takes tokens from the share AND from Redis; the first call in shared mode after it drains
+ *   the key, so local admissions and a restarted (full) key never add up with shared ones.
+ *   README, "When Redis fails", has the argument.
+ * - Abort: tokens taken for an aborted waiter by a call in flight are lost (conservative).
  */
 export class RedisBucket implements BucketBackend {
   private rate: number;
@@ -51,7 +46,10 @@ export class RedisBucket implements BucketBackend {
   /** Level from the last answer (for `available()` and estimates), and when it came. */
   private lastLevel: number;
   private lastReplyAt = 0;
-  private fallback: MemoryBucket | undefined;
+  /** The local source while not in shared mode; dropped once the key was drained in shared mode. */
+  private share: LocalShare | undefined;
+  /** The link epoch whose drain this bucket has done (see the class comment). */
+  private epoch: number;
 
   constructor(
     private readonly owner: StateOwner,
@@ -64,13 +62,17 @@ export class RedisBucket implements BucketBackend {
     this.burst = spec.burst;
     this.lastLevel = spec.burst;
     this.waiters = new WaitQueue(clock, () => this.ask());
+    const link = deps.link;
+    // Created in or shortly after a transition: other replicas may still be draining theirs.
+    const recent = performance.now() - link.resumedAt < 2 * link.graceMs;
+    this.epoch = link.shared && !recent ? link.epoch : -1;
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
     if (!(tokens > 0) || tokens > this.burst) {
       throw new ResilienceConfigError(`limiters.${this.owner.policy}.tokens`, tokens, `a number > 0 and <= burst (${this.burst})`);
     }
-    if (!this.deps.link.up) return this.degraded(tokens, maxWaitMs, signal);
+    if (!this.deps.link.shared) return this.acquireLocal(tokens, maxWaitMs, signal);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.clock.now();
     if (!this.waiters.empty) {
@@ -81,31 +83,28 @@ export class RedisBucket implements BucketBackend {
       const wait = Math.max(deficit > 0 ? (deficit * this.period) / this.rate : 0, this.retryAt - now);
       if (wait > maxWaitMs) throw new RateLimitExceededError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     }
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, deadline: now + maxWaitMs, done: false });
-      if (!this.waiters.armed && !this.inFlight) this.ask();
-    });
+    return this.enqueue(tokens, now + maxWaitMs, signal);
   }
 
   isIdle(): boolean {
-    // The state lives in Redis: dropping an instance nobody waits on changes nothing.
-    return this.waiters.empty && !this.inFlight && (this.fallback === undefined || this.fallback.isIdle());
+    // The state lives in Redis; a share holds local admissions not yet drained from the key.
+    return this.waiters.empty && !this.inFlight && this.share === undefined;
   }
 
   available(): number {
-    if (!this.deps.link.up && this.fallback !== undefined) return this.fallback.available();
-    return this.lastLevel - this.waiters.tokens;
+    const level = !this.deps.link.up && this.share !== undefined ? this.share.available() : this.lastLevel;
+    return level - this.waiters.tokens;
   }
 
   waiting(): number {
-    return this.waiters.size + (this.fallback?.waiting() ?? 0);
+    return this.waiters.size;
   }
 
   setSpec(spec: BucketSpec): void {
     this.rate = spec.rate;
     this.period = spec.period;
     this.burst = spec.burst;
-    this.fallback?.setSpec(this.localSpec());
+    this.share?.setSpec(shareSpec(spec, this.deps.expectedReplicas));
   }
 
   spec(): BucketSpec {
@@ -113,46 +112,114 @@ export class RedisBucket implements BucketBackend {
   }
 
   pauseUntil(untilMs: number): void {
-    this.fallback?.pauseUntil(untilMs);
+    this.share?.pauseUntil(untilMs);
     const ms = untilMs - this.clock.now();
     if (!(ms > 0) || !this.deps.link.up) return;
-    this.call([], ms).then(
-      () => undefined,
+    this.call([], ms, false).catch(() => undefined);
+  }
+
+  /** Gives tokens back to the source(s) admissions take from now (shared, both in grace, or the share). */
+  refund(tokens: number): void {
+    if (!(tokens > 0)) return;
+    const link = this.deps.link;
+    if (!link.shared) this.share?.refund(this.localTokens(tokens));
+    if (!link.up) return this.askNow();
+    this.deps.link.run(BUCKET_REFUND_SCRIPT, this.deps.key, [tokens, this.burst], this.owner.policy).then(
+      (level) => {
+        this.lastLevel = Number(level);
+        this.lastReplyAt = this.clock.now();
+        this.askNow();
+      },
       () => undefined,
     );
   }
 
-  /** One script call: admits a FIFO prefix of `tokens` (none for a pause-only call). */
-  private call(tokens: number[], pauseMs = 0): Promise<unknown> {
-    return this.deps.link.run(BUCKET_SCRIPT, this.deps.key, [this.rate, this.period, this.burst, pauseMs, tokens.length, ...tokens], this.owner.policy);
+  /** Ends the pause in Redis (and of the local share); local waiters ask again at once. */
+  resume(): void {
+    this.share?.resume();
+    if (!this.deps.link.up) return this.askNow();
+    this.deps.link.run(BUCKET_RESUME_SCRIPT, this.deps.key, [], this.owner.policy).then(() => this.askNow(), () => undefined);
   }
 
-  /** The head asks Redis for itself and the waiters behind it. */
+  /** Local waiters may fit now: the head asks again at once. */
+  private askNow(): void {
+    if (this.waiters.empty || this.inFlight) return;
+    this.waiters.disarm();
+    this.ask();
+  }
+
+  private enqueue(tokens: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, deadline, done: false });
+      if (!this.waiters.armed && !this.inFlight) this.ask();
+    });
+  }
+
+  /** Not in shared mode: down (the share alone, or fail-closed) or in the grace period (both sources). */
+  private acquireLocal(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
+    const down = !this.deps.link.up;
+    if (down && this.deps.onStoreError === 'fail-closed') throw new StoreUnavailableError(this.owner.policy, 'store down');
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const share = this.localShare();
+    if (down && this.waiters.empty && share.take(this.localTokens(tokens))) return undefined;
+    const wait = share.waitFor(this.waiters.tokens + this.localTokens(tokens));
+    if (wait > maxWaitMs) throw new RateLimitExceededError(this.owner.policy, wait, tokens, this.owner.partitionKey);
+    return this.enqueue(tokens, this.clock.now() + maxWaitMs, signal);
+  }
+
+  /** One script call: admits a FIFO prefix of `tokens` (none for a pause-only call). */
+  private call(tokens: number[], pauseMs: number, drain: boolean): Promise<unknown> {
+    const args = [this.rate, this.period, this.burst, pauseMs, drain ? 1 : 0, tokens.length, ...tokens];
+    return this.deps.link.run(BUCKET_SCRIPT, this.deps.key, args, this.owner.policy);
+  }
+
+  /** The head asks for itself and the waiters behind it. */
   private ask(): void {
     if (this.inFlight || this.waiters.empty) return;
-    if (!this.deps.link.up) {
-      this.failWaiters();
+    const link = this.deps.link;
+    if (!link.up) {
+      if (this.deps.onStoreError === 'fail-open') return drainLocal(this.waiters, this.localShare(), this.owner, this.clock);
+      for (const w of this.waiters.takeAll()) w.reject(new StoreUnavailableError(this.owner.policy, 'store down'));
       return;
     }
-    const batch = this.waiters.front(BATCH);
+    let batch = this.waiters.front(BATCH);
+    const grace = !link.shared;
+    if (grace) {
+      // Both sources: the share covers a prefix first (and gets back what Redis refuses).
+      const share = this.localShare();
+      let k = 0;
+      while (k < batch.length && share.take(this.localTokens(batch[k]!.tokens))) k++;
+      if (k === 0) return waitLocal(this.waiters, share, this.owner, this.clock);
+      batch = batch.slice(0, k);
+    }
+    const drain = !grace && this.epoch !== link.epoch;
+    const epoch = link.epoch;
     const tokens = batch.map((w) => w.tokens);
     this.inFlight = true;
     this.retryAt = 0;
-    this.call(tokens).then(
-      (reply) => this.onReply(batch, reply as [number, string, string]),
+    this.call(tokens, 0, drain).then(
+      (reply) => {
+        if (drain) {
+          this.epoch = epoch;
+          this.share = undefined;
+        }
+        this.onReply(batch, reply as [number, string, string], grace);
+      },
       () => {
         this.inFlight = false;
-        this.failWaiters();
+        if (grace) for (const t of tokens) this.share?.refund(this.localTokens(t));
+        this.ask();
       },
     );
   }
 
-  private onReply(batch: RedisWaiter[], reply: [number, string, string]): void {
+  private onReply(batch: RedisWaiter[], reply: [number, string, string], grace: boolean): void {
     this.inFlight = false;
     const admitted = Number(reply[0]);
     const wait = Number(reply[1]);
     this.lastLevel = Number(reply[2]);
     this.lastReplyAt = this.clock.now();
+    if (grace) for (let i = admitted; i < batch.length; i++) this.share?.refund(this.localTokens(batch[i]!.tokens));
     const q = this.waiters;
     for (let i = 0; i < admitted; i++) {
       const w = batch[i]!;
@@ -164,7 +231,7 @@ export class RedisBucket implements BucketBackend {
     const now = this.clock.now();
     // Waiters of this batch not admitted wait at least `wait` (exactly, for the first; as a
     // lower bound for those needing as many tokens). Those whose deadline falls before fail.
-    const first = batch[admitted];
+    const first = admitted < batch.length ? batch[admitted] : undefined;
     let asked = false;
     for (let w = q.peek(); w !== undefined && first !== undefined; w = q.peek()) {
       const i = batch.indexOf(w);
@@ -177,39 +244,17 @@ export class RedisBucket implements BucketBackend {
     }
     q.compact();
     if (q.empty) return;
-    if (!asked) {
-      this.ask();
-      return;
-    }
+    if (!asked) return this.ask();
     const ms = Math.max(1, Math.ceil(wait));
     this.retryAt = now + ms;
     q.arm(ms);
   }
 
-  /** Redis failed: every local waiter goes to the fallback (fail-open) or fails (fail-closed). */
-  private failWaiters(): void {
-    const waiters = this.waiters.takeAll();
-    const now = this.clock.now();
-    for (const w of waiters) {
-      try {
-        const p = this.degraded(w.tokens, Math.max(0, w.deadline - now), w.signal);
-        if (p === undefined) w.resolve();
-        else p.then(w.resolve, w.reject);
-      } catch (error) {
-        w.reject(error);
-      }
-    }
+  private localShare(): LocalShare {
+    return (this.share ??= new LocalShare(shareSpec(this.spec(), this.deps.expectedReplicas), this.clock));
   }
 
-  private degraded(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
-    if (this.deps.onStoreError === 'fail-closed') throw new StoreUnavailableError(this.owner.policy, 'store down');
-    const fb = (this.fallback ??= new MemoryBucket(this.owner, this.localSpec(), this.clock));
-    return fb.acquire(Math.min(tokens, fb.spec().burst), maxWaitMs, signal);
-  }
-
-  /** This process's share of the limit while Redis is unreachable. */
-  private localSpec(): BucketSpec {
-    const n = this.deps.expectedReplicas;
-    return { rate: this.rate / n, period: this.period, burst: Math.max(this.burst / n, Math.min(1, this.burst)) };
+  private localTokens(tokens: number): number {
+    return this.localShare().tokensOf(tokens);
   }
 }

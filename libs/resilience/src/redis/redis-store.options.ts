@@ -1,4 +1,4 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { ResilienceConfigError } from '../core/errors.js';
 import { checkKnownKeys, optionalEnum, optionalFunction, optionalNumber } from '../core/validate.js';
 
@@ -18,16 +18,37 @@ export interface StoreStatusEvent {
 }
 
 /**
- * Options of {@link RedisStore}. Give exactly one of `url`, `client` or `options`.
+ * A Redis Cluster the store connects to itself: seed `nodes` (`{ host, port }`, `'host:port'`
+ * or a port) and ioredis `Cluster` options. The store never queues commands while the cluster
+ * is not ready: `enableOfflineQueue` is forced to `false` (also in `redisOptions`, where
+ * ioredis versions that honour it apply it to node connections). @publicApi
+ */
+export interface RedisClusterConfig {
+  nodes: ClusterNode[];
+  options?: ClusterOptions;
+}
+
+/**
+ * Options of {@link RedisStore}. Give exactly one of `url`, `client`, `options` or `cluster`.
  * @publicApi
  */
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port/db`. The store creates the client and closes it. */
   url?: string;
-  /** An existing ioredis client (or Cluster). Never closed by the store. */
+  /**
+   * An existing ioredis client (or Cluster), used as it is and never closed by the store. Give
+   * it `enableOfflineQueue: false`, `autoResendUnfulfilledCommands: false` and a
+   * `retryStrategy` capped at `probeIntervalMs`, and connect it first (README, "When Redis fails").
+   */
   client?: RedisClient;
-  /** ioredis options: the store creates the client and closes it. */
+  /**
+   * ioredis options: the store creates the client and closes it. `enableOfflineQueue` is
+   * always false; `autoResendUnfulfilledCommands` defaults to false and `retryStrategy` to
+   * `min(probeIntervalMs, 50 × attempt)`.
+   */
   options?: RedisOptions;
+  /** A Redis Cluster: the store creates the ioredis `Cluster` client and closes it. */
+  cluster?: RedisClusterConfig;
   /** Prefix of every key. Default `'nrs:'`. */
   keyPrefix?: string;
   /**
@@ -37,7 +58,11 @@ export interface RedisStoreOptions {
   onStoreError?: StoreErrorPolicy;
   /** Replicas sharing the limits; under fail-open each process keeps `rate / expectedReplicas`. Default 1. */
   expectedReplicas?: number;
-  /** A store operation slower than this (ms) counts as an outage. Default 200. */
+  /**
+   * An operation unanswered this long (ms) after it was sent, once pending socket input was
+   * read, is confirmed with a `PING`; the store goes down when that gets no answer within as
+   * long. A busy event loop alone never counts as an outage. Default 200.
+   */
   storeTimeoutMs?: number;
   /**
    * Staleness bound of a shared breaker's local cache (ms): a call decided from the cache acts
@@ -45,7 +70,11 @@ export interface RedisStoreOptions {
    * background from half this age). `0`: no cache, every admission asks Redis. Default 1000.
    */
   breakerSyncMs?: number;
-  /** While down, the store pings Redis this often (ms) to resume shared mode. Default 1000. */
+  /**
+   * While down, the store pings Redis this often (ms) and when the client is ready again, and
+   * resumes shared mode at the first answer (a client the store creates reconnects at least
+   * this often). Default 1000.
+   */
   probeIntervalMs?: number;
   /** Called when the store goes down or comes back (once per outage). */
   onStoreStatus?: (event: StoreStatusEvent) => void;
@@ -58,6 +87,7 @@ export interface NormalizedRedisStoreOptions {
   url?: string;
   client?: RedisClient;
   options?: RedisOptions;
+  cluster?: RedisClusterConfig;
   keyPrefix: string;
   onStoreError: StoreErrorPolicy;
   expectedReplicas: number;
@@ -68,7 +98,7 @@ export interface NormalizedRedisStoreOptions {
   logger: { warn(message: string): void; log(message: string): void };
 }
 
-const KEYS = ['type', 'url', 'client', 'options', 'keyPrefix', 'onStoreError', 'expectedReplicas', 'storeTimeoutMs', 'breakerSyncMs', 'probeIntervalMs', 'onStoreStatus', 'logger'] as const;
+const KEYS = ['type', 'url', 'client', 'options', 'cluster', 'keyPrefix', 'onStoreError', 'expectedReplicas', 'storeTimeoutMs', 'breakerSyncMs', 'probeIntervalMs', 'onStoreStatus', 'logger'] as const;
 
 /** Validates store options; error paths start with `path` (default `store`). */
 export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): NormalizedRedisStoreOptions {
@@ -76,10 +106,11 @@ export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): Normal
   const o = raw as Record<string, unknown>;
   checkKnownKeys(path, o, KEYS);
   const p = (k: string) => `${path}.${k}`;
-  const sources = (['url', 'client', 'options'] as const).filter((k) => o[k] !== undefined);
+  const sources = (['url', 'client', 'options', 'cluster'] as const).filter((k) => o[k] !== undefined);
   if (sources.length !== 1) {
-    throw new ResilienceConfigError(sources.length ? p(sources[1]!) : p('url'), sources.length ? '(also set)' : undefined, 'exactly one of url, client or options');
+    throw new ResilienceConfigError(sources.length ? p(sources[1]!) : p('url'), sources.length ? '(also set)' : undefined, 'exactly one of url, client, options or cluster');
   }
+  if (o.cluster !== undefined) checkCluster(p('cluster'), o.cluster);
   if (o.url !== undefined && (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url))) {
     // Never echo the URL: it may carry a password.
     throw new ResilienceConfigError(p('url'), typeof o.url === 'string' ? '(a string not starting with redis:// or rediss://)' : o.url, 'a redis:// or rediss:// URL');
@@ -110,5 +141,24 @@ export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): Normal
   if (o.url !== undefined) out.url = o.url as string;
   if (o.client !== undefined) out.client = o.client as RedisClient;
   if (o.options !== undefined) out.options = o.options as RedisOptions;
+  if (o.cluster !== undefined) out.cluster = o.cluster as RedisClusterConfig;
   return out;
+}
+
+/** Validates `cluster: { nodes, options }`; a node string is never echoed (it may carry a password). */
+function checkCluster(path: string, value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ResilienceConfigError(path, value, '{ nodes: [{ host, port }, ...], options? }');
+  const c = value as Record<string, unknown>;
+  checkKnownKeys(path, c, ['nodes', 'options']);
+  if (!Array.isArray(c.nodes) || c.nodes.length === 0) throw new ResilienceConfigError(`${path}.nodes`, typeof c.nodes === 'string' ? '(a string)' : c.nodes, 'a non-empty array of seed nodes ({ host, port }, "host:port" or a port)');
+  c.nodes.forEach((n: unknown, i) => {
+    const ok =
+      (typeof n === 'string' && n.length > 0) ||
+      (typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 65536) ||
+      (n !== null && typeof n === 'object' && !Array.isArray(n));
+    if (!ok) throw new ResilienceConfigError(`${path}.nodes[${i}]`, typeof n === 'string' ? '(an empty string)' : n, '{ host, port }, "host:port" or a port');
+  });
+  if (c.options !== undefined && (c.options === null || typeof c.options !== 'object' || Array.isArray(c.options))) {
+    throw new ResilienceConfigError(`${path}.options`, c.options, 'an ioredis ClusterOptions object');
+  }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { CircuitBreakerOpenError } from '../errors.js';
-import { PERMIT_NORMAL, PERMIT_TRIAL, type BreakerBackend, type StateOwner } from '../store.js';
+import { ADMIT_LATER, PERMIT_NORMAL, PERMIT_TRIAL, type BreakerBackend, type StateOwner } from '../store.js';
 import type { CircuitBreakerSnapshot, CircuitState, CircuitStateChange, NormalizedCircuitBreakerOptions } from './circuit-breaker.options.js';
 import { OutcomeWindow } from './outcome-window.js';
 import { recordStateChange } from './state-history.js';
@@ -62,6 +62,22 @@ export class MemoryBreaker implements BreakerBackend {
       this.trialsInFlight++;
       return PERMIT_TRIAL;
     }
+    this.rejections++;
+    throw new CircuitBreakerOpenError(this.owner.policy, 0, 'half_open', this.owner.partitionKey);
+  }
+
+  precheck(): number {
+    const st = this.st;
+    if (st === CLOSED || this.disabled) return PERMIT_NORMAL;
+    if (st === OPEN) {
+      const wait = this.forced ? this.options.recoveryTime : this.openedAt + this.options.recoveryTime - this.clock.now();
+      if (this.forced || wait > 0) {
+        this.rejections++;
+        throw new CircuitBreakerOpenError(this.owner.policy, wait, 'open', this.owner.partitionKey);
+      }
+      return ADMIT_LATER;
+    }
+    if (this.trialsInFlight < this.options.halfOpenMaxCalls) return ADMIT_LATER;
     this.rejections++;
     throw new CircuitBreakerOpenError(this.owner.policy, 0, 'half_open', this.owner.partitionKey);
   }

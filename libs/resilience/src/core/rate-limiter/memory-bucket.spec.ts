@@ -521,3 +521,33 @@ describe('MemoryBucket isIdle', () => {
     expect(b.isIdle()).toBe(true);
   });
 });
+
+describe('MemoryBucket refund', () => {
+  it('gives tokens back, capped at burst', () => {
+    const b = bucket({ rate: 10, period: 1000, burst: 5 });
+    expect(b.acquire(4, 0)).toBeUndefined();
+    b.refund(3);
+    expect(b.available()).toBeCloseTo(4, 9);
+    b.refund(10);
+    expect(b.available()).toBe(5);
+  });
+
+  it('admits the head of the queue at once when the refund covers it', async () => {
+    const b = bucket({ rate: 1, period: 1000, burst: 2 });
+    expect(b.acquire(2, 0)).toBeUndefined();
+    const log: Array<[string, number]> = [];
+    const waiting = queue(b, 2, log, 'w');
+    b.refund(2);
+    await expect(waiting).resolves.toBe('admitted');
+    expect(log).toEqual([['w', 0]]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('ignores a non-positive refund', () => {
+    const b = bucket({ rate: 10, period: 1000, burst: 5 });
+    b.acquire(5, 0);
+    b.refund(0);
+    b.refund(-3);
+    expect(b.available()).toBe(0);
+  });
+});

@@ -133,6 +133,21 @@ export class MemoryBucket implements BucketBackend {
     this.reschedule();
   }
 
+  resume(): void {
+    const now = this.clock.now();
+    if (this.pausedUntil <= now) return;
+    this.refill(now);
+    this.pausedUntil = now;
+    this.reschedule();
+  }
+
+  refund(tokens: number): void {
+    if (!(tokens > 0)) return;
+    this.refill(this.clock.now());
+    this.level = Math.min(this.burst, this.level + tokens);
+    this.reschedule();
+  }
+
   /** Brings the level to `now`: adds what refilled since `last` (capped at burst), then charges the debt. */
   private refill(now: number): void {
     const elapsed = now - this.last;

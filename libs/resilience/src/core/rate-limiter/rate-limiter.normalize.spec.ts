@@ -87,6 +87,10 @@ describe('normalizeRateLimiterOptions', () => {
     expect(e.message).toBe('Invalid resilience option limiters.api.burst: 2 (expected a number >= tokens per call (3); a call could never be admitted)');
   });
 
+  it('says that tokens may be a number or a function', () => {
+    expect(configError({ rate: 5, tokens: { n: 1 } }).expected).toBe('a number > 0 or a function of the call arguments returning one');
+  });
+
   it('lists the expected values for a bad mode', () => {
     expect(configError({ rate: 5, mode: 'queue' }).expected).toBe("one of 'wait', 'reject'");
   });
@@ -105,5 +109,35 @@ describe('normalizeRateLimiterOptions', () => {
     }
     expect((err as ResilienceConfigError).path).toBe('rateLimiter.rate');
     expect((err as ResilienceConfigError).value).toBe(-3);
+  });
+});
+
+describe('normalizeRateLimiterOptions, algorithm: sliding-window', () => {
+  it('defaults: burst is the rate, safety margin 3 % of the period (at most 250 ms)', () => {
+    const o = normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 50, period: 1000 });
+    expect(o).toMatchObject({ algorithm: 'sliding-window', rate: 50, period: 1000, burst: 50, safetyMarginMs: 30 });
+    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 50, period: 200 }).safetyMarginMs).toBe(6);
+    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 500, period: 60_000 }).safetyMarginMs).toBe(250);
+    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 5, safetyMarginMs: 0 }).safetyMarginMs).toBe(0);
+    // The token bucket is unchanged (no algorithm field, no margin).
+    expect(normalizeRateLimiterOptions({ rate: 5, algorithm: 'token-bucket' })).not.toHaveProperty('safetyMarginMs');
+  });
+
+  it.each([
+    [{ algorithm: 'sliding', rate: 5 }, 'limiters.api.algorithm', 'sliding'],
+    [{ algorithm: 'sliding-window', rate: 5, burst: 10 }, 'limiters.api.burst', 10],
+    [{ algorithm: 'sliding-window', rate: 5, safetyMarginMs: -1 }, 'limiters.api.safetyMarginMs', -1],
+    [{ algorithm: 'sliding-window', rate: 5, safetyMarginMs: Infinity }, 'limiters.api.safetyMarginMs', Infinity],
+    [{ algorithm: 'sliding-window', rate: 5, safetyMarginMs: '10' }, 'limiters.api.safetyMarginMs', '10'],
+    [{ rate: 5, safetyMarginMs: 10 }, 'limiters.api.safetyMarginMs', 10],
+    [{ algorithm: 'sliding-window', rate: 5, tokens: 6 }, 'limiters.api.tokens', 6],
+  ])('rejects %j at %s', (options, path, value) => {
+    const err = configError(options);
+    expect(err.path).toBe(path);
+    expect(err.value).toBe(value);
+  });
+
+  it('accepts burst equal to the rate (e.g. from limiters.default)', () => {
+    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 5, burst: 5 }).burst).toBe(5);
   });
 });

@@ -23,7 +23,22 @@ export interface RateLimiterOptions {
   partitionKey?: PartitionKeyFn;
   /** Most partitions kept; idle (full, no waiters) buckets are evicted first. Default 10000. */
   maxPartitions?: number;
+  /**
+   * `token-bucket` (default) or `sliding-window`: at most `rate` tokens in ANY window of
+   * `period` ms, as a provider publishing "N per window" counts them (`burst` must then be
+   * left out: a window admits `rate` at once). See the README, "Sliding-window limiter".
+   */
+  algorithm?: RateLimiterAlgorithm;
+  /**
+   * Sliding window only: each admission counts for `period + safetyMarginMs`, so requests
+   * that reach the provider up to this much later than others still fit its window.
+   * Default 3 % of `period`, at most 250 ms (`min(250, period × 0.03)`).
+   */
+  safetyMarginMs?: number;
 }
+
+/** How a limiter counts: a token bucket, or a sliding window of `period` ms. @publicApi */
+export type RateLimiterAlgorithm = 'token-bucket' | 'sliding-window';
 
 /** Options after defaults and validation. */
 export interface NormalizedRateLimiterOptions {
@@ -37,4 +52,8 @@ export interface NormalizedRateLimiterOptions {
   maxWaitMs: number;
   partitionKey?: PartitionKeyFn;
   maxPartitions: number;
+  /** Absent: `token-bucket`. */
+  algorithm?: RateLimiterAlgorithm;
+  /** Sliding window only (ms). */
+  safetyMarginMs?: number;
 }

@@ -26,7 +26,8 @@ export interface RateLimiterSnapshot {
 }
 
 /**
- * A named token-bucket rate limiter. State lives in the store, keyed by the name (and the
+ * A named rate limiter: a token bucket, or a sliding window (`algorithm: 'sliding-window'`:
+ * at most `rate` tokens in any window of `period` ms). State lives in the store, keyed by the name (and the
  * partition key), never by instance.
  * @example
  * ```ts
@@ -55,6 +56,9 @@ export class RateLimiterPolicy {
     this.clock = deps.clock ?? systemClock;
     this.store = deps.store ?? memory;
     this.current = { rate: options.rate, period: options.period, burst: options.burst };
+    if (options.algorithm === 'sliding-window' && this.store.createSlidingWindow === undefined) {
+      throw new ResilienceConfigError(`limiters.${name}.algorithm`, 'sliding-window', `a store that holds sliding windows (the ${this.store.kind} store has none)`);
+    }
     if (options.partitionKey !== undefined) {
       this.partitions = new PartitionMap(options.maxPartitions, (key) => this.createBucket(key));
     } else {
@@ -111,6 +115,8 @@ export class RateLimiterPolicy {
   /** Changes the limits at run time, for every partition (e.g. from a provider's rate-limit headers). */
   updateLimit(spec: Partial<BucketSpec>): void {
     const next = { ...this.current, ...spec };
+    // A sliding window admits its limit at once: its burst is always its rate.
+    if (this.options.algorithm === 'sliding-window') next.burst = next.rate;
     for (const k of ['rate', 'period', 'burst'] as const) {
       if (!(typeof next[k] === 'number' && next[k] > 0 && Number.isFinite(next[k]))) {
         throw new ResilienceConfigError(`limiters.${this.name}.${k}`, next[k], 'a finite number > 0');
@@ -141,6 +147,9 @@ export class RateLimiterPolicy {
 
   private createBucket(partitionKey: string | undefined): BucketBackend {
     const key = stateKey('limiter', this.name, partitionKey);
-    return this.store.createBucket({ policy: this.name, partitionKey, key }, this.current, this.clock);
+    const owner = { policy: this.name, partitionKey, key };
+    if (this.options.algorithm !== 'sliding-window') return this.store.createBucket(owner, this.current, this.clock);
+    const spec = { limit: this.current.rate, windowMs: this.current.period, safetyMarginMs: this.options.safetyMarginMs ?? 0 };
+    return this.store.createSlidingWindow!(owner, spec, this.clock);
   }
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRandom, type RandomSource } from '../clock.js';
+import { seededRandom, VirtualClock, type RandomSource } from '../clock.js';
+import { ResilienceConfigError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import type { Jitter } from './retry.options.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
+import { RetryPolicy } from './retry.policy.js';
 
 const opts = (jitter: Jitter, extra: { baseDelay?: number; backoffFactor?: number; maxDelay?: number } = {}) =>
   normalizeRetryOptions({ baseDelay: 100, backoffFactor: 2, maxDelay: 1_000, jitter, ...extra });
@@ -106,5 +108,47 @@ describe('backoffDelay', () => {
     expect(seq('equal', 9)).toEqual([1, 2, 3, 4, 5].map((n) => nominal(n) / 2 + (nominal(n) * r2()) / 2));
     const r3 = seededRandom(9);
     expect(seq(0.3, 9)).toEqual([1, 2, 3, 4, 5].map((n) => Math.min(1000, nominal(n) * (0.7 + 0.6 * r3()))));
+  });
+});
+
+describe('a random source that returns a value outside [0, 1)', () => {
+  const bad = [NaN, 1, 2, -1, -0.5, Infinity, '0.5' as unknown as number];
+
+  it.each(['full', 'equal', 0.5] as const)('jitter %s: each draw is checked, the error names random and the value', (jitter) => {
+    for (const value of bad) {
+      let thrown: unknown;
+      try {
+        backoffDelay(opts(jitter), 2, () => value);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ResilienceConfigError);
+      expect(thrown).toMatchObject({ path: 'random', value });
+      expect((thrown as Error).message).toContain('a number in [0, 1)');
+    }
+    // The interval's ends: 0 is valid, the largest double below 1 too.
+    expect(Number.isFinite(backoffDelay(opts(jitter), 2, () => 0))).toBe(true);
+    expect(Number.isFinite(backoffDelay(opts(jitter), 2, () => 1 - Number.EPSILON / 2))).toBe(true);
+  });
+
+  it.each([NaN, 2, -1])('random %p: a jittered retry fails the call with ResilienceConfigError on the first retry (no hang, no silently skipped retry)', async (value) => {
+    const clock = new VirtualClock(0);
+    const retry = RetryPolicy.create('bad-random', { maxRetries: 2, baseDelay: 1000, jitter: 'full', retryOn: () => true }, { clock, random: () => value });
+    let attempts = 0;
+    const settled = retry.execute(() => {
+      attempts++;
+      throw new Error('transient');
+    }).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await clock.runAll(60_000);
+    const error = await settled;
+    expect(error).toBeInstanceOf(ResilienceConfigError);
+    expect({ path: (error as ResilienceConfigError).path, attempts, pending: clock.pendingTimers() }).toEqual({ path: 'random', attempts: 1, pending: 0 });
+  });
+
+  it("jitter 'none' never draws, so any random source is accepted", () => {
+    expect(backoffDelay(opts('none'), 2, () => NaN)).toBe(200);
   });
 });

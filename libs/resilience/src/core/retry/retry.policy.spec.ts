@@ -433,6 +433,21 @@ describe('RetryPolicy: AbortSignal', () => {
   });
 });
 
+describe('RetryPolicy: sleep never ends early', () => {
+  it('re-arms when the timer fires before the delay has passed on the clock (Node timers run on whole-ms loop time)', async () => {
+    const base = new VirtualClock();
+    // A clock whose timers fire 0.6 ms early, as Node's may against performance.now().
+    const early = { now: () => base.now(), setTimeout: (fn: () => void, ms: number) => base.setTimeout(fn, ms - 0.6), clearTimeout: (h: unknown) => base.clearTimeout(h) };
+    const p = RetryPolicy.create('early', { maxRetries: 1 }, { clock: early });
+    const t0 = base.now();
+    let doneAt = -1;
+    const s = p.sleep(100).then(() => (doneAt = base.now() - t0));
+    await base.runAll();
+    await s;
+    expect(doneAt).toBeGreaterThanOrEqual(100);
+  });
+});
+
 describe('RetryPolicy: onRetry', () => {
   it('a throwing onRetry does not change the outcome, and is called for every retry', async () => {
     let hookCalls = 0;

@@ -82,15 +82,26 @@ export class RetryPolicy {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (ms <= 0) return Promise.resolve();
     const clock = this.clock;
+    // Node's timers run on whole-millisecond loop time and may fire up to 1 ms before `ms` has
+    // passed on `clock.now()`: a wait that honours a Retry-After must never end early, so a timer
+    // that fires early re-arms for what is left.
+    const until = clock.now() + ms;
     return new Promise<void>((resolve, reject) => {
+      let handle: unknown;
       const onAbort = () => {
         clock.clearTimeout(handle);
         reject(signal!.reason);
       };
-      const handle = clock.setTimeout(() => {
+      const fire = () => {
+        const left = until - clock.now();
+        if (left > 0) {
+          handle = clock.setTimeout(fire, Math.max(1, Math.ceil(left)));
+          return;
+        }
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      };
+      handle = clock.setTimeout(fire, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -27,6 +27,11 @@ export interface APIClientErrorInit {
   body?: unknown;
   /** Whether a later attempt may succeed. Default: the class default. */
   isTransient?: boolean;
+  /**
+   * Why a failure that is transient in itself is not retried (forces `isTransient: false`):
+   * a request that is not idempotent may have been processed.
+   */
+  notRetriedReason?: string;
   /** When to try again, from `retry-after-ms` / `Retry-After` / Gemini `RetryInfo`. */
   retryAfterMs?: number;
   /** Request id when not in the headers (e.g. Anthropic's `request_id` in a body given as text). */
@@ -90,11 +95,19 @@ export class APIClientError extends ResilienceError {
   readonly body?: string;
   /** When to try again (ms from when the response arrived), if the server said so. */
   readonly retryAfterMs?: number;
+  /**
+   * Set when the failure would be retried for an idempotent request but is not for this one
+   * (`isTransient` is false): the request is not idempotent and may have been processed, so
+   * sending it again could apply (and bill) it twice. See the README, "Idempotency and retries".
+   */
+  readonly notRetriedReason?: string;
 
   constructor(message: string, init: APIClientErrorInit, defaultTransient = false) {
     const secrets = init.secrets;
-    super(scrubSecrets(message, secrets), init.cause !== undefined ? { cause: sanitizeCause(init.cause, secrets) } : undefined);
-    this.isTransient = init.isTransient ?? defaultTransient;
+    const full = init.notRetriedReason !== undefined ? `${message}; not retried: ${init.notRetriedReason}` : message;
+    super(scrubSecrets(full, secrets), init.cause !== undefined ? { cause: sanitizeCause(init.cause, secrets) } : undefined);
+    this.isTransient = init.notRetriedReason !== undefined ? false : (init.isTransient ?? defaultTransient);
+    if (init.notRetriedReason !== undefined) this.notRetriedReason = init.notRetriedReason;
     this.method = String(init.method ?? 'GET').toUpperCase();
     this.url = redactUrl(init.url ?? '', secrets);
     if (init.status !== undefined) this.status = init.status;
@@ -117,6 +130,7 @@ export class APIClientError extends ResilienceError {
     if (this.type !== undefined) out.type = this.type;
     if (this.requestId !== undefined) out.requestId = this.requestId;
     if (this.retryAfterMs !== undefined) out.retryAfterMs = this.retryAfterMs;
+    if (this.notRetriedReason !== undefined) out.notRetriedReason = this.notRetriedReason;
     out.headers = { ...this.headers };
     if (this.body !== undefined) out.body = this.body;
     return out;

@@ -11,7 +11,6 @@ import {
   ServerError,
   UnexpectedStatusError,
 } from './status.error.js';
-import { APIConnectionError, APITimeoutError, APIUserAbortError } from './transport.error.js';
 
 /** A response the client did not accept. @publicApi */
 export interface ErrorResponseInput {
@@ -26,6 +25,20 @@ export interface ErrorResponseInput {
   secrets?: readonly string[];
   /** Epoch ms for `Retry-After` HTTP dates. Default `Date.now()`. */
   now?: number;
+  /**
+   * False for a request that is not idempotent (POST, PATCH without an idempotency key): only
+   * 429, 503, 529 and `x-should-retry: true` stay transient, since they say the request was
+   * not processed. Default true.
+   */
+  idempotent?: boolean;
+}
+
+/** Statuses that say the request was not processed: safe to retry whatever the method. */
+const NOT_PROCESSED = new Set([429, 503, 529]);
+
+/** The reason a non-idempotent request is not retried. @internal */
+export function notRetried(method: string, what: string): string {
+  return `${method} is not idempotent and may have been processed (${what}); mark the request idempotent or send an Idempotency-Key to allow retries`;
 }
 
 /** What the provider's error body says, in any of the usual shapes. @publicApi */
@@ -114,8 +127,11 @@ function shouldRetryHeader(h: Record<string, string>): boolean | undefined {
  * | 5xx (incl. 529) | ServerError | yes |
  * | other | UnexpectedStatusError | no |
  *
- * `x-should-retry: true|false` overrides `isTransient`. `retryAfterMs` comes from
- * {@link parseRetryAfterMs} (any status). Nothing secret reaches the error (see APIClientError).
+ * `x-should-retry: true|false` overrides `isTransient`. With `idempotent: false` (a POST or
+ * PATCH without an idempotency key), 408, 409, 500, 502, 504 and other 5xx are not transient
+ * (`notRetriedReason` says why); 429, 503, 529 and `x-should-retry: true` stay transient.
+ * `retryAfterMs` comes from {@link parseRetryAfterMs} (any status). Nothing secret reaches the
+ * error (see APIClientError).
  * @publicApi
  */
 export function errorFromResponse(input: ErrorResponseInput): APIClientError {
@@ -137,6 +153,9 @@ export function errorFromResponse(input: ErrorResponseInput): APIClientError {
   if (retryAfterMs !== undefined) init.retryAfterMs = retryAfterMs;
   if (override !== undefined) init.isTransient = override;
   if (input.cause !== undefined) init.cause = input.cause;
+  if (input.idempotent === false && override !== true && !NOT_PROCESSED.has(status) && override !== false && (status === 408 || status === 409 || status >= 500)) {
+    init.notRetriedReason = notRetried(m, `status ${status}`);
+  }
   if (status === 400 || status === 422) return new BadRequestError(message, init);
   if (status === 401) return new AuthenticationError(message, init);
   if (status === 403) return new PermissionDeniedError(message, init);
@@ -151,119 +170,4 @@ function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
-/** Where a transport error happened. @publicApi */
-export interface TransportErrorContext {
-  method: string;
-  url: string;
-  /** The request's timeout, for the timeout error's message and `timeoutMs`. */
-  timeoutMs?: number;
-  /** Strings to scrub from the error (e.g. the client's API key). */
-  secrets?: readonly string[];
-  /** Epoch ms for `Retry-After` HTTP dates when the error carries a response. */
-  now?: number;
-}
-
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-  'ERR_NETWORK',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-interface TransportLike {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  cause?: unknown;
-  errors?: unknown;
-  response?: { status?: unknown; headers?: HeaderInput; data?: unknown } | null;
-}
-
-function codeOf(e: TransportLike): string | undefined {
-  if (typeof e.code === 'string') return e.code;
-  const c = e.cause as TransportLike | undefined;
-  if (c !== null && typeof c === 'object' && typeof c.code === 'string') return c.code;
-  if (Array.isArray(e.errors)) {
-    for (const x of e.errors as TransportLike[]) if (x !== null && typeof x === 'object' && typeof x.code === 'string') return x.code;
-  }
-  return undefined;
-}
-
-/**
- * True for a cancellation: a DOM `AbortError`, axios' `CanceledError` (`ERR_CANCELED`), or an
- * `APIUserAbortError`.
- * @publicApi
- */
-export function isAbortError(error: unknown): boolean {
-  if (error === null || typeof error !== 'object') return false;
-  const e = error as TransportLike;
-  return e.name === 'AbortError' || e.name === 'CanceledError' || e.code === 'ERR_CANCELED' || e.code === 'ABORT_ERR' || error instanceof APIUserAbortError;
-}
-
-/**
- * Maps an error thrown by the transport (axios, Node `http`, undici) to a typed error.
- * - An axios error that carries a response with status >= 400 → {@link errorFromResponse}.
- * - `ECONNREFUSED`, `ECONNRESET` (also reset mid-body), `ENOTFOUND`, `EAI_AGAIN`, `EPIPE`,
- *   `ERR_NETWORK`, ... → `APIConnectionError` (transient).
- * - `ECONNABORTED`, `ETIMEDOUT`, axios "timeout of N ms exceeded", undici timeouts →
- *   `APITimeoutError` (transient).
- * - Aborts (`AbortError`, axios `CanceledError`) → `APIUserAbortError` (not transient).
- *   **Callers that passed an `AbortSignal` should check `signal.aborted` first and rethrow
- *   `signal.reason`**, as `fetch` does; this mapping is for cancellations with no reason.
- * - An `APIClientError` is returned unchanged; anything else → `APIConnectionError` when it
- *   has a network code, else a plain non-transient `APIClientError`.
- *
- * The original error is **not** kept as `cause` (an axios error holds the request config,
- * including the `Authorization` header); `cause` is a sanitized `Error` with the same
- * name, code and message.
- * @publicApi
- */
-export function errorFromTransport(error: unknown, ctx: TransportErrorContext): APIClientError {
-  if (error instanceof APIClientError) return error;
-  const { secrets } = ctx;
-  const method = String(ctx.method ?? 'GET').toUpperCase();
-  const safeUrl = redactUrl(ctx.url, secrets);
-  const e = (error !== null && typeof error === 'object' ? error : { message: String(error) }) as TransportLike;
-  const res = e.response;
-  if (res !== null && res !== undefined && typeof res.status === 'number' && res.status >= 400) {
-    return errorFromResponse({ status: res.status, headers: res.headers, body: res.data, method, url: ctx.url, secrets, cause: error, now: ctx.now });
-  }
-  const code = codeOf(e);
-  const rawMessage = typeof e.message === 'string' && e.message !== '' ? e.message : code ?? 'unknown error';
-  const msg = scrubSecrets(rawMessage, secrets);
-  const init: APIClientErrorInit = { method, url: ctx.url, secrets, cause: sanitizedCause(e, secrets) };
-  if (code !== undefined) init.code = code;
-  if (isAbortError(e)) return new APIUserAbortError(`${method} ${safeUrl} was aborted`, init);
-  const timedOut =
-    (code !== undefined && TIMEOUT_CODES.has(code)) || e.name === 'TimeoutError' || /timeout of \d+ms exceeded|timed? ?out/i.test(rawMessage);
-  if (timedOut) {
-    const after = ctx.timeoutMs !== undefined ? ` after ${ctx.timeoutMs} ms` : '';
-    return new APITimeoutError(`${method} ${safeUrl} timed out${after} (${msg})`, { ...init, ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}) });
-  }
-  if (code !== undefined && (CONNECTION_CODES.has(code) || /socket hang up|aborted/i.test(rawMessage))) {
-    return new APIConnectionError(`${method} ${safeUrl} failed: connection error ${code} (${msg})`, init);
-  }
-  if (/socket hang up|stream has been aborted|ECONNRESET|ECONNREFUSED|network error/i.test(rawMessage)) {
-    return new APIConnectionError(`${method} ${safeUrl} failed: connection error (${msg})`, init);
-  }
-  return new APIClientError(`${method} ${safeUrl} failed: ${msg}`, init, false);
-}
-
-/** A copy of a transport error that keeps name, code and message but no request config. */
-function sanitizedCause(e: TransportLike, secrets?: readonly string[]): Error {
-  const c = new Error(scrubSecrets(typeof e.message === 'string' ? e.message : String(e.code ?? 'error'), secrets));
-  if (typeof e.name === 'string') c.name = e.name;
-  const code = codeOf(e);
-  if (code !== undefined) (c as Error & { code?: string }).code = code;
-  return c;
-}
+export { errorFromTransport, isAbortError, type TransportErrorContext } from './error-from-transport.js';

@@ -10,6 +10,10 @@ export interface TestRedisServer {
   start(): Promise<void>;
   /** Stops the server (SIGKILL after 2 s). */
   stop(): Promise<void>;
+  /** Sends `signal` to the server process (e.g. `SIGSTOP` / `SIGCONT`); no-op when not running. */
+  signal(signal: NodeJS.Signals): void;
+  /** Kills the server with SIGKILL (no clean shutdown) and resolves once it exited. */
+  kill(): Promise<void>;
 }
 
 /** A port nobody listens on right now (ephemeral, loopback). */
@@ -89,7 +93,7 @@ export async function startRedisServer(port?: number, options: { password?: stri
     url,
     port: p,
     async start() {
-      if (child !== undefined && child.exitCode === null) return;
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
       child = spawn('redis-server', args, { stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {
         if (await pingRedis(url, 200)) return;
@@ -97,16 +101,29 @@ export async function startRedisServer(port?: number, options: { password?: stri
       }
       throw new Error(`redis-server did not answer on port ${p} within 5 s`);
     },
+    signal(sig) {
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill(sig);
+    },
+    async kill() {
+      const c = child;
+      child = undefined;
+      if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      c.kill('SIGCONT');
+      c.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       const c = child;
       child = undefined;
-      if (c === undefined || c.exitCode !== null) return;
+      if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
       await new Promise<void>((resolve) => {
         const kill = setTimeout(() => c.kill('SIGKILL'), 2000);
         c.once('exit', () => {
           clearTimeout(kill);
           resolve();
         });
+        c.kill('SIGCONT');
         c.kill('SIGTERM');
       });
     },

@@ -1,0 +1,140 @@
+import { redactUrl, scrubSecrets, type HeaderInput } from '../headers.js';
+import { APIClientError, type APIClientErrorInit } from './api-client.error.js';
+import { errorFromResponse, notRetried } from './error-from-response.js';
+import { APIConnectionError, APITimeoutError, APIUserAbortError } from './transport.error.js';
+
+/** Where a transport error happened. @publicApi */
+export interface TransportErrorContext {
+  method: string;
+  url: string;
+  /** The request's timeout, for the timeout error's message and `timeoutMs`. */
+  timeoutMs?: number;
+  /** Strings to scrub from the error (e.g. the client's API key). */
+  secrets?: readonly string[];
+  /** Epoch ms for `Retry-After` HTTP dates when the error carries a response. */
+  now?: number;
+  /** False for a request that is not idempotent: see {@link ErrorResponseInput.idempotent}. Default true. */
+  idempotent?: boolean;
+  /**
+   * For a non-idempotent request: whether it got onto a connected socket (`false`: provably
+   * not sent, so retryable). Unknown when absent: only connect-phase codes (`ECONNREFUSED`,
+   * DNS failures, unreachable networks) then prove it was not sent.
+   */
+  sent?: boolean;
+}
+
+/** Codes that only arise before a connection exists: nothing was sent. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'ERR_NETWORK',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+interface TransportLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  response?: { status?: unknown; headers?: HeaderInput; data?: unknown } | null;
+}
+
+function codeOf(e: TransportLike): string | undefined {
+  if (typeof e.code === 'string') return e.code;
+  const c = e.cause as TransportLike | undefined;
+  if (c !== null && typeof c === 'object' && typeof c.code === 'string') return c.code;
+  if (Array.isArray(e.errors)) {
+    for (const x of e.errors as TransportLike[]) if (x !== null && typeof x === 'object' && typeof x.code === 'string') return x.code;
+  }
+  return undefined;
+}
+
+/**
+ * True for a cancellation: a DOM `AbortError`, axios' `CanceledError` (`ERR_CANCELED`), or an
+ * `APIUserAbortError`.
+ * @publicApi
+ */
+export function isAbortError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const e = error as TransportLike;
+  return e.name === 'AbortError' || e.name === 'CanceledError' || e.code === 'ERR_CANCELED' || e.code === 'ABORT_ERR' || error instanceof APIUserAbortError;
+}
+
+/**
+ * Maps an error thrown by the transport (axios, Node `http`, undici) to a typed error.
+ * - An axios error that carries a response with status >= 400 → {@link errorFromResponse}.
+ * - `ECONNREFUSED`, `ECONNRESET` (also reset mid-body), `ENOTFOUND`, `EAI_AGAIN`, `EPIPE`,
+ *   `ERR_NETWORK`, ... → `APIConnectionError` (transient).
+ * - `ECONNABORTED`, `ETIMEDOUT`, axios "timeout of N ms exceeded", undici timeouts →
+ *   `APITimeoutError` (transient).
+ * - Aborts (`AbortError`, axios `CanceledError`) → `APIUserAbortError` (not transient).
+ * - With `idempotent: false`, a connection error or timeout is not transient
+ *   (`notRetriedReason`) unless the request provably was not sent: `sent: false`, or a
+ *   connect-phase code (`ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`, unreachable network).
+ *   **Callers that passed an `AbortSignal` should check `signal.aborted` first and rethrow
+ *   `signal.reason`**, as `fetch` does; this mapping is for cancellations with no reason.
+ * - An `APIClientError` is returned unchanged; anything else → `APIConnectionError` when it
+ *   has a network code, else a plain non-transient `APIClientError`.
+ *
+ * The original error is **not** kept as `cause` (an axios error holds the request config,
+ * including the `Authorization` header); `cause` is a sanitized `Error` with the same
+ * name, code and message.
+ * @publicApi
+ */
+export function errorFromTransport(error: unknown, ctx: TransportErrorContext): APIClientError {
+  if (error instanceof APIClientError) return error;
+  const { secrets } = ctx;
+  const method = String(ctx.method ?? 'GET').toUpperCase();
+  const safeUrl = redactUrl(ctx.url, secrets);
+  const e = (error !== null && typeof error === 'object' ? error : { message: String(error) }) as TransportLike;
+  const res = e.response;
+  if (res !== null && res !== undefined && typeof res.status === 'number' && res.status >= 400) {
+    return errorFromResponse({ status: res.status, headers: res.headers, body: res.data, method, url: ctx.url, secrets, cause: error, now: ctx.now, ...(ctx.idempotent === false ? { idempotent: false } : {}) });
+  }
+  const code = codeOf(e);
+  const rawMessage = typeof e.message === 'string' && e.message !== '' ? e.message : code ?? 'unknown error';
+  const msg = scrubSecrets(rawMessage, secrets);
+  const init: APIClientErrorInit = { method, url: ctx.url, secrets, cause: sanitizedCause(e, secrets) };
+  if (code !== undefined) init.code = code;
+  if (isAbortError(e)) return new APIUserAbortError(`${method} ${safeUrl} was aborted`, init);
+  // A request that is not idempotent is retried only when it provably never reached the server.
+  const unsafe = ctx.idempotent === false && ctx.sent !== false && !(code !== undefined && NOT_SENT_CODES.has(code));
+  const timedOut =
+    (code !== undefined && TIMEOUT_CODES.has(code)) || e.name === 'TimeoutError' || /timeout of \d+ms exceeded|timed? ?out/i.test(rawMessage);
+  if (timedOut) {
+    const after = ctx.timeoutMs !== undefined ? ` after ${ctx.timeoutMs} ms` : '';
+    if (unsafe) init.notRetriedReason = notRetried(method, ctx.sent === true ? 'timed out after it was sent' : 'timed out, possibly after it was sent');
+    return new APITimeoutError(`${method} ${safeUrl} timed out${after} (${msg})`, { ...init, ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}) });
+  }
+  if (unsafe) init.notRetriedReason = notRetried(method, ctx.sent === true ? 'the connection failed after it was sent' : 'the connection failed, possibly after it was sent');
+  if (code !== undefined && (CONNECTION_CODES.has(code) || /socket hang up|aborted/i.test(rawMessage))) {
+    return new APIConnectionError(`${method} ${safeUrl} failed: connection error ${code} (${msg})`, init);
+  }
+  if (/socket hang up|stream has been aborted|ECONNRESET|ECONNREFUSED|network error/i.test(rawMessage)) {
+    return new APIConnectionError(`${method} ${safeUrl} failed: connection error (${msg})`, init);
+  }
+  delete init.notRetriedReason; // not transient anyway
+  return new APIClientError(`${method} ${safeUrl} failed: ${msg}`, init, false);
+}
+
+/** A copy of a transport error that keeps name, code and message but no request config. */
+function sanitizedCause(e: TransportLike, secrets?: readonly string[]): Error {
+  const c = new Error(scrubSecrets(typeof e.message === 'string' ? e.message : String(e.code ?? 'error'), secrets));
+  if (typeof e.name === 'string') c.name = e.name;
+  const code = codeOf(e);
+  if (code !== undefined) (c as Error & { code?: string }).code = code;
+  return c;
+}

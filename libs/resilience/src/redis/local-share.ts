@@ -1,0 +1,132 @@
+import type { Clock } from '../core/clock.js';
+import { RateLimitExceededError } from '../core/errors.js';
+import type { WaitQueue, Waiter } from '../core/rate-limiter/wait-queue.js';
+import type { BucketSpec, StateOwner } from '../core/store.js';
+
+/** Float slack when comparing token levels. */
+const EPS = 1e-9;
+
+/**
+ * This process's share of a shared bucket (`rate / expectedReplicas`, `burst /
+ * expectedReplicas`), used by `RedisBucket` while Redis is down and during the grace period
+ * after it is back. A plain token bucket without a queue (the `RedisBucket` queues), that
+ * **starts empty**: the shared bucket may have been drained just before the outage, so tokens
+ * this process takes locally must be ones that refilled since (see the README, "When Redis
+ * fails", for the bound this gives).
+ * @internal
+ */
+export class LocalShare {
+  private level = 0;
+  private last: number;
+  private pausedUntil = 0;
+
+  constructor(
+    private spec: BucketSpec,
+    private readonly clock: Clock,
+  ) {
+    this.last = clock.now();
+  }
+
+  /** A caller's tokens as the share counts them (it may hold less than a whole burst). */
+  tokensOf(tokens: number): number {
+    return Math.min(tokens, this.spec.burst);
+  }
+
+  /** Takes `tokens` now if they are there. */
+  take(tokens: number): boolean {
+    const now = this.refill();
+    if (now < this.pausedUntil || this.level < tokens - EPS) return false;
+    this.level -= tokens;
+    return true;
+  }
+
+  /** Milliseconds until `tokens` are there (counting a pause). */
+  waitFor(tokens: number): number {
+    const now = this.refill();
+    const start = Math.max(now, this.pausedUntil);
+    const deficit = tokens - (now < this.pausedUntil ? Math.min(this.level, 0) : this.level);
+    return start - now + (deficit > EPS ? (deficit * this.spec.period) / this.spec.rate : 0);
+  }
+
+  /** Tokens there now. */
+  available(): number {
+    this.refill();
+    return this.level;
+  }
+
+  /** True when full and not paused. */
+  isFull(): boolean {
+    return this.refill() >= this.pausedUntil && this.level >= this.spec.burst - EPS;
+  }
+
+  /** Gives back tokens taken for a call that never ran (capped at burst). */
+  refund(tokens: number): void {
+    this.refill();
+    this.level = Math.min(this.spec.burst, this.level + tokens);
+  }
+
+  setSpec(spec: BucketSpec): void {
+    this.refill();
+    this.spec = spec;
+    if (this.level > spec.burst) this.level = spec.burst;
+  }
+
+  /** Empty until `untilMs`, refilling from then. */
+  pauseUntil(untilMs: number): void {
+    this.refill();
+    if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
+    if (this.level > 0) this.level = 0;
+  }
+
+  /** Ends a pause now: stays empty, refills from now. */
+  resume(): void {
+    const now = this.refill();
+    if (this.pausedUntil > now) this.pausedUntil = now;
+  }
+
+  private refill(): number {
+    const now = this.clock.now();
+    if (now > this.last) {
+      const from = Math.max(this.last, this.pausedUntil);
+      if (now > from) this.level = Math.min(this.spec.burst, this.level + ((now - from) * this.spec.rate) / this.spec.period);
+      this.last = now;
+    }
+    return now;
+  }
+}
+
+/** A caller waiting in a `RedisBucket`'s queue. @internal */
+export interface LocalWaiter extends Waiter {
+  /** Local time past which the caller must not be kept waiting (`maxWaitMs` after it queued). */
+  readonly deadline: number;
+}
+
+/** One process's share of `spec` among `replicas`: `rate / replicas`, `burst / replicas` (at least one token). @internal */
+export function shareSpec(spec: BucketSpec, replicas: number): BucketSpec {
+  return { rate: spec.rate / replicas, period: spec.period, burst: Math.max(spec.burst / replicas, Math.min(1, spec.burst)) };
+}
+
+/** Redis down, fail-open: `share` admits the head of `q` while it has tokens, then {@link waitLocal}. @internal */
+export function drainLocal(q: WaitQueue<LocalWaiter>, share: LocalShare, owner: StateOwner, clock: Clock): void {
+  for (let w = q.peek(); w !== undefined && share.take(share.tokensOf(w.tokens)); w = q.peek()) {
+    q.shift();
+    w.resolve();
+  }
+  q.compact();
+  waitLocal(q, share, owner, clock);
+}
+
+/** Arms `q`'s timer for when `share` has the head's tokens; heads whose deadline falls before fail. @internal */
+export function waitLocal(q: WaitQueue<LocalWaiter>, share: LocalShare, owner: StateOwner, clock: Clock): void {
+  const now = clock.now();
+  for (let w = q.peek(); w !== undefined; w = q.peek()) {
+    const wait = share.waitFor(share.tokensOf(w.tokens));
+    if (now + wait <= w.deadline) {
+      if (!q.armed) q.arm(Math.max(1, Math.ceil(wait)));
+      return;
+    }
+    q.shift();
+    w.reject(new RateLimitExceededError(owner.policy, wait, w.tokens, owner.partitionKey));
+  }
+  q.compact();
+}
