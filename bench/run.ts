@@ -114,6 +114,14 @@ if (sections.has('4')) {
   const others = rows.filter((r) => !r.name.startsWith('nest-resilience'));
   const cmp = others.map((r) => `${r.name.split(' ')[0]}: ${fmt(r.windowsOverBound)} over, max ${fmt(r.maxInWindow)}`).join('; ');
   for (const r of ours) {
+    if (r.name.includes('sliding window')) {
+      // The sliding window promises at most `rate` per window; its safety margin (3 % of the window by default) costs that much rate by design.
+      targets.push(
+        { section: '4', target: `sliding window: 0 windows over ${fmt(r.bound)} (rate per 1 s)`, ours: `${fmt(r.windowsOverBound)} (max ${fmt(r.maxInWindow)} in 1 s)`, comparator: cmp, pass: r.windowsOverBound === 0 && !r.timedOut },
+        { section: '4', target: `sliding window: achieved ≥ 95 % of ${RATE}/s`, ours: `${fmt(r.achievedRatio * 100, 1)} % (${fmt(r.achievedPerSec, 1)}/s)`, comparator: '–', pass: r.achievedRatio >= 0.95 },
+      );
+      continue;
+    }
     const burst = fmt(r.bound - RATE);
     targets.push(
       { section: '4', target: `burst ${burst}: 0 windows over ${fmt(r.bound)} (burst + rate×1 s)`, ours: `${fmt(r.windowsOverBound)} (max ${fmt(r.maxInWindow)} in 1 s)`, comparator: cmp, pass: r.windowsOverBound === 0 && !r.timedOut },

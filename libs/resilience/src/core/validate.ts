@@ -1,5 +1,6 @@
 import type { Clock, RandomSource } from './clock.js';
 import { ResilienceConfigError } from './errors.js';
+import type { ResilienceStore } from './store.js';
 
 /** Checks one numeric option; throws {@link ResilienceConfigError} naming `path` and the value. */
 export function checkNumber(
@@ -97,4 +98,49 @@ export function optionalRandom(path: string, value: unknown): RandomSource | und
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw new ResilienceConfigError(path, value, 'a function returning a number in [0, 1), e.g. Math.random or seededRandom(seed)');
   return value as RandomSource;
+}
+
+const STORE_SHAPE = 'a ResilienceStore: { kind, createBucket(), createBreaker() }, e.g. a MemoryStore or RedisStore';
+
+/**
+ * Checks a {@link ResilienceStore} option when present: an object with a non-empty `kind`,
+ * `createBucket` and `createBreaker` functions, and functions (or nothing) for the optional
+ * members, so a half-implemented store fails here, naming the member, not at the first call.
+ */
+export function optionalStore(path: string, value: unknown): ResilienceStore | undefined {
+  const store = optionalMethods<Record<string, unknown>>(path, value, ['createBucket', 'createBreaker'], STORE_SHAPE);
+  if (store === undefined) return undefined;
+  if (typeof store.kind !== 'string' || store.kind.length === 0) throw new ResilienceConfigError(`${path}.kind`, store.kind, 'a non-empty string naming the store (shown in health output)');
+  for (const m of ['createSlidingWindow', 'createCounters', 'close', 'withStoreErrorPolicy'] as const) {
+    if (store[m] !== undefined && typeof store[m] !== 'function') throw new ResilienceConfigError(`${path}.${m}`, store[m], 'a function or absent');
+  }
+  return store as unknown as ResilienceStore;
+}
+
+/** What a policy constructor may be given: the members {@link checkPolicyDeps} checks. */
+export interface CheckedDeps {
+  clock?: Clock;
+  random?: RandomSource;
+  store?: ResilienceStore;
+}
+
+/**
+ * Checks the `deps` a policy is constructed with (once, at construction): `deps` itself must be
+ * an object, and each member in `members` is checked with {@link optionalClock},
+ * {@link optionalRandom} or {@link optionalStore} under `path.<member>` (e.g. `breakers.payments.clock`).
+ * Members not listed are left alone (a policy ignores them).
+ */
+export function checkPolicyDeps(path: string, deps: unknown, members: readonly (keyof CheckedDeps)[]): CheckedDeps {
+  if (deps === undefined) return {};
+  if (deps === null || typeof deps !== 'object' || Array.isArray(deps)) {
+    throw new ResilienceConfigError(`${path}.deps`, deps, `an object { ${members.map((m) => `${m}?`).join(', ')} } or undefined`);
+  }
+  const d = deps as Record<string, unknown>;
+  const out: CheckedDeps = {};
+  for (const m of members) {
+    if (m === 'clock') out.clock = optionalClock(`${path}.clock`, d.clock);
+    else if (m === 'random') out.random = optionalRandom(`${path}.random`, d.random);
+    else out.store = optionalStore(`${path}.store`, d.store);
+  }
+  return out;
 }

@@ -9,13 +9,10 @@ import { RetryPolicy } from '../core/retry/retry.policy.js';
 import { checkKnownKeys, checkNumber } from '../core/validate.js';
 import { AdaptiveRateLimiter } from './adaptive-rate-limiter.js';
 import type { ApiClientDeps, ApiClientOptions, ApiResponse, CallRequest, HttpMethod, RequestOptions } from './api-client.types.js';
-import { AttemptRunner, type Prepared } from './attempt-runner.js';
-import { InvalidRequestError } from './errors/request-rejected.error.js';
-import { ClientClosedError } from './errors/transport.error.js';
-import { assertSafeHeaders } from './header-factory.js';
+import { AttemptRunner } from './attempt-runner.js';
+import { prepareCall, unknownCallKey, type CallContext } from './call-prep.js';
 import { isSensitiveHeader, redactUrl } from './headers.js';
-import { isRetrySafe } from './idempotency.js';
-import { addSecret, checkBoolean, clientHeaders, parseBaseUrl, resolvePolicy, resolveRequestUrl, type UrlContext } from './request-prep.js';
+import { checkBoolean, clientHeaders, parseBaseUrl, resolvePolicy } from './request-prep.js';
 
 export type * from './api-client.types.js';
 export { isUpstreamFailure } from './response-body.js';
@@ -39,8 +36,6 @@ const OPTION_KEYS = [
   'idempotent',
   'idempotencyHeader',
 ] as const;
-const CALL_KEYS = new Set(['method', 'url', 'params', 'json', 'data', 'headers', 'timeout', 'signal', 'secrets', 'idempotent']);
-const METHOD = /^[A-Za-z]+$/;
 /** Header names whose values are treated as secret besides `isSensitiveHeader` (`*-key`, `*-token`). */
 const SECRETISH = /(key|token)$/i;
 
@@ -89,12 +84,10 @@ export class ApiClient {
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
   readonly #secretHeaders: Set<string>;
-  readonly #url: UrlContext;
   readonly #runner: AttemptRunner;
   readonly #pipeline: Pipeline;
-  readonly #idempotent: boolean;
-  /** Lower-cased name of the idempotency-key header. */
-  readonly #keyHeader: string;
+  /** What each call is prepared with (built once here, never per call). */
+  readonly #call: CallContext;
 
   constructor(options: ApiClientOptions, deps: ApiClientDeps = {}) {
     if (options === null || typeof options !== 'object') throw new ResilienceConfigError('clients', options, 'an ApiClient options object');
@@ -116,12 +109,11 @@ export class ApiClient {
     if (options.adaptiveLimiter !== undefined && !(options.adaptiveLimiter instanceof AdaptiveRateLimiter)) {
       throw new ResilienceConfigError(`${path}.adaptiveLimiter`, typeof options.adaptiveLimiter, 'an AdaptiveRateLimiter');
     }
-    this.#idempotent = checkBoolean(`${path}.idempotent`, options.idempotent, false);
+    const idempotent = checkBoolean(`${path}.idempotent`, options.idempotent, false);
     const keyHeader = options.idempotencyHeader ?? 'Idempotency-Key';
     if (typeof keyHeader !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(keyHeader)) {
       throw new ResilienceConfigError(`${path}.idempotencyHeader`, keyHeader, 'an HTTP header name');
     }
-    this.#keyHeader = keyHeader.toLowerCase();
 
     this.#secretHeaders = new Set((options.secretHeaders ?? []).map((h) => String(h).toLowerCase()));
     const own = clientHeaders(path, options.headers, options.secrets, (h) => this.isSecretHeader(h));
@@ -136,8 +128,19 @@ export class ApiClient {
     if (options.axios !== undefined && (options.axios === null || typeof (options.axios as { request?: unknown }).request !== 'function')) {
       throw new ResilienceConfigError(`${path}.axios`, typeof options.axios, 'an axios instance (e.g. HttpService.axiosRef)');
     }
-    this.#url = { name, baseUrl: this.baseUrl, origin: base.origin, allowAbsoluteUrls: this.allowAbsoluteUrls, secrets: this.#secrets };
-    this.#runner = new AttemptRunner({ name, axios: options.axios ?? axios.create(), adaptive: options.adaptiveLimiter, logger: options.logger, clock, keepAlive, maxSockets });
+    const url = { name, baseUrl: this.baseUrl, origin: base.origin, allowAbsoluteUrls: this.allowAbsoluteUrls, secrets: this.#secrets };
+    const runner = new AttemptRunner({ name, axios: options.axios ?? axios.create(), adaptive: options.adaptiveLimiter, logger: options.logger, clock, keepAlive, maxSockets });
+    this.#runner = runner;
+    this.#call = {
+      url,
+      headers: this.#headers,
+      secrets: this.#secrets,
+      timeout: this.timeout,
+      idempotent,
+      keyHeader: keyHeader.toLowerCase(),
+      isClosed: () => runner.closed,
+      isSecretHeader: (h) => this.isSecretHeader(h),
+    };
   }
 
   /** True after {@link close}. */
@@ -171,11 +174,8 @@ export class ApiClient {
    * returns the parsed body. The object is read, never modified; unknown keys are refused.
    */
   call<T = unknown>(req: CallRequest): Promise<T> {
-    for (const key in req) {
-      if (!CALL_KEYS.has(key)) {
-        return Promise.reject(new InvalidRequestError('unknown-option', `ApiClient.call(): unknown request option '${key}' (known: ${[...CALL_KEYS].join(', ')})`, { method: String(req.method ?? 'GET'), url: String(req.url ?? '/') }));
-      }
-    }
+    const unknown = unknownCallKey(req);
+    if (unknown !== undefined) return Promise.reject(unknown);
     return this.request<T>(req.method ?? 'GET', req.url ?? '/', req);
   }
 
@@ -206,57 +206,7 @@ export class ApiClient {
   }
 
   private async send(method: HttpMethod, path: string, options: RequestOptions): Promise<ApiResponse> {
-    const m = typeof method === 'string' ? method.toUpperCase() : '';
-    const url = resolveRequestUrl(this.#url, m, path, options.params);
-    if (this.#runner.closed) throw new ClientClosedError({ method: m, url, client: this.name, secrets: this.#secrets });
-    if (!METHOD.test(m)) throw new InvalidRequestError('invalid-method', `Invalid HTTP method ${JSON.stringify(String(method)).slice(0, 40)}`, { method: 'GET', url, secrets: this.#secrets });
-    if (options.json !== undefined && options.data !== undefined) {
-      throw new InvalidRequestError('body-conflict', `${m} ${redactUrl(url, this.#secrets)}: pass either json or data, not both`, { method: m, url, secrets: this.#secrets });
-    }
-    let headers = this.#headers;
-    let secrets = this.#secrets;
-    if (options.secrets !== undefined) {
-      if (!Array.isArray(options.secrets)) throw new InvalidRequestError('invalid-option', `${m} ${redactUrl(url, this.#secrets)}: secrets must be an array of strings`, { method: m, url, secrets: this.#secrets });
-      secrets = [...secrets];
-      for (const s of options.secrets) addSecret(secrets, s);
-    }
-    if (options.headers !== undefined || options.json !== undefined) {
-      headers = { ...this.#headers };
-      if (options.headers !== undefined) {
-        assertSafeHeaders(options.headers);
-        for (const k of Object.keys(options.headers)) {
-          const v = options.headers[k];
-          if (v === undefined || v === null) continue;
-          for (const existing of Object.keys(headers)) if (existing !== k && existing.toLowerCase() === k.toLowerCase()) delete headers[existing];
-          headers[k] = v;
-          if (this.isSecretHeader(k)) {
-            if (secrets === this.#secrets) secrets = [...secrets];
-            addSecret(secrets, v);
-          }
-        }
-      }
-      if (options.json !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-    }
-    const timeout = options.timeout === undefined ? this.timeout : options.timeout;
-    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
-      throw new InvalidRequestError('invalid-option', `${m} ${redactUrl(url, this.#secrets)}: timeout must be a finite number of ms > 0`, { method: m, url, secrets: this.#secrets });
-    }
-    const explicit = options.idempotent;
-    if (explicit !== undefined && typeof explicit !== 'boolean') {
-      throw new InvalidRequestError('invalid-option', `${m} ${redactUrl(url, this.#secrets)}: idempotent must be a boolean`, { method: m, url, secrets: this.#secrets });
-    }
-    const prepared: Prepared = {
-      client: this.name,
-      method: m,
-      path,
-      url,
-      headers,
-      body: options.json !== undefined ? JSON.stringify(options.json) : options.data,
-      timeout,
-      signal: options.signal,
-      secrets,
-      retrySafe: isRetrySafe(m, headers, explicit, this.#idempotent, this.#keyHeader),
-    };
+    const prepared = prepareCall(this.#call, method, path, options);
     return this.#pipeline(this.#runner.run, this.#runner, [prepared], options.signal);
   }
 }

@@ -1,27 +1,21 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { CircuitBreakerPolicy } from '../core/circuit-breaker/circuit-breaker.policy.js';
-import { normalizeCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.normalize.js';
+import type { CircuitBreakerPolicy } from '../core/circuit-breaker/circuit-breaker.policy.js';
 import { systemClock, type Clock, type RandomSource } from '../core/clock.js';
 import { ResilienceConfigError, ResilienceError } from '../core/errors.js';
 import { createPipeline, type Pipeline } from '../core/pipeline.js';
-import { RateLimiterPolicy } from '../core/rate-limiter/rate-limiter.policy.js';
-import { normalizeRateLimiterOptions } from '../core/rate-limiter/rate-limiter.normalize.js';
-import { RetryPolicy } from '../core/retry/retry.policy.js';
-import { normalizeRetryOptions } from '../core/retry/retry.normalize.js';
+import type { RateLimiterPolicy } from '../core/rate-limiter/rate-limiter.policy.js';
+import type { RetryPolicy } from '../core/retry/retry.policy.js';
 import type { ResilienceStore } from '../core/store.js';
-import { checkKnownKeys, optionalClock, optionalEnum, optionalRandom } from '../core/validate.js';
+import { checkKnownKeys, optionalClock, optionalRandom } from '../core/validate.js';
 import type { PolicyRef, ResilientMethodSpec } from './decorators/resilient-method.js';
+import { buildPolicy, SECTION, validateDefaults, type AnyPolicy, type Kind, type PolicyEnv } from './policy-build.js';
 import { DEFAULT_POLICY } from './resilience.constants.js';
 import type { ResilienceModuleOptions } from './resilience-options.interface.js';
+import { sameOptions } from './same-options.js';
 import { createStore } from './store.factory.js';
 
-type Kind = 'breaker' | 'retry' | 'limiter';
-type AnyPolicy = CircuitBreakerPolicy | RetryPolicy | RateLimiterPolicy;
-
-const SECTION: Record<Kind, 'breakers' | 'retries' | 'limiters'> = { breaker: 'breakers', retry: 'retries', limiter: 'limiters' };
 const DECORATOR: Record<Kind, string> = { breaker: '@CircuitBreaker', retry: '@WithRetry', limiter: '@RateLimited' };
 const MODULE_KEYS = ['breakers', 'retries', 'limiters', 'store', 'clock', 'random'] as const;
-const STORE_ERROR_POLICIES = ['fail-open', 'fail-closed'] as const;
 
 /** Raised when a decorated method runs outside any application that imports `ResilienceModule`. @publicApi */
 export class ResilienceNotInitializedError extends ResilienceError {
@@ -42,7 +36,7 @@ interface Entry {
  * never by instance.
  * @publicApi
  */
-export class ResilienceRegistry implements OnApplicationShutdown {
+export class ResilienceRegistry implements OnApplicationShutdown, PolicyEnv {
   private static readonly active: ResilienceRegistry[] = [];
   private readonly logger = new Logger('Resilience');
   private readonly entries: Record<Kind, Map<string, Entry>> = { breaker: new Map(), retry: new Map(), limiter: new Map() };
@@ -179,20 +173,11 @@ export class ResilienceRegistry implements OnApplicationShutdown {
   private createConfigured(kind: Kind): void {
     const section = this.section(kind);
     const defaults = section[DEFAULT_POLICY] ?? {};
-    this.validateDefaults(kind, defaults);
+    validateDefaults(kind, defaults);
     for (const [name, options] of Object.entries(section)) {
       if (name === DEFAULT_POLICY) continue;
-      this.entries[kind].set(name, { policy: this.build(kind, name, { ...defaults, ...options }, `${SECTION[kind]}.${name}`) });
+      this.entries[kind].set(name, { policy: buildPolicy(this, kind, name, { ...defaults, ...options }, `${SECTION[kind]}.${name}`) });
     }
-  }
-
-  private validateDefaults(kind: Kind, defaults: Record<string, unknown>): void {
-    const path = `${SECTION[kind]}.${DEFAULT_POLICY}`;
-    const { shared: _shared, onStoreError, ...rest } = defaults;
-    optionalEnum(`${path}.onStoreError`, onStoreError, STORE_ERROR_POLICIES, 'fail-open');
-    if (kind === 'breaker') normalizeCircuitBreakerOptions(rest, path);
-    else if (kind === 'retry') normalizeRetryOptions(rest, path);
-    else if (rest.rate !== undefined) normalizeRateLimiterOptions(rest as never, path);
   }
 
   private resolve(kind: Kind, ref: PolicyRef<unknown>, spec: ResilientMethodSpec): AnyPolicy {
@@ -221,58 +206,8 @@ export class ResilienceRegistry implements OnApplicationShutdown {
     }
     const section = this.section(kind);
     const merged = { ...(section[DEFAULT_POLICY] ?? {}), ...inline };
-    const policy = this.build(kind, name, merged, where);
+    const policy = buildPolicy(this, kind, name, merged, where);
     this.entries[kind].set(name, { policy, definedBy: inline });
     return policy;
   }
-
-  private build(kind: Kind, name: string, merged: Record<string, unknown>, path: string): AnyPolicy {
-    const { shared, onStoreError, ...options } = merged;
-    if (shared !== undefined && typeof shared !== 'boolean') throw new ResilienceConfigError(`${path}.shared`, shared, 'a boolean');
-    const clock = this.clock;
-    const shareable = this.store !== undefined && this.store.kind !== 'memory';
-    const errorPath = `${path}.onStoreError`;
-    const errorPolicy = onStoreError === undefined ? undefined : optionalEnum(errorPath, onStoreError, STORE_ERROR_POLICIES, 'fail-open');
-    const storeFor = (uses: boolean) => (uses ? this.sharedStore(errorPolicy, errorPath) : undefined);
-    if (kind === 'breaker') {
-      const store = storeFor(shareable && shared === true);
-      return new CircuitBreakerPolicy(name, normalizeCircuitBreakerOptions(options, path), { clock, store });
-    }
-    if (kind === 'retry') {
-      return new RetryPolicy(name, normalizeRetryOptions(options, path), { clock, random: this.random });
-    }
-    if (options.rate === undefined) {
-      throw new ResilienceConfigError(`${path}.rate`, undefined, `a number > 0 (set it here or in ${SECTION.limiter}.default)`);
-    }
-    const store = storeFor(shareable && shared !== false);
-    return new RateLimiterPolicy(name, normalizeRateLimiterOptions(options as never, path), { clock, store });
-  }
-
-  /** The shared store, seen with the policy's own `onStoreError` when it sets one. */
-  private sharedStore(onStoreError: 'fail-open' | 'fail-closed' | undefined, path: string): ResilienceStore {
-    const store = this.store!;
-    if (onStoreError === undefined) return store;
-    if (store.withStoreErrorPolicy === undefined) throw new ResilienceConfigError(path, onStoreError, `no onStoreError: the ${store.kind} store has no per-policy failure mode`);
-    return store.withStoreErrorPolicy(onStoreError);
-  }
-}
-
-/**
- * Two inline definitions of one name agree when they have the same keys and equal values:
- * plain objects and arrays (e.g. `slidingWindow`, `excludeExceptions: [A]`) compared by
- * content, anything else (functions, classes, numbers) with `===`.
- */
-function sameOptions(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => sameOptions(v, b[i]));
-  if (!isPlainObject(a) || !isPlainObject(b)) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameOptions(a[k], b[k]));
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
 }

@@ -1,7 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { RateLimitExceededError } from '../core/errors.js';
-import type { WaitQueue, Waiter } from '../core/rate-limiter/wait-queue.js';
-import type { BucketSpec, StateOwner } from '../core/store.js';
+import type { BucketSpec } from '../core/store.js';
 
 /** Float slack when comparing token levels. */
 const EPS = 1e-9;
@@ -95,38 +93,7 @@ export class LocalShare {
   }
 }
 
-/** A caller waiting in a `RedisBucket`'s queue. @internal */
-export interface LocalWaiter extends Waiter {
-  /** Local time past which the caller must not be kept waiting (`maxWaitMs` after it queued). */
-  readonly deadline: number;
-}
-
 /** One process's share of `spec` among `replicas`: `rate / replicas`, `burst / replicas` (at least one token). @internal */
 export function shareSpec(spec: BucketSpec, replicas: number): BucketSpec {
   return { rate: spec.rate / replicas, period: spec.period, burst: Math.max(spec.burst / replicas, Math.min(1, spec.burst)) };
-}
-
-/** Redis down, fail-open: `share` admits the head of `q` while it has tokens, then {@link waitLocal}. @internal */
-export function drainLocal(q: WaitQueue<LocalWaiter>, share: LocalShare, owner: StateOwner, clock: Clock): void {
-  for (let w = q.peek(); w !== undefined && share.take(share.tokensOf(w.tokens)); w = q.peek()) {
-    q.shift();
-    w.resolve();
-  }
-  q.compact();
-  waitLocal(q, share, owner, clock);
-}
-
-/** Arms `q`'s timer for when `share` has the head's tokens; heads whose deadline falls before fail. @internal */
-export function waitLocal(q: WaitQueue<LocalWaiter>, share: LocalShare, owner: StateOwner, clock: Clock): void {
-  const now = clock.now();
-  for (let w = q.peek(); w !== undefined; w = q.peek()) {
-    const wait = share.waitFor(share.tokensOf(w.tokens));
-    if (now + wait <= w.deadline) {
-      if (!q.armed) q.arm(Math.max(1, Math.ceil(wait)));
-      return;
-    }
-    q.shift();
-    w.reject(new RateLimitExceededError(owner.policy, wait, w.tokens, owner.partitionKey));
-  }
-  q.compact();
 }

@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import { CircuitBreakerOpenError } from '../core/errors.js';
-import type { CircuitBreakerSnapshot, CircuitState, NormalizedCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.options.js';
-import { MemoryBreaker } from '../core/circuit-breaker/memory-breaker.js';
+import type { CircuitBreakerSnapshot, CircuitState, CircuitStateChange, NormalizedCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.options.js';
+import { MemoryBreaker, type HeldBreakerState } from '../core/circuit-breaker/memory-breaker.js';
 import { OutcomeWindow } from '../core/circuit-breaker/outcome-window.js';
 import { breakerSnapshot } from '../core/circuit-breaker/breaker-snapshot.js';
-import { ADMIT_LATER, type BreakerBackend, type StateOwner } from '../core/store.js';
+import { ADMIT_LATER, PERMIT_NORMAL, type BreakerBackend, type StateOwner } from '../core/store.js';
 import { BREAKER_SCRIPT } from './scripts.js';
 import type { StoreLink } from './store-link.js';
 import type { StoreErrorPolicy } from './redis-store.options.js';
@@ -52,6 +52,11 @@ export interface RedisBreakerDeps {
  *   process's; state, `failureCount` (consecutive mode) and `openedAt` are shared.
  * - Redis down: `fail-open` decides with a local `MemoryBreaker`; `fail-closed` rejects with
  *   `StoreUnavailableError`. Outcomes of calls admitted by Redis are dropped while it is down.
+ *   The fallback starts from the state held here (open until the same time, with the same
+ *   `openedAt`) and its changes go to the same history and listener; when shared mode resumes
+ *   the view takes over the fallback's state (an opening made during the outage is pushed to
+ *   Redis and refused here until its recovery time is up), so the reported changes form one
+ *   chain (`from` of each is `to` of the one before) across both switches.
  */
 export class RedisBreaker implements BreakerBackend {
   private readonly view: SharedBreakerState;
@@ -61,6 +66,14 @@ export class RedisBreaker implements BreakerBackend {
   private rejections = 0;
   private window: OutcomeWindow | undefined;
   private fallback: MemoryBreaker | undefined;
+  /** True from the switch to the fallback until shared mode resumes (see {@link resume}). */
+  private onFallback = false;
+  /** What the fallback was seeded with, and the manual action taken during the outage. */
+  private seeded: HeldBreakerState | undefined;
+  private manualWhileDown: 'force' | 'reset' | 'disable' | undefined;
+  private readonly relay = (change: CircuitStateChange) => {
+    if (this.onFallback) this.view.relay(change);
+  };
   private readonly ignore = () => undefined;
 
   constructor(
@@ -74,6 +87,7 @@ export class RedisBreaker implements BreakerBackend {
 
   admit(): number | Promise<number> {
     if (!this.deps.link.up) return this.degraded().admit();
+    if (this.onFallback) this.resume();
     const v = this.view;
     const now = this.clock.now();
     if (v.st === CLOSED || v.disabled) {
@@ -89,6 +103,7 @@ export class RedisBreaker implements BreakerBackend {
 
   precheck(): number {
     if (!this.deps.link.up) return this.degraded().precheck();
+    if (this.onFallback) this.resume();
     const v = this.view;
     const now = this.clock.now();
     if (v.st === CLOSED || v.disabled) {
@@ -114,7 +129,7 @@ export class RedisBreaker implements BreakerBackend {
     const sentAt = this.clock.now();
     return this.send('admit', 0, false).then(
       (reply) => {
-        this.view.apply(reply, seq, sentAt);
+        this.applyReply(reply, seq, sentAt);
         const r = Number(reply[0]);
         const now = this.clock.now();
         if (r >= 0 && this.view.refusing(now)) {
@@ -137,7 +152,13 @@ export class RedisBreaker implements BreakerBackend {
 
   onSuccess(permit: number, durationMs: number): void {
     if (permit < REDIS_NORMAL) {
-      this.fallback?.onSuccess(permit, durationMs);
+      if (this.onFallback) this.fallback!.onSuccess(permit, durationMs);
+      else this.fallback?.onIgnored(permit); // shared mode resumed: the fallback reports nothing more
+      return;
+    }
+    if (this.onFallback) {
+      // Admitted by Redis, ended while the fallback decides: counts there (a trial counts nothing).
+      if (permit < REDIS_TRIAL) this.fallback!.onSuccess(PERMIT_NORMAL, durationMs);
       return;
     }
     if (this.view.disabled) return;
@@ -158,7 +179,12 @@ export class RedisBreaker implements BreakerBackend {
 
   onFailure(permit: number, durationMs: number): void {
     if (permit < REDIS_NORMAL) {
-      this.fallback?.onFailure(permit, durationMs);
+      if (this.onFallback) this.fallback!.onFailure(permit, durationMs);
+      else this.fallback?.onIgnored(permit);
+      return;
+    }
+    if (this.onFallback) {
+      if (permit < REDIS_TRIAL) this.fallback!.onFailure(PERMIT_NORMAL, durationMs);
       return;
     }
     if (this.view.disabled) return;
@@ -180,7 +206,10 @@ export class RedisBreaker implements BreakerBackend {
   }
 
   state(): CircuitState {
-    if (!this.deps.link.up && this.fallback !== undefined) return this.fallback.state();
+    if (this.onFallback) {
+      if (!this.deps.link.up) return this.fallback!.state();
+      this.resume();
+    }
     const now = this.clock.now();
     if (now - this.view.fetchedAt >= this.deps.syncMs / 2) this.refresh();
     if (this.view.st === OPEN && !this.view.forced && now >= this.view.openUntil) return 'half_open';
@@ -190,16 +219,17 @@ export class RedisBreaker implements BreakerBackend {
   snapshot(): CircuitBreakerSnapshot {
     const state = this.state();
     const now = this.clock.now();
+    const held = this.onFallback ? this.fallback!.held() : this.view;
     const input = {
       state,
-      disabled: this.view.disabled,
-      forcedOpen: this.view.forced,
+      disabled: held.disabled,
+      forcedOpen: held.forced,
       successes: this.successes,
       failures: this.failures,
       rejections: this.rejections,
       consecutive: this.view.consecutive,
-      retryAfterMs: state !== 'open' ? 0 : this.view.forced ? this.options.recoveryTime : Math.max(0, this.view.openUntil - now),
-      openedAt: this.view.openedAt,
+      retryAfterMs: state !== 'open' ? 0 : held.forced ? this.options.recoveryTime : Math.max(0, held.openUntil - now),
+      openedAt: held.openedAt,
       window: this.window,
       history: this.view.history,
     };
@@ -207,20 +237,20 @@ export class RedisBreaker implements BreakerBackend {
   }
 
   forceOpen(): void {
-    this.fallback?.forceOpen();
+    if (this.whileDown('force')) return this.fallback!.forceOpen();
     this.view.transitionHere(OPEN, true, false);
     this.fire('force', 0, false);
   }
 
   reset(): void {
-    this.fallback?.reset();
     this.window?.clear();
+    if (this.whileDown('reset')) return this.fallback!.reset();
     this.view.transitionHere(CLOSED, false, false);
     this.fire('reset', 0, false);
   }
 
   disable(): void {
-    this.fallback?.disable();
+    if (this.whileDown('disable')) return this.fallback!.disable();
     this.view.transitionHere(CLOSED, false, true);
     this.fire('disable', 0, false);
   }
@@ -238,12 +268,17 @@ export class RedisBreaker implements BreakerBackend {
     this.send('read', 0, false).then(
       (reply) => {
         this.refreshing = false;
-        this.view.apply(reply, seq, sentAt);
+        this.applyReply(reply, seq, sentAt);
       },
       () => {
         this.refreshing = false;
       },
     );
+  }
+
+  /** Applies a script reply to the view, unless the fallback decides (it holds the state until resume). */
+  private applyReply(reply: BreakerReply, seq: number, sentAt: number): void {
+    if (!this.onFallback) this.view.apply(reply, seq, sentAt);
   }
 
   private send(op: string, epoch: number, slow: boolean): Promise<BreakerReply> {
@@ -256,7 +291,7 @@ export class RedisBreaker implements BreakerBackend {
   private fire(op: string, epoch: number, slow: boolean): void {
     const seq = this.view.nextSeq();
     const sentAt = this.clock.now();
-    this.send(op, epoch, slow).then((reply) => this.view.apply(reply, seq, sentAt), this.ignore);
+    this.send(op, epoch, slow).then((reply) => this.applyReply(reply, seq, sentAt), this.ignore);
   }
 
   private record(failed: boolean, slow: boolean): void {
@@ -273,8 +308,45 @@ export class RedisBreaker implements BreakerBackend {
     }
   }
 
+  /**
+   * The fail-open fallback; on the switch to it, seeded with the state held here (no event:
+   * the chain goes on from the last one reported). Its own changes are relayed to the view's
+   * history and listener.
+   */
   private degraded(): MemoryBreaker {
     if (this.deps.onStoreError === 'fail-closed') throw new StoreUnavailableError(this.owner.policy, 'store down');
-    return (this.fallback ??= new MemoryBreaker(this.owner, this.options, this.clock));
+    const fb = (this.fallback ??= new MemoryBreaker(this.owner, { ...this.options, historySize: 0, onStateChange: this.relay }, this.clock));
+    if (!this.onFallback) {
+      this.onFallback = true;
+      this.manualWhileDown = undefined;
+      fb.seed((this.seeded = this.view.held()));
+    }
+    return fb;
+  }
+
+  /** A manual action while the fallback decides: taken by the fallback, pushed to Redis on resume. */
+  private whileDown(action: 'force' | 'reset' | 'disable'): boolean {
+    if (!this.onFallback && !this.deps.link.up && this.deps.onStoreError === 'fail-open') this.degraded();
+    if (!this.onFallback) return false;
+    if (this.deps.link.up) {
+      this.resume();
+      return false;
+    }
+    this.manualWhileDown = action;
+    return true;
+  }
+
+  /**
+   * Shared mode is back: the view takes over the fallback's state (no event) and Redis learns
+   * what changed during the outage — a manual action, or an opening still in its recovery
+   * time (so every process refuses, and a restarted Redis without the key does not close it).
+   */
+  private resume(): void {
+    this.onFallback = false;
+    const held = this.fallback!.held();
+    this.view.adopt(held);
+    if (this.manualWhileDown !== undefined) this.fire(this.manualWhileDown, 0, false);
+    else if (held.state === 'open' && held.openedAt !== this.seeded?.openedAt && this.clock.now() < held.openUntil) this.fire('open', 0, false);
+    this.manualWhileDown = undefined;
   }
 }

@@ -31,6 +31,16 @@ describe('RedisBucket (real Redis)', () => {
     expect(ra).toBeLessThanOrEqual(100);
   });
 
+  it('waiters of a store closed under them fail with StoreUnavailableError (no retry loop)', async () => {
+    const { store: s } = await store();
+    const limiter = RateLimiterPolicy.create('closing', { rate: 20, period: 1000, burst: 1, maxWaitMs: 5000 }, { store: s });
+    await limiter.acquire();
+    const waiting = [limiter.acquire(), limiter.acquire()].map((p) => p.then(() => 'ok', (e: unknown) => e));
+    await s.close(); // before their re-ask timer fires (50 ms): that ask meets a closed store
+    const outcomes = await Promise.all(waiting);
+    for (const o of outcomes) expect(o).toBeInstanceOf(StoreUnavailableError);
+  });
+
   it('reject mode: concurrent callers share the burst (one round trip admits a batch)', async () => {
     const { store: s } = await store();
     const limiter = RateLimiterPolicy.create('batch', { rate: 1, period: 1000, burst: 40, mode: 'reject' }, { store: s });

@@ -4,7 +4,8 @@ import type { BucketBackend, BucketSpec, StateOwner } from '../core/store.js';
 import { WaitQueue } from '../core/rate-limiter/wait-queue.js';
 import { BUCKET_REFUND_SCRIPT, BUCKET_SCRIPT } from './scripts.js';
 import { BUCKET_RESUME_SCRIPT } from './bucket-pause-script.js';
-import { LocalShare, drainLocal, shareSpec, waitLocal, type LocalWaiter as RedisWaiter } from './local-share.js';
+import { LocalShare, shareSpec } from './local-share.js';
+import { drainLocal, settleReply, waitLocal, type LocalWaiter as RedisWaiter } from './redis-queue.js';
 import type { StoreLink } from './store-link.js';
 import type { StoreErrorPolicy } from './redis-store.options.js';
 import { StoreUnavailableError } from './store-errors.js';
@@ -143,9 +144,7 @@ export class RedisBucket implements BucketBackend {
 
   /** Local waiters may fit now: the head asks again at once. */
   private askNow(): void {
-    if (this.waiters.empty || this.inFlight) return;
-    this.waiters.disarm();
-    this.ask();
+    if (!this.inFlight) this.waiters.retry();
   }
 
   private enqueue(tokens: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
@@ -205,10 +204,13 @@ export class RedisBucket implements BucketBackend {
         }
         this.onReply(batch, reply as [number, string, string], grace);
       },
-      () => {
+      (error: unknown) => {
         this.inFlight = false;
         if (grace) for (const t of tokens) this.share?.refund(this.localTokens(t));
-        this.ask();
+        // Down now: the local source takes over (in order). Still up: the store was closed, and
+        // asking again would fail the same way at once (a loop): the waiters fail instead.
+        if (!this.deps.link.up) return this.ask();
+        for (const w of this.waiters.takeAll()) w.reject(error);
       },
     );
   }
@@ -220,34 +222,11 @@ export class RedisBucket implements BucketBackend {
     this.lastLevel = Number(reply[2]);
     this.lastReplyAt = this.clock.now();
     if (grace) for (let i = admitted; i < batch.length; i++) this.share?.refund(this.localTokens(batch[i]!.tokens));
-    const q = this.waiters;
-    for (let i = 0; i < admitted; i++) {
-      const w = batch[i]!;
-      if (w.done) continue; // aborted while in flight: its tokens are lost
-      q.shift(); // `w` is the head: only aborts and pushes at the tail changed the queue meanwhile
-      w.resolve();
-    }
-    q.compact();
-    const now = this.clock.now();
-    // Waiters of this batch not admitted wait at least `wait` (exactly, for the first; as a
-    // lower bound for those needing as many tokens). Those whose deadline falls before fail.
-    const first = admitted < batch.length ? batch[admitted] : undefined;
-    let asked = false;
-    for (let w = q.peek(); w !== undefined && first !== undefined; w = q.peek()) {
-      const i = batch.indexOf(w);
-      if (i < admitted || (w !== first && w.tokens < first.tokens)) break; // needs its own answer
-      asked = true;
-      if (now + wait <= w.deadline) break;
-      q.shift();
-      w.reject(new RateLimitExceededError(this.owner.policy, wait, w.tokens, this.owner.partitionKey));
-      asked = false;
-    }
-    q.compact();
-    if (q.empty) return;
-    if (!asked) return this.ask();
-    const ms = Math.max(1, Math.ceil(wait));
-    this.retryAt = now + ms;
-    q.arm(ms);
+    const next = settleReply(this.waiters, batch, admitted, wait, this.owner, this.clock);
+    if (next < 0) return;
+    if (next === 0) return this.ask();
+    this.retryAt = this.clock.now() + next;
+    this.waiters.arm(next);
   }
 
   private localShare(): LocalShare {

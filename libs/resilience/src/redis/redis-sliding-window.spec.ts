@@ -134,23 +134,38 @@ describe('RedisSlidingWindow (real Redis)', () => {
       await server.stop();
     });
 
-    it('fail-open: a local window of limit / expectedReplicas; what it admitted still counts once Redis is back', async () => {
-      const s = await RedisStore.create({ url: server.url, keyPrefix: uniquePrefix('wfo'), logger: quiet, expectedReplicas: 2, storeTimeoutMs: 100, probeIntervalMs: 50 });
+    it('fail-open, one replica: the local window holds what this process admitted; what it admitted still counts once Redis is back', async () => {
+      const s = await RedisStore.create({ url: server.url, keyPrefix: uniquePrefix('wfo'), logger: quiet, storeTimeoutMs: 100, probeIntervalMs: 50 });
       stores.push(s);
       const limiter = RateLimiterPolicy.create('wfo', { algorithm: 'sliding-window', rate: 6, period: 60_000, mode: 'reject' }, { store: s });
       await limiter.acquire();
+      await limiter.acquire();
       await server.stop();
-      // First call finds Redis down (it goes to the fallback), then the local share: 6 / 2 = 3.
+      // The first call finds Redis down and goes to the local window, which counts the 2 admitted by Redis.
       const local: string[] = [];
-      for (let i = 0; i < 4; i++) local.push(await outcome(limiter.acquire()));
-      expect(local).toEqual(['ok', 'ok', 'ok', 'RateLimitExceededError']);
+      for (let i = 0; i < 5; i++) local.push(await outcome(limiter.acquire()));
+      expect(local).toEqual(['ok', 'ok', 'ok', 'ok', 'RateLimitExceededError']);
       await server.start(); // empty: the restarted Redis knows nothing of the window
       for (let i = 0; i < 100 && !s.available; i++) await sleep(50);
       expect(s.available).toBe(true);
-      // 3 admitted locally are carried into the shared log: 3 more fit, not 6.
-      const shared: string[] = [];
-      for (let i = 0; i < 4; i++) shared.push(await outcome(limiter.acquire()));
-      expect(shared).toEqual(['ok', 'ok', 'ok', 'RateLimitExceededError']);
+      // The 6 this process admitted (2 shared, 4 local) are carried into the shared log: none fits.
+      expect(await outcome(limiter.acquire())).toBe('RateLimitExceededError');
+    });
+
+    it('fail-open, two replicas: the local window (limit / 2) starts full, since the other replica may have used the limit', async () => {
+      const s = await RedisStore.create({ url: server.url, keyPrefix: uniquePrefix('wfo2'), logger: quiet, expectedReplicas: 2, storeTimeoutMs: 100, probeIntervalMs: 50 });
+      stores.push(s);
+      const limiter = RateLimiterPolicy.create('wfo2', { algorithm: 'sliding-window', rate: 6, period: 60_000, mode: 'reject' }, { store: s });
+      await limiter.acquire();
+      await server.stop();
+      const local: string[] = [];
+      for (let i = 0; i < 3; i++) local.push(await outcome(limiter.acquire()));
+      expect(local).toEqual(['RateLimitExceededError', 'RateLimitExceededError', 'RateLimitExceededError']);
+      await server.start();
+      for (let i = 0; i < 100 && !s.available; i++) await sleep(50);
+      expect(s.available).toBe(true);
+      // Back, within the window: the local window is still a second constraint (full for 60 s).
+      expect(await outcome(limiter.acquire())).toBe('RateLimitExceededError');
     });
 
     it('fail-closed: rejects with StoreUnavailableError while down', async () => {

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { CircuitState, CircuitStateChange, NormalizedCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.options.js';
 import { recordStateChange } from '../core/circuit-breaker/state-history.js';
+import type { HeldBreakerState } from '../core/circuit-breaker/memory-breaker.js';
 import type { StateOwner } from '../core/store.js';
 
 export const CLOSED = 0;
@@ -112,6 +113,35 @@ export class SharedBreakerState {
     const at = Math.min(now, Math.max(this.openedAt, this.lastEventAt));
     this.openUntil = Math.max(until, at + recovery);
     this.enter(OPEN, at);
+  }
+
+  /** What this process holds, to seed the fail-open fallback with when the store goes down. */
+  held(): HeldBreakerState {
+    return { state: STATES[this.st]!, openedAt: this.openedAt, openUntil: this.openUntil, forced: this.forced, disabled: this.disabled };
+  }
+
+  /**
+   * Takes over the state the fallback reported last, when shared mode resumes, without a
+   * state change of its own (the chain goes on from the fallback's last event). Replies to
+   * calls sent before are ignored, and the closed-state cache starts cold: the next closed
+   * admission asks Redis. An open state keeps refusing until `held.openUntil`.
+   */
+  adopt(held: HeldBreakerState): void {
+    this.localSeq = this.seq;
+    this.fetchedAt = -Infinity;
+    this.consecutive = 0;
+    this.st = STATES.indexOf(held.state);
+    this.openedAt = held.openedAt;
+    this.openUntil = held.openUntil;
+    this.forced = held.forced;
+    this.disabled = held.disabled;
+    if (this.st === CLOSED) this.onClosed();
+  }
+
+  /** Reports a change the fallback made (same history and listener, so the chain stays one). */
+  relay(change: CircuitStateChange): void {
+    this.lastEventAt = change.at;
+    this.history = recordStateChange(this.history, this.owner, this.options, change.from, change.to, change.at);
   }
 
   /** Moves to `st`, reporting the change as made at `at`. */

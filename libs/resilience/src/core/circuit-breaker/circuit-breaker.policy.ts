@@ -6,6 +6,7 @@ import type { BreakerBackend, ResilienceStore } from '../store.js';
 import type { CircuitBreakerOptions, CircuitBreakerSnapshot, CircuitState, NormalizedCircuitBreakerOptions } from './circuit-breaker.options.js';
 import { normalizeCircuitBreakerOptions } from './circuit-breaker.normalize.js';
 import { stateKey } from '../state-key.js';
+import { checkPolicyDeps } from '../validate.js';
 
 /** What a policy runs on: a clock and the store that holds its state. @publicApi */
 export interface PolicyDeps {
@@ -38,7 +39,10 @@ export class CircuitBreakerPolicy {
   private manual: 'forceOpen' | 'disable' | undefined;
   private runner: Pipeline | undefined;
 
-  /** Validates `options` (paths start with `breakers.<name>`) and creates the policy. */
+  /**
+   * Validates `options` and `deps` (paths start with `breakers.<name>`, e.g. `breakers.<name>.clock`)
+   * and creates the policy; throws `ResilienceConfigError` naming the path and the value.
+   */
   static create(name: string, options: CircuitBreakerOptions = {}, deps: PolicyDeps = {}): CircuitBreakerPolicy {
     return new CircuitBreakerPolicy(name, normalizeCircuitBreakerOptions(options, `breakers.${name}`), deps);
   }
@@ -48,8 +52,10 @@ export class CircuitBreakerPolicy {
     readonly options: NormalizedCircuitBreakerOptions,
     deps: PolicyDeps = {},
   ) {
-    this.clock = deps.clock ?? systemClock;
-    this.store = deps.store ?? memory;
+    // Checked once here, not per call: a `clock: {}` must fail now, naming the option, not with a TypeError later.
+    const checked = checkPolicyDeps(`breakers.${name}`, deps, ['clock', 'store']);
+    this.clock = checked.clock ?? systemClock;
+    this.store = checked.store ?? memory;
     this.measuresDuration = options.slowCallDurationMs !== Infinity;
     if (options.partitionKey !== undefined) {
       this.partitions = new PartitionMap(options.maxPartitions, (key) => this.createBackend(key));

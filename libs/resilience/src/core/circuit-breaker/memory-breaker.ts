@@ -12,6 +12,21 @@ const HALF_OPEN = 2;
 const STATES: readonly CircuitState[] = ['closed', 'open', 'half_open'];
 
 /**
+ * The state of a breaker backend, as handed from one backend to another (see {@link MemoryBreaker.seed}).
+ * @internal
+ */
+export interface HeldBreakerState {
+  /** The stored state (`open` even once `openUntil` passed: the change to half-open is not reported yet). */
+  state: CircuitState;
+  /** Clock time of the opening, -1 if never opened. */
+  openedAt: number;
+  /** Clock time until which an open breaker refuses calls. */
+  openUntil: number;
+  forced: boolean;
+  disabled: boolean;
+}
+
+/**
  * In-process state machine of one breaker (or partition).
  *
  * - No timers: the open → half-open transition happens lazily, on the first admission after
@@ -23,6 +38,8 @@ const STATES: readonly CircuitState[] = ['closed', 'open', 'half_open'];
 export class MemoryBreaker implements BreakerBackend {
   private st = CLOSED;
   private openedAt = -1;
+  /** Clock time the open state ends (trials may start); `openedAt + recoveryTime` unless seeded. */
+  private openUntil = -1;
   private consecutive = 0;
   private trialsInFlight = 0;
   private trialSuccesses = 0;
@@ -50,7 +67,7 @@ export class MemoryBreaker implements BreakerBackend {
         throw new CircuitBreakerOpenError(this.owner.policy, this.options.recoveryTime, 'open', this.owner.partitionKey);
       }
       const now = this.clock.now();
-      const wait = this.openedAt + this.options.recoveryTime - now;
+      const wait = this.openUntil - now;
       if (wait > 0) {
         this.rejections++;
         throw new CircuitBreakerOpenError(this.owner.policy, wait, 'open', this.owner.partitionKey);
@@ -70,7 +87,7 @@ export class MemoryBreaker implements BreakerBackend {
     const st = this.st;
     if (st === CLOSED || this.disabled) return PERMIT_NORMAL;
     if (st === OPEN) {
-      const wait = this.forced ? this.options.recoveryTime : this.openedAt + this.options.recoveryTime - this.clock.now();
+      const wait = this.forced ? this.options.recoveryTime : this.openUntil - this.clock.now();
       if (this.forced || wait > 0) {
         this.rejections++;
         throw new CircuitBreakerOpenError(this.owner.policy, wait, 'open', this.owner.partitionKey);
@@ -126,7 +143,7 @@ export class MemoryBreaker implements BreakerBackend {
 
   state(): CircuitState {
     const st = this.st;
-    if (st === OPEN && !this.forced && this.clock.now() >= this.openedAt + this.options.recoveryTime) return 'half_open';
+    if (st === OPEN && !this.forced && this.clock.now() >= this.openUntil) return 'half_open';
     return STATES[st]!;
   }
 
@@ -168,6 +185,28 @@ export class MemoryBreaker implements BreakerBackend {
     this.close(this.clock.now());
   }
 
+  /** The state this breaker is in, for {@link seed} elsewhere (`state` is the stored one, not the effective one). */
+  held(): HeldBreakerState {
+    return { state: STATES[this.st]!, openedAt: this.openedAt, openUntil: this.openUntil, forced: this.forced, disabled: this.disabled };
+  }
+
+  /**
+   * Puts the breaker in `held` without reporting a state change (it continues a chain another
+   * backend reported, e.g. a shared breaker whose store went down): open with the same
+   * `openedAt`, refusing until `openUntil`. Counts and the rate window start afresh; trials
+   * in flight keep their slots until they end.
+   */
+  seed(held: HeldBreakerState): void {
+    this.st = STATES.indexOf(held.state);
+    this.openedAt = held.openedAt;
+    this.openUntil = held.openUntil;
+    this.forced = held.forced;
+    this.disabled = held.disabled;
+    this.consecutive = 0;
+    this.trialSuccesses = 0;
+    this.window?.clear();
+  }
+
   isIdle(): boolean {
     return this.st === CLOSED && !this.disabled && this.consecutive === 0 && this.trialsInFlight === 0 && (this.window === undefined || this.window.isEmpty(this.clock.now()));
   }
@@ -175,7 +214,7 @@ export class MemoryBreaker implements BreakerBackend {
   private retryAfterMs(state: CircuitState): number {
     if (state !== 'open') return 0;
     if (this.forced) return this.options.recoveryTime;
-    return Math.max(0, this.openedAt + this.options.recoveryTime - this.clock.now());
+    return Math.max(0, this.openUntil - this.clock.now());
   }
 
   private endTrial(): void {
@@ -197,6 +236,7 @@ export class MemoryBreaker implements BreakerBackend {
 
   private open(now: number): void {
     this.openedAt = now;
+    this.openUntil = now + this.options.recoveryTime;
     this.trialSuccesses = 0;
     this.consecutive = 0;
     this.window?.clear();

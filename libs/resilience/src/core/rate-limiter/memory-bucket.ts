@@ -56,7 +56,7 @@ export class MemoryBucket implements BucketBackend {
     this.level = spec.burst;
     this.untimed = spec.burst * UNTIMED_SHARE;
     this.last = clock.now();
-    this.waiters = new WaitQueue(clock, () => this.drain(), () => this.reschedule());
+    this.waiters = new WaitQueue(clock, () => this.drain(), () => this.waiters.retry());
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
@@ -82,7 +82,7 @@ export class MemoryBucket implements BucketBackend {
     }
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, done: false });
-      if (!this.waiters.armed) this.schedule(now);
+      if (!this.waiters.armed) this.waiters.armForHead((t) => this.waitFor(t, now));
     });
   }
 
@@ -113,7 +113,7 @@ export class MemoryBucket implements BucketBackend {
     for (const w of this.waiters.drop((w) => w.tokens > spec.burst)) {
       w.reject(new ResilienceConfigError(`limiters.${this.owner.policy}.tokens`, w.tokens, `a number > 0 and <= burst (${spec.burst})`));
     }
-    this.reschedule();
+    this.waiters.retry();
     this.waiters.compact();
   }
 
@@ -130,7 +130,7 @@ export class MemoryBucket implements BucketBackend {
     this.refill(now);
     // refill() empties the bucket only when time passed since the last refill; empty it always.
     if (this.level > 0) this.level = 0;
-    this.reschedule();
+    this.waiters.retry();
   }
 
   resume(): void {
@@ -138,14 +138,14 @@ export class MemoryBucket implements BucketBackend {
     if (this.pausedUntil <= now) return;
     this.refill(now);
     this.pausedUntil = now;
-    this.reschedule();
+    this.waiters.retry();
   }
 
   refund(tokens: number): void {
     if (!(tokens > 0)) return;
     this.refill(this.clock.now());
     this.level = Math.min(this.burst, this.level + tokens);
-    this.reschedule();
+    this.waiters.retry();
   }
 
   /** Brings the level to `now`: adds what refilled since `last` (capped at burst), then charges the debt. */
@@ -189,19 +189,6 @@ export class MemoryBucket implements BucketBackend {
       w.resolve();
     }
     q.compact();
-    if (!q.empty) this.schedule(now);
-  }
-
-  /** Arms the timer for the head's admission time. */
-  private schedule(now: number): void {
-    const w = this.waiters.peek();
-    if (w === undefined) return;
-    this.waiters.arm(Math.max(1, Math.ceil(this.waitFor(w.tokens, now))));
-  }
-
-  /** Drops the timer and admits (or re-times) the head at once: its wait may have changed. */
-  private reschedule(): void {
-    this.waiters.disarm();
-    if (!this.waiters.empty) this.drain();
+    if (!q.empty) q.armForHead((t) => this.waitFor(t, now));
   }
 }

@@ -7,6 +7,7 @@ import type { PolicyDeps } from '../circuit-breaker/circuit-breaker.policy.js';
 import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
 import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
 import { stateKey } from '../state-key.js';
+import { checkPolicyDeps } from '../validate.js';
 
 const memory = new MemoryStore();
 
@@ -43,7 +44,10 @@ export class RateLimiterPolicy {
   private single: BucketBackend | undefined;
   private readonly partitions: PartitionMap<BucketBackend> | undefined;
 
-  /** Validates `options` (paths start with `limiters.<name>`) and creates the policy. */
+  /**
+   * Validates `options` and `deps` (paths start with `limiters.<name>`, e.g. `limiters.<name>.store`)
+   * and creates the policy; throws `ResilienceConfigError` naming the path and the value.
+   */
   static create(name: string, options: RateLimiterOptions, deps: PolicyDeps = {}): RateLimiterPolicy {
     return new RateLimiterPolicy(name, normalizeRateLimiterOptions(options, `limiters.${name}`), deps);
   }
@@ -53,8 +57,10 @@ export class RateLimiterPolicy {
     readonly options: NormalizedRateLimiterOptions,
     deps: PolicyDeps = {},
   ) {
-    this.clock = deps.clock ?? systemClock;
-    this.store = deps.store ?? memory;
+    // Checked once here, not per call: a `clock: {}` must fail now, naming the option, not with a TypeError later.
+    const checked = checkPolicyDeps(`limiters.${name}`, deps, ['clock', 'store']);
+    this.clock = checked.clock ?? systemClock;
+    this.store = checked.store ?? memory;
     this.current = { rate: options.rate, period: options.period, burst: options.burst };
     if (options.algorithm === 'sliding-window' && this.store.createSlidingWindow === undefined) {
       throw new ResilienceConfigError(`limiters.${name}.algorithm`, 'sliding-window', `a store that holds sliding windows (the ${this.store.kind} store has none)`);

@@ -73,7 +73,7 @@ export class MemorySlidingWindow implements BucketBackend {
     this.windowMs = spec.windowMs;
     this.margin = spec.safetyMarginMs;
     this.span = spec.windowMs + spec.safetyMarginMs;
-    this.waiters = new WaitQueue(clock, () => this.drain(), () => this.reschedule());
+    this.waiters = new WaitQueue(clock, () => this.drain(), () => this.waiters.retry());
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
@@ -104,7 +104,7 @@ export class MemorySlidingWindow implements BucketBackend {
     }
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, done: false });
-      if (!this.waiters.armed) this.schedule(now);
+      if (!this.waiters.armed) this.waiters.armForHead((t) => this.waitFor(t, now));
     });
   }
 
@@ -131,7 +131,7 @@ export class MemorySlidingWindow implements BucketBackend {
     for (const w of this.waiters.drop((w) => w.tokens > spec.rate)) {
       w.reject(new ResilienceConfigError(`limiters.${this.owner.policy}.tokens`, w.tokens, `a number > 0 and <= the window's limit (${spec.rate})`));
     }
-    this.reschedule();
+    this.waiters.retry();
     this.waiters.compact();
   }
 
@@ -142,20 +142,20 @@ export class MemorySlidingWindow implements BucketBackend {
   pauseUntil(untilMs: number): void {
     if (untilMs <= this.pausedUntil || untilMs <= this.clock.now()) return;
     this.pausedUntil = untilMs;
-    this.reschedule();
+    this.waiters.retry();
   }
 
   resume(): void {
     const now = this.clock.now();
     if (this.pausedUntil <= now) return;
     this.pausedUntil = now;
-    this.reschedule();
+    this.waiters.retry();
   }
 
   refund(tokens: number): void {
     if (!(tokens > 0)) return;
     this.log.credit(tokens);
-    this.reschedule();
+    this.waiters.retry();
   }
 
   /** Marks the start of a synchronous run that admits: its admissions are re-stamped when it ends. */
@@ -193,19 +193,6 @@ export class MemorySlidingWindow implements BucketBackend {
       released++;
     }
     q.compact();
-    if (!q.empty) this.schedule(now);
-  }
-
-  /** Arms the timer for the head's admission time. */
-  private schedule(now: number): void {
-    const w = this.waiters.peek();
-    if (w === undefined) return;
-    this.waiters.arm(Math.max(1, Math.ceil(this.waitFor(w.tokens, now))));
-  }
-
-  /** Drops the timer and admits (or re-times) the head at once: its wait may have changed. */
-  private reschedule(): void {
-    this.waiters.disarm();
-    if (!this.waiters.empty) this.drain();
+    if (!q.empty) q.armForHead((t) => this.waitFor(t, now));
   }
 }

@@ -139,6 +139,23 @@ export class WaitQueue<W extends Waiter> {
     this.timer = this.clock.setTimeout(this.fire, ms);
   }
 
+  /** Calls `onTimer` in `ms` rounded up, at least 1 ms (the caller makes sure no timer is pending). */
+  armFor(ms: number): void {
+    this.arm(Math.max(1, Math.ceil(ms)));
+  }
+
+  /** Arms the timer for the head's wait, `waitFor(head.tokens)` ms; nothing when nobody waits. */
+  armForHead(waitFor: (tokens: number) => number): void {
+    const w = this.peek();
+    if (w !== undefined) this.armFor(waitFor(w.tokens));
+  }
+
+  /** Drops the pending timer and runs `onTimer` at once if anyone waits (their wait may have changed). */
+  retry(): void {
+    this.disarm();
+    if (this.head < this.items.length) this.onTimer();
+  }
+
   /** Clears the pending timer, if any. */
   disarm(): void {
     if (this.timer !== undefined) {

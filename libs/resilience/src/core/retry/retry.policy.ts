@@ -3,6 +3,7 @@ import { retryAfterOf } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import type { NormalizedRetryOptions, RetryOptions } from './retry.options.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
+import { checkPolicyDeps } from '../validate.js';
 
 /** What a retry policy runs on. @publicApi */
 export interface RetryDeps {
@@ -34,7 +35,10 @@ export class RetryPolicy {
   /** True when the pipeline must measure elapsed time (a `maxElapsedMs` is set). */
   readonly tracksElapsed: boolean;
 
-  /** Validates `options` (paths start with `retries.<name>`) and creates the policy. */
+  /**
+   * Validates `options` and `deps` (paths start with `retries.<name>`, e.g. `retries.<name>.random`)
+   * and creates the policy; throws `ResilienceConfigError` naming the path and the value.
+   */
   static create(name: string, options: RetryOptions = {}, deps: RetryDeps = {}): RetryPolicy {
     return new RetryPolicy(name, normalizeRetryOptions(options, `retries.${name}`), deps);
   }
@@ -44,8 +48,10 @@ export class RetryPolicy {
     readonly options: NormalizedRetryOptions,
     deps: RetryDeps = {},
   ) {
-    this.clock = deps.clock ?? systemClock;
-    this.random = deps.random ?? Math.random;
+    // Checked once here, not per call: a `random: 0.5` must fail now, naming the option, not at the first retry.
+    const checked = checkPolicyDeps(`retries.${name}`, deps, ['clock', 'random']);
+    this.clock = checked.clock ?? systemClock;
+    this.random = checked.random ?? Math.random;
     this.tracksElapsed = options.maxElapsedMs !== Infinity;
   }
 
