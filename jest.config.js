@@ -27,5 +27,7 @@ export default {
   ...baseConfig,
   rootDir: '.',
   testRegex: '.*\\.spec\\.ts$',
+  // Real-time load specs (`*.http.spec.ts`) run on their own, one at a time: test/jest-load.config.js.
+  testPathIgnorePatterns: ['/node_modules/', '\\.http\\.spec\\.ts$'],
   roots: ['<rootDir>/libs/', '<rootDir>/apps/'],
 };
