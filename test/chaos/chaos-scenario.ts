@@ -13,7 +13,7 @@ import { ChaosService, ClientRecorder, createChaosApp } from './chaos-app.js';
 import { attemptChecks, callsWhileOpen, faultCounts, maxInWindow, maxTrialsInFlight, shortOpenPeriods, statePeriods } from './chaos-checks.js';
 import * as C from './chaos-config.js';
 import { FaultUpstream } from './fault-upstream.js';
-import { startKillableRedis } from './killable-redis.js';
+import { startRedisServer } from '../../libs/resilience/src/redis/testing-support/redis-server.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as C.ScenarioConfig;
 const N = config.requests ?? C.REQUESTS;
@@ -46,7 +46,7 @@ process.on('unhandledRejection', (reason) => {
 const capacity = N * (C.RETRY.maxRetries + 1) + 2000;
 const upstream = new FaultUpstream({ seed: config.seed, outages: C.OUTAGES, retryAfterSeconds: C.RETRY_AFTER_SECONDS, capacity, requests: N, echoHeader: C.CANARY_HEADER, expectedKey: canary });
 await upstream.listen();
-const redis = config.store === 'redis' ? await startKillableRedis() : undefined;
+const redis = config.store === 'redis' ? await startRedisServer() : undefined;
 // The parent kills our redis-server if this process is killed before it can.
 const tellRedisPid = () => void process.send?.({ redisPid: redis?.pid() });
 if (redis !== undefined) tellRedisPid();

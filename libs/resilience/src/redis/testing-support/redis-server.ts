@@ -14,6 +14,8 @@ export interface TestRedisServer {
   signal(signal: NodeJS.Signals): void;
   /** Kills the server with SIGKILL (no clean shutdown) and resolves once it exited. */
   kill(): Promise<void>;
+  /** Pid of the running server (undefined while it is down). */
+  pid(): number | undefined;
 }
 
 /** A port nobody listens on right now (ephemeral, loopback). */
@@ -89,9 +91,12 @@ export async function startRedisServer(port?: number, options: { password?: stri
   const args = ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   if (options.password !== undefined) args.push('--requirepass', options.password);
   let child: ChildProcess | undefined;
+  // Never left behind, whatever way this process ends.
+  process.once('exit', () => child?.kill('SIGKILL'));
   const server: TestRedisServer = {
     url,
     port: p,
+    pid: () => child?.pid,
     async start() {
       if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
       child = spawn('redis-server', args, { stdio: 'ignore' });
