@@ -69,3 +69,6 @@ export interface ScenarioConfig {
   /** Limiter algorithm (default the token bucket). */
   algorithm?: 'token-bucket' | 'sliding-window';
 }
+
+/** Loopback Redis round trip allowed on top of the event-loop delay when bounding a reply's wait (ms). */
+export const REDIS_ROUND_TRIP_MS = 2;
