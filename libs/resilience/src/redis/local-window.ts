@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { AdmissionLog, WINDOW_EPS, admissionTime } from '../core/rate-limiter/sliding-window-log.js';
+import { AdmissionLog, SyncRun, WINDOW_EPS, admissionTime } from '../core/rate-limiter/sliding-window-log.js';
 
 /** Admissions one synchronous run may make from the window (as `MemorySlidingWindow`'s chunks). */
 export const LOCAL_CHUNK = 16;
@@ -25,14 +25,7 @@ export class LocalWindow {
   private limit: number;
   private span: number;
   private pausedUntil = 0;
-  private runOpen = false;
-  private runCount = 0;
-  private runMark = 0;
-  private readonly closeRun = () => {
-    this.runOpen = false;
-    this.runCount = 0;
-    this.log.restamp(this.runMark, this.clock.now());
-  };
+  private readonly run: SyncRun = new SyncRun(this.log, () => this.clock.now());
 
   /** @param full counts a whole `limit` as admitted now (the window "starts full"). */
   constructor(
@@ -52,7 +45,7 @@ export class LocalWindow {
 
   /** True when this synchronous run may admit no more (see {@link LOCAL_CHUNK}). */
   get runFull(): boolean {
-    return this.runCount >= LOCAL_CHUNK;
+    return this.run.count >= LOCAL_CHUNK;
   }
 
   /** Admits `tokens` now if they fit (not paused, counted + tokens ≤ limit). */
@@ -60,12 +53,8 @@ export class LocalWindow {
     const now = this.clock.now();
     this.log.expire(now, this.span);
     if (now < this.pausedUntil || this.log.sum + tokens > this.limit + WINDOW_EPS) return false;
-    if (!this.runOpen) {
-      this.runOpen = true;
-      this.runMark = this.log.mark;
-      queueMicrotask(this.closeRun);
-    }
-    this.runCount++;
+    this.run.begin();
+    this.run.count++;
     this.log.add(now, tokens);
     return true;
   }

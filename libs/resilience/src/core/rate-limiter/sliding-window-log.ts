@@ -174,3 +174,33 @@ export function admissionTime(log: AdmissionLog, k: number, limit: number, span:
   const released = log.timeOfToken(k - j * limit) + span;
   return Math.max(start, released) + (j - 1) * span;
 }
+
+/**
+ * The immediate admissions of one synchronous run of callers: {@link begin} opens the run (once)
+ * and, when it ends (a microtask later), its admissions are re-stamped to that moment, since
+ * requests made in a run cannot leave before it ends. Stricter, never looser. @internal
+ */
+export class SyncRun {
+  /** Immediate admissions counted in the current run (the owner increments it). */
+  count = 0;
+  private open = false;
+  private mark = 0;
+  private readonly close = () => {
+    this.open = false;
+    this.count = 0;
+    this.log.restamp(this.mark, this.now());
+  };
+
+  constructor(
+    private readonly log: AdmissionLog,
+    private readonly now: () => number,
+  ) {}
+
+  /** Opens the run if none is open. */
+  begin(): void {
+    if (this.open) return;
+    this.open = true;
+    this.mark = this.log.mark;
+    queueMicrotask(this.close);
+  }
+}

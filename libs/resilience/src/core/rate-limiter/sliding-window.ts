@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { RateLimitExceededError, ResilienceConfigError } from '../errors.js';
 import type { BucketBackend, BucketSpec, SlidingWindowSpec, StateOwner } from '../store.js';
-import { AdmissionLog, WINDOW_EPS, admissionTime } from './sliding-window-log.js';
+import { AdmissionLog, SyncRun, WINDOW_EPS, admissionTime } from './sliding-window-log.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
 /**
@@ -52,17 +52,8 @@ export class MemorySlidingWindow implements BucketBackend {
   /** windowMs + margin: how long an admission counts. */
   private span: number;
   private pausedUntil = 0;
-  /** True from the first immediate admission of a synchronous run until its end. */
-  private runOpen = false;
-  /** Immediate admissions in the current run. */
-  private runCount = 0;
-  /** {@link AdmissionLog.mark} before the first immediate admission of the current run. */
-  private runMark = 0;
-  private readonly closeRun = () => {
-    this.runOpen = false;
-    this.runCount = 0;
-    this.log.restamp(this.runMark, this.clock.now());
-  };
+  /** The current synchronous run's immediate admissions, re-stamped when it ends. */
+  private readonly run: SyncRun;
 
   constructor(
     private readonly owner: StateOwner,
@@ -74,6 +65,7 @@ export class MemorySlidingWindow implements BucketBackend {
     this.margin = spec.safetyMarginMs;
     this.span = spec.windowMs + spec.safetyMarginMs;
     this.waiters = new WaitQueue(clock, () => this.drain(), () => this.waiters.retry());
+    this.run = new SyncRun(this.log, () => clock.now());
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
@@ -84,9 +76,9 @@ export class MemorySlidingWindow implements BucketBackend {
     const log = this.log;
     log.expire(now, this.span);
     const fits = this.waiters.empty && now >= this.pausedUntil && log.sum + tokens <= this.limit + WINDOW_EPS;
-    if (fits && (this.runCount < CHUNK || maxWaitMs < 1)) {
-      this.openRun();
-      this.runCount++;
+    if (fits && (this.run.count < CHUNK || maxWaitMs < 1)) {
+      this.run.begin();
+      this.run.count++;
       log.add(now, tokens);
       return undefined;
     }
@@ -159,12 +151,6 @@ export class MemorySlidingWindow implements BucketBackend {
   }
 
   /** Marks the start of a synchronous run that admits: its admissions are re-stamped when it ends. */
-  private openRun(): void {
-    if (this.runOpen) return;
-    this.runOpen = true;
-    this.runMark = this.log.mark;
-    queueMicrotask(this.closeRun);
-  }
 
   /** Milliseconds until `needed` tokens (those queued ahead included) fit, counting the pause. */
   private waitFor(needed: number, now: number): number {
@@ -186,7 +172,7 @@ export class MemorySlidingWindow implements BucketBackend {
         q.arm(0);
         return;
       }
-      this.openRun();
+      this.run.begin();
       log.add(now, w.tokens);
       q.shift();
       w.resolve();
