@@ -17,9 +17,27 @@ const target = (): Promise<BenchTarget> => (booted ??= bootTarget().then((b) => 
 
 /** Sections A and B. */
 export const overhead = [
-  { name: 'nest-resilience @WithRetry (maxRetries 2)', make: async () => { const t = await target(); return { call: () => t.retried() }; } },
-  { name: 'nest-resilience @CircuitBreaker (threshold 5)', make: async () => { const t = await target(); return { call: () => t.guarded() }; } },
-  { name: 'nest-resilience @WithRetry+@CircuitBreaker+@RateLimited(1e9/s)', make: async () => { const t = await target(); return { call: () => t.stacked() }; } },
+  {
+    name: 'nest-resilience @WithRetry (maxRetries 2)',
+    make: async () => {
+      const t = await target();
+      return { call: () => t.retried() };
+    },
+  },
+  {
+    name: 'nest-resilience @CircuitBreaker (threshold 5)',
+    make: async () => {
+      const t = await target();
+      return { call: () => t.guarded() };
+    },
+  },
+  {
+    name: 'nest-resilience @WithRetry+@CircuitBreaker+@RateLimited(1e9/s)',
+    make: async () => {
+      const t = await target();
+      return { call: () => t.stacked() };
+    },
+  },
 ];
 
 let n = 0;
@@ -44,7 +62,12 @@ async function keptAlive<T>(p: () => Promise<T>): Promise<T> {
 export const limiters = [1, 0.1, 1 / 500].map((share) => ({
   name: `nest-resilience RateLimiterPolicy (burst = ${share === 1 ? 'rate (default)' : share === 0.1 ? 'rate/10' : '1'})`,
   make: async (rate: number) => {
-    const lim = RateLimiterPolicy.create(`anchor-${n++}`, { rate, period: 1000, burst: Math.max(1, Math.round(rate * share)), maxWaitMs: 60_000 });
+    const lim = RateLimiterPolicy.create(`anchor-${n++}`, {
+      rate,
+      periodMs: 1000,
+      burst: Math.max(1, Math.round(rate * share)),
+      maxWaitMs: 60_000,
+    });
     return { run: (task: () => unknown) => keptAlive(() => lim.execute(task)) };
   },
 }));
@@ -53,7 +76,8 @@ export const limiters = [1, 0.1, 1 / 500].map((share) => ({
 export const breakers = [
   {
     name: 'nest-resilience CircuitBreakerPolicy',
-    create: (i: number) => CircuitBreakerPolicy.create(`anchor-e-${n++}-${i}`, { failureThreshold: 5, recoveryTime: 10_000 }),
+    create: (i: number) =>
+      CircuitBreakerPolicy.create(`anchor-e-${n++}-${i}`, { failureThreshold: 5, recoveryTimeMs: 10_000 }),
     call: (b: CircuitBreakerPolicy) => b.execute(fn),
   },
 ];

@@ -91,8 +91,13 @@ async function rlfConsumeWithRetry(rl: RateLimiterMemory, task: () => void): Pro
 /** The limiters of section 4 (each created only when measured). */
 export function limiterVariants(rate: number): Array<() => LimiterUnderTest> {
   const ours = (burst: number) => () => {
-    const lim = RateLimiterPolicy.create(`acc-${burst}`, { rate, period: 1000, burst, maxWaitMs: 60_000 });
-    return { name: `nest-resilience RateLimiterPolicy, burst ${burst}`, burst, bound: burst + rate, run: (task: () => void) => lim.execute(task) };
+    const lim = RateLimiterPolicy.create(`acc-${burst}`, { rate, periodMs: 1000, burst, maxWaitMs: 60_000 });
+    return {
+      name: `nest-resilience RateLimiterPolicy, burst ${burst}`,
+      burst,
+      bound: burst + rate,
+      run: (task: () => void) => lim.execute(task),
+    };
   };
   return [
     ours(rate),
@@ -101,16 +106,36 @@ export function limiterVariants(rate: number): Array<() => LimiterUnderTest> {
     ours(1),
     () => {
       // At most `rate` starts in ANY window of 1 s (each admission counts 1 s + the default 30 ms margin).
-      const lim = RateLimiterPolicy.create('acc-window', { algorithm: 'sliding-window', rate, period: 1000, maxWaitMs: 60_000 });
-      return { name: `nest-resilience RateLimiterPolicy, sliding window ${rate} per 1 s`, burst: rate, bound: rate, run: (task: () => void) => lim.execute(task) };
+      const lim = RateLimiterPolicy.create('acc-window', {
+        algorithm: 'sliding-window',
+        rate,
+        periodMs: 1000,
+        maxWaitMs: 60_000,
+      });
+      return {
+        name: `nest-resilience RateLimiterPolicy, sliding window ${rate} per 1 s`,
+        burst: rate,
+        bound: rate,
+        run: (task: () => void) => lim.execute(task),
+      };
     },
     () => {
       const rl = new RateLimiterMemory({ points: rate, duration: 1 });
-      return { name: `rate-limiter-flexible Memory(${rate}/1 s) + retry loop`, burst: rate, bound: rate, run: (task) => rlfConsumeWithRetry(rl, task) };
+      return {
+        name: `rate-limiter-flexible Memory(${rate}/1 s) + retry loop`,
+        burst: rate,
+        bound: rate,
+        run: (task) => rlfConsumeWithRetry(rl, task),
+      };
     },
     () => {
       const b = new NaiveBucket(rate / 1000, rate / 10);
-      return { name: `naive token bucket (1 ms poll), burst ${rate / 10}`, burst: rate / 10, bound: rate / 10 + rate, run: async (task) => (await b.take(), task()) };
+      return {
+        name: `naive token bucket (1 ms poll), burst ${rate / 10}`,
+        burst: rate / 10,
+        bound: rate / 10 + rate,
+        run: async (task) => (await b.take(), task()),
+      };
     },
   ];
 }
@@ -131,7 +156,12 @@ export function slidingWindows(sorted: readonly number[], w: number, bound: numb
 }
 
 /** Runs one limiter with `tasks` tasks submitted at once, capped at `capMs`. */
-export async function measureAccuracy(make: () => LimiterUnderTest, rate: number, tasks: number, capMs: number): Promise<AccuracyRow> {
+export async function measureAccuracy(
+  make: () => LimiterUnderTest,
+  rate: number,
+  tasks: number,
+  capMs: number,
+): Promise<AccuracyRow> {
   const lim = make();
   const starts: number[] = [];
   const t0 = nowMs();

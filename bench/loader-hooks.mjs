@@ -25,7 +25,11 @@ export async function resolve(specifier, context, next) {
     if (sub !== '' && !SUBPATHS.has(sub)) throw new Error(`bench loader: unknown subpath ${specifier}`);
     return { url: new URL(sub === '' ? 'index.ts' : `${sub}/index.ts`, SRC).href, shortCircuit: true };
   }
-  if ((specifier.startsWith('./') || specifier.startsWith('../')) && specifier.endsWith('.js') && context.parentURL?.startsWith('file:')) {
+  if (
+    (specifier.startsWith('./') || specifier.startsWith('../')) &&
+    specifier.endsWith('.js') &&
+    context.parentURL?.startsWith('file:')
+  ) {
     const asTs = new URL(specifier.slice(0, -3) + '.ts', context.parentURL);
     if (existsSync(fileURLToPath(asTs)) && !existsSync(fileURLToPath(new URL(specifier, context.parentURL)))) {
       return { url: asTs.href, shortCircuit: true };
@@ -43,4 +47,3 @@ export async function load(url, context, next) {
   }
   return next(url, context);
 }
-

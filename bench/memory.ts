@@ -34,7 +34,7 @@ let seq = 0;
 const kinds: BreakerKind<any>[] = [
   {
     name: 'nest-resilience CircuitBreakerPolicy (one per name)',
-    create: (i) => CircuitBreakerPolicy.create(`mem-${seq}-${i}`, { failureThreshold: 5, recoveryTime: 10_000 }),
+    create: (i) => CircuitBreakerPolicy.create(`mem-${seq}-${i}`, { failureThreshold: 5, recoveryTimeMs: 10_000 }),
     call: (b: CircuitBreakerPolicy) => b.execute(fn),
   },
   {
@@ -61,12 +61,31 @@ export function activeTimers(): number {
  */
 function countTimersCreated(body: () => void): number {
   const g = globalThis as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const saved = { setTimeout: g.setTimeout!, setInterval: g.setInterval!, clearTimeout: g.clearTimeout!, clearInterval: g.clearInterval! };
+  const saved = {
+    setTimeout: g.setTimeout!,
+    setInterval: g.setInterval!,
+    clearTimeout: g.clearTimeout!,
+    clearInterval: g.clearInterval!,
+  };
   const live = new Set<unknown>();
-  g.setTimeout = (...a) => { const t = saved.setTimeout(...a); live.add(t); return t; };
-  g.setInterval = (...a) => { const t = saved.setInterval(...a); live.add(t); return t; };
-  g.clearTimeout = (t) => { live.delete(t); return saved.clearTimeout(t); };
-  g.clearInterval = (t) => { live.delete(t); return saved.clearInterval(t); };
+  g.setTimeout = (...a) => {
+    const t = saved.setTimeout(...a);
+    live.add(t);
+    return t;
+  };
+  g.setInterval = (...a) => {
+    const t = saved.setInterval(...a);
+    live.add(t);
+    return t;
+  };
+  g.clearTimeout = (t) => {
+    live.delete(t);
+    return saved.clearTimeout(t);
+  };
+  g.clearInterval = (t) => {
+    live.delete(t);
+    return saved.clearInterval(t);
+  };
   try {
     body();
   } finally {
@@ -83,7 +102,12 @@ async function settledHeap(): Promise<number> {
 
 /** A partitioned breaker: one MemoryBreaker per partition key (the per-key cost). */
 function partitionKind(): BreakerKind<{ policy: CircuitBreakerPolicy; key: string }> {
-  const policy = CircuitBreakerPolicy.create(`mem-part-${seq}`, { failureThreshold: 5, recoveryTime: 10_000, partitionKey: (k: string) => k, maxPartitions: 1_000_000 });
+  const policy = CircuitBreakerPolicy.create(`mem-part-${seq}`, {
+    failureThreshold: 5,
+    recoveryTimeMs: 10_000,
+    partitionKey: (k: string) => k,
+    maxPartitions: 1_000_000,
+  });
   return {
     name: 'nest-resilience partition of one breaker (partitionKey)',
     create: (i) => {
@@ -112,7 +136,10 @@ export async function measureMemory(count: number, reps: number): Promise<Memory
       const timers0 = activeTimers();
       const h0 = await settledHeap();
       let list: unknown[] | undefined = new Array(count);
-      if (r === 0) created = countTimersCreated(() => { for (let i = 0; i < count; i++) list![i] = kind.create(i); });
+      if (r === 0)
+        created = countTimersCreated(() => {
+          for (let i = 0; i < count; i++) list![i] = kind.create(i);
+        });
       else for (let i = 0; i < count; i++) list[i] = kind.create(i);
       const h1 = await settledHeap();
       if (r === 0) timers = activeTimers() - timers0;
@@ -123,7 +150,15 @@ export async function measureMemory(count: number, reps: number): Promise<Memory
       if (kind.dispose) for (const b of list) kind.dispose(b);
       list = undefined;
     }
-    rows.push({ name, bytesIdle: median(idle), bytesAfterCall: median(called), timersIdle: timers, timersCreated: created, minIdle: Math.min(...idle), maxIdle: Math.max(...idle) });
+    rows.push({
+      name,
+      bytesIdle: median(idle),
+      bytesAfterCall: median(called),
+      timersIdle: timers,
+      timersCreated: created,
+      minIdle: Math.min(...idle),
+      maxIdle: Math.max(...idle),
+    });
   }
   return rows;
 }

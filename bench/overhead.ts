@@ -31,14 +31,14 @@ export class BenchTarget {
     return 1;
   }
 
-  @CircuitBreaker({ failureThreshold: 5, recoveryTime: 10_000 })
+  @CircuitBreaker({ failureThreshold: 5, recoveryTimeMs: 10_000 })
   async guarded(): Promise<number> {
     return 1;
   }
 
   @WithRetry({ maxRetries: 2 })
-  @CircuitBreaker({ failureThreshold: 5, recoveryTime: 10_000 })
-  @RateLimited({ rate: 1e9, period: 1000 })
+  @CircuitBreaker({ failureThreshold: 5, recoveryTimeMs: 10_000 })
+  @RateLimited({ rate: 1e9, periodMs: 1000 })
   async stacked(): Promise<number> {
     return 1;
   }
@@ -64,7 +64,7 @@ export function overheadVariants(target: BenchTarget): Record<string, Variant> {
   const cw = wrap(cockRetry(), cockBreaker());
   const oposNoTimeout = new OpossumBreaker(fn, { timeout: false });
   const oposDefault = new OpossumBreaker(fn);
-  const core = CircuitBreakerPolicy.create('bench-core', { failureThreshold: 5, recoveryTime: 10_000 });
+  const core = CircuitBreakerPolicy.create('bench-core', { failureThreshold: 5, recoveryTimeMs: 10_000 });
   return {
     bare: { name: 'bare `await fn()`', call: fn },
     ourRetry: { name: 'nest-resilience @WithRetry', call: () => target.retried() },
@@ -74,8 +74,16 @@ export function overheadVariants(target: BenchTarget): Record<string, Variant> {
     cockRetry: { name: 'cockatiel retry (3 attempts, exp backoff)', call: () => cr.execute(fn) },
     cockBreaker: { name: 'cockatiel circuitBreaker (Consecutive 5)', call: () => cb.execute(fn) },
     cockWrap: { name: 'cockatiel wrap(retry, breaker)', call: () => cw.execute(fn) },
-    opossum: { name: 'opossum fire() {timeout:false}', call: () => oposNoTimeout.fire(), close: () => oposNoTimeout.shutdown() },
-    opossumDefault: { name: 'opossum fire() default (timeout 10 s)', call: () => oposDefault.fire(), close: () => oposDefault.shutdown() },
+    opossum: {
+      name: 'opossum fire() {timeout:false}',
+      call: () => oposNoTimeout.fire(),
+      close: () => oposNoTimeout.shutdown(),
+    },
+    opossumDefault: {
+      name: 'opossum fire() default (timeout 10 s)',
+      call: () => oposDefault.fire(),
+      close: () => oposDefault.shutdown(),
+    },
   };
 }
 
@@ -125,11 +133,22 @@ async function measure(
 }
 
 /** Section 1: ns per sequential call. */
-export function measureSequential(variants: Record<string, Variant>, ids: readonly string[], reps: number, calls: number): Promise<Measured[]> {
+export function measureSequential(
+  variants: Record<string, Variant>,
+  ids: readonly string[],
+  reps: number,
+  calls: number,
+): Promise<Measured[]> {
   return measure(variants, ids, reps, 3, (v) => timeSequential(v.call, calls));
 }
 
 /** Section 2: calls/s with `inFlight` calls in flight. */
-export function measureConcurrent(variants: Record<string, Variant>, ids: readonly string[], reps: number, inFlight: number, perWorker: number): Promise<Measured[]> {
+export function measureConcurrent(
+  variants: Record<string, Variant>,
+  ids: readonly string[],
+  reps: number,
+  inFlight: number,
+  perWorker: number,
+): Promise<Measured[]> {
   return measure(variants, ids, reps, 3, (v) => timeConcurrent(v.call, inFlight, perWorker));
 }

@@ -39,7 +39,14 @@ function row(v: Variant, pingP50: number): RedisAcquireRow {
   const total = s.reduce((a, b) => a + b, 0);
   const us = (ms: number) => Math.round(ms * 1000);
   const p50 = s[Math.floor(s.length * 0.5)]!;
-  return { name: v.name, p50: us(p50), p99: us(s[Math.floor(s.length * 0.99)]!), mean: us(total / s.length), opsPerSec: Math.round((s.length / total) * 1000), vsPing: p50 / pingP50 };
+  return {
+    name: v.name,
+    p50: us(p50),
+    p99: us(s[Math.floor(s.length * 0.99)]!),
+    mean: us(total / s.length),
+    opsPerSec: Math.round((s.length / total) * 1000),
+    vsPing: p50 / pingP50,
+  };
 }
 
 /** Deletes the bench's keys (SCAN, bounded). */
@@ -55,7 +62,12 @@ async function cleanup(client: Redis): Promise<void> {
 
 /** True when a Redis answers at `url` within a second. */
 export async function redisAnswers(): Promise<boolean> {
-  const c = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const c = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   c.on('error', () => undefined);
   try {
     await c.connect();
@@ -72,10 +84,18 @@ export async function runRedisAcquireBench(n = Number(process.env.BENCH_N ?? 500
   const pingClient = new Redis(url);
   const storeClient = new Redis(url);
   const rlfClient = new Redis(url);
-  const store = new RedisStore({ client: storeClient, keyPrefix: prefix, logger: { warn: () => undefined, log: () => undefined } });
-  const limiter = RateLimiterPolicy.create('bench', { rate: 1e9, period: 1000, burst: 1e9 }, { store });
+  const store = new RedisStore({
+    client: storeClient,
+    keyPrefix: prefix,
+    logger: { warn: () => undefined, log: () => undefined },
+  });
+  const limiter = RateLimiterPolicy.create('bench', { rate: 1e9, periodMs: 1000, burst: 1e9 }, { store });
   // The sliding-window mode on the same store: one script call trims the log, admits, stamps.
-  const window = RateLimiterPolicy.create('bench-window', { algorithm: 'sliding-window', rate: 1e9, period: 1000 }, { store });
+  const window = RateLimiterPolicy.create(
+    'bench-window',
+    { algorithm: 'sliding-window', rate: 1e9, periodMs: 1000 },
+    { store },
+  );
   const rlf = new RateLimiterRedis({ storeClient: rlfClient, keyPrefix: `${prefix}rlf`, points: 1e9, duration: 1 });
   const variants: Variant[] = [
     { name: 'raw PING (ioredis)', fn: () => pingClient.ping(), samples: [] },
@@ -107,8 +127,12 @@ export async function runRedisAcquireBench(n = Number(process.env.BENCH_N ?? 500
 
 /** The rows as a markdown table. */
 export function redisAcquireTable(rows: RedisAcquireRow[]): string {
-  const lines = ['| variant | p50 µs | p99 µs | mean µs | ops/s | p50 ÷ PING p50 |', '| --- | --- | --- | --- | --- | --- |'];
-  for (const r of rows) lines.push(`| ${r.name} | ${r.p50} | ${r.p99} | ${r.mean} | ${r.opsPerSec} | ${r.vsPing.toFixed(2)} |`);
+  const lines = [
+    '| variant | p50 µs | p99 µs | mean µs | ops/s | p50 ÷ PING p50 |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows)
+    lines.push(`| ${r.name} | ${r.p50} | ${r.p99} | ${r.mean} | ${r.opsPerSec} | ${r.vsPing.toFixed(2)} |`);
   return lines.join('\n');
 }
 
@@ -118,6 +142,8 @@ export const redisBenchTarget = url.replace(/\/\/[^@/]*@/, '//');
 if (import.meta.url === `file://${process.argv[1]}`) {
   const n = Number(process.env.BENCH_N ?? 5000);
   const rows = await runRedisAcquireBench(n);
-  console.log(`Redis acquire latency, ${n} sequential calls per variant in ${BLOCKS} interleaved blocks, ${redisBenchTarget}\n`);
+  console.log(
+    `Redis acquire latency, ${n} sequential calls per variant in ${BLOCKS} interleaved blocks, ${redisBenchTarget}\n`,
+  );
   console.log(redisAcquireTable(rows));
 }

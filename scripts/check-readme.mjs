@@ -31,10 +31,20 @@ for (const { file, prefix } of readmes) {
 }
 writeFileSync(
   join(outDir, 'tsconfig.json'),
-  JSON.stringify({ extends: '../tsconfig.json', compilerOptions: { noEmit: true, incremental: false, rootDir: '..' }, include: ['./*.ts'] }, null, 2),
+  JSON.stringify(
+    {
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, incremental: false, rootDir: '..' },
+      include: ['./*.ts'],
+    },
+    null,
+    2,
+  ),
 );
 try {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(outDir, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(outDir, 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
   console.log(`README: ${count} TypeScript examples compile (${readmes.map((r) => r.file).join(', ')})`);
   rmSync(outDir, { recursive: true, force: true });
 } catch {

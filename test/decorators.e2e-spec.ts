@@ -21,7 +21,7 @@ import {
   CircuitBreakerService,
   RateLimited,
   RateLimiterService,
-  RateLimitExceededError,
+  RateLimiterRejectedError,
   ResilienceModule,
   VirtualClock,
   WithRetry,
@@ -53,7 +53,7 @@ class GuardedController {
 
   // Nest decorators below ours.
   @CircuitBreaker()
-  @WithRetry({ maxRetries: 1, baseDelay: 0, jitter: 'none' })
+  @WithRetry({ maxRetries: 1, baseDelayMs: 0, jitter: 'none' })
   @UseGuards(HeaderGuard)
   @Get('below/:id')
   below(@Param('id') id: string) {
@@ -116,14 +116,21 @@ describe('decorated controllers and providers', () => {
     await app.close();
   });
 
-  it.each(['above', 'below'])('keeps routing, params, guards and `this` with Nest decorators %s ours', async (where) => {
-    await request(app.getHttpServer()).get(`/guarded/${where}/7`).expect(403);
-    const res = await request(app.getHttpServer()).get(`/guarded/${where}/7`).set('x-allow', 'yes').expect(200);
-    expect(res.body).toEqual({ id: '7', self: true });
-    // The route really runs through its breaker, and the guard runs before it: the refused
-    // request never reached the method, the allowed one counted as the breaker's one success.
-    expect(app.get(CircuitBreakerService).snapshot(`GuardedController.${where}`)).toMatchObject({ successes: 1, failures: 0, rejections: 0 });
-  });
+  it.each(['above', 'below'])(
+    'keeps routing, params, guards and `this` with Nest decorators %s ours',
+    async (where) => {
+      await request(app.getHttpServer()).get(`/guarded/${where}/7`).expect(403);
+      const res = await request(app.getHttpServer()).get(`/guarded/${where}/7`).set('x-allow', 'yes').expect(200);
+      expect(res.body).toEqual({ id: '7', self: true });
+      // The route really runs through its breaker, and the guard runs before it: the refused
+      // request never reached the method, the allowed one counted as the breaker's one success.
+      expect(app.get(CircuitBreakerService).snapshot(`GuardedController.${where}`)).toMatchObject({
+        successes: 1,
+        failures: 0,
+        rejections: 0,
+      });
+    },
+  );
 
   it('a decorated controller route goes through its policies: an open breaker refuses the request', async () => {
     const breakers = app.get(CircuitBreakerService);
@@ -143,7 +150,9 @@ describe('decorated controllers and providers', () => {
   });
 
   it('names default breakers ClassName.methodName and creates them at bootstrap', () => {
-    expect(namesAtBoot).toEqual(expect.arrayContaining(['shared', 'GuardedController.above', 'GuardedController.below']));
+    expect(namesAtBoot).toEqual(
+      expect.arrayContaining(['shared', 'GuardedController.above', 'GuardedController.below']),
+    );
     expect(namesAtBoot).toHaveLength(3);
   });
 
@@ -151,7 +160,10 @@ describe('decorated controllers and providers', () => {
     const server = app.getHttpServer();
     const reached = armGate();
     // alice's call enters the decorated method and stays there...
-    const slowRes = request(server).get('/me/wait').set('x-user', 'alice').then((res) => res);
+    const slowRes = request(server)
+      .get('/me/wait')
+      .set('x-user', 'alice')
+      .then((res) => res);
     await reached;
     // ...while bob's request is served by another instance of the provider.
     const fast = await request(server).get('/me/go').set('x-user', 'bob');
@@ -171,29 +183,29 @@ describe('one order of application, whatever order the decorators are written in
   class Upstream {
     calls = { a: 0, b: 0, c: 0, d: 0 };
 
-    @WithRetry({ maxRetries: 5, baseDelay: 0, jitter: 'none', maxRetryAfterMs: 1000 })
-    @RateLimited({ rate: 2, period: 60_000, mode: 'reject' })
+    @WithRetry({ maxRetries: 5, baseDelayMs: 0, jitter: 'none', maxRetryAfterMs: 1000 })
+    @RateLimited({ rate: 2, periodMs: 60_000, mode: 'reject' })
     async retryAboveLimiter() {
       this.calls.a++;
       throw new Transient('down');
     }
 
-    @RateLimited({ rate: 2, period: 60_000, mode: 'reject' })
-    @WithRetry({ maxRetries: 5, baseDelay: 0, jitter: 'none', maxRetryAfterMs: 1000 })
+    @RateLimited({ rate: 2, periodMs: 60_000, mode: 'reject' })
+    @WithRetry({ maxRetries: 5, baseDelayMs: 0, jitter: 'none', maxRetryAfterMs: 1000 })
     async limiterAboveRetry() {
       this.calls.b++;
       throw new Transient('down');
     }
 
-    @WithRetry({ maxRetries: 5, baseDelay: 0, jitter: 'none', maxRetryAfterMs: 1000 })
-    @CircuitBreaker({ failureThreshold: 3, recoveryTime: 30_000 })
+    @WithRetry({ maxRetries: 5, baseDelayMs: 0, jitter: 'none', maxRetryAfterMs: 1000 })
+    @CircuitBreaker({ failureThreshold: 3, recoveryTimeMs: 30_000 })
     async retryAboveBreaker() {
       this.calls.c++;
       throw new Transient('down');
     }
 
-    @CircuitBreaker({ failureThreshold: 3, recoveryTime: 30_000 })
-    @WithRetry({ maxRetries: 5, baseDelay: 0, jitter: 'none', maxRetryAfterMs: 1000 })
+    @CircuitBreaker({ failureThreshold: 3, recoveryTimeMs: 30_000 })
+    @WithRetry({ maxRetries: 5, baseDelayMs: 0, jitter: 'none', maxRetryAfterMs: 1000 })
     async breakerAboveRetry() {
       this.calls.d++;
       throw new Transient('down');
@@ -220,8 +232,8 @@ describe('one order of application, whatever order the decorators are written in
     ['limiterAboveRetry', 'b'],
   ] as const)('%s: every retry takes tokens; the limiter stops the sequence', async (method, key) => {
     const error = await svc[method]().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RateLimitExceededError);
-    expect((error as RateLimitExceededError).retryAfterMs).toBeGreaterThan(1000);
+    expect(error).toBeInstanceOf(RateLimiterRejectedError);
+    expect((error as RateLimiterRejectedError).retryAfterMs).toBeGreaterThan(1000);
     expect(svc.calls[key]).toBe(2);
   });
 
@@ -238,7 +250,10 @@ describe('one order of application, whatever order the decorators are written in
 
 describe('all six written orders of the three decorators apply retry ▸ breaker ▸ limiter', () => {
   type Kind = 'retry' | 'breaker' | 'limiter';
-  const permutations = (xs: Kind[]): Kind[][] => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p])));
+  const permutations = (xs: Kind[]): Kind[][] =>
+    xs.length <= 1
+      ? [xs]
+      : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
   const clock = new VirtualClock();
   const retried: Record<string, number> = {};
 
@@ -254,13 +269,24 @@ describe('all six written orders of the three decorators apply retry ▸ breaker
     }
     Object.defineProperty(Stack, 'name', { value: name });
     const decorators: Record<Kind, MethodDecorator> = {
-      retry: WithRetry({ maxRetries: 5, baseDelay: 0, jitter: 'none', maxRetryAfterMs: 1000, onRetry: () => (retried[name] = (retried[name] ?? 0) + 1) }),
-      breaker: CircuitBreaker({ failureThreshold: 3, recoveryTime: 30_000 }),
-      limiter: RateLimited({ rate: 10, period: 60_000, mode: 'reject' }),
+      retry: WithRetry({
+        maxRetries: 5,
+        baseDelayMs: 0,
+        jitter: 'none',
+        maxRetryAfterMs: 1000,
+        onRetry: () => (retried[name] = (retried[name] ?? 0) + 1),
+      }),
+      breaker: CircuitBreaker({ failureThreshold: 3, recoveryTimeMs: 30_000 }),
+      limiter: RateLimited({ rate: 10, periodMs: 60_000, mode: 'reject' }),
     };
     // Reflect.decorate applies the list bottom-up, exactly as TypeScript applies written decorators.
     const descriptor = Object.getOwnPropertyDescriptor(Stack.prototype, 'call')!;
-    const decorated = Reflect.decorate(order.map((k) => decorators[k]), Stack.prototype, 'call', descriptor) as PropertyDescriptor | undefined;
+    const decorated = Reflect.decorate(
+      order.map((k) => decorators[k]),
+      Stack.prototype,
+      'call',
+      descriptor,
+    ) as PropertyDescriptor | undefined;
     Object.defineProperty(Stack.prototype, 'call', decorated ?? descriptor);
     Injectable()(Stack);
     return Stack;
@@ -271,7 +297,10 @@ describe('all six written orders of the three decorators apply retry ▸ breaker
   let moduleRef: Awaited<ReturnType<ReturnType<typeof Test.createTestingModule>['compile']>>;
 
   beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({ imports: [ResilienceModule.forRoot({ clock })], providers: classes }).compile();
+    moduleRef = await Test.createTestingModule({
+      imports: [ResilienceModule.forRoot({ clock })],
+      providers: classes,
+    }).compile();
     await moduleRef.init();
   });
 
@@ -288,7 +317,11 @@ describe('all six written orders of the three decorators apply retry ▸ breaker
     expect((error as CircuitBreakerOpenError).policy).toBe(`${name}.call`);
     expect(svc.calls).toBe(3);
     expect(retried[name]).toBe(3);
-    expect(moduleRef.get(CircuitBreakerService).snapshot(`${name}.call`)).toMatchObject({ state: 'open', failures: 3, rejections: 1 });
+    expect(moduleRef.get(CircuitBreakerService).snapshot(`${name}.call`)).toMatchObject({
+      state: 'open',
+      failures: 3,
+      rejections: 1,
+    });
     // Limiter innermost: only the 3 attempts the breaker admitted took a token.
     expect(moduleRef.get(RateLimiterService).snapshot(`${name}.call`)).toMatchObject({ available: 7, waiting: 0 });
     expect(clock.pendingTimers()).toBe(0);
@@ -335,7 +368,7 @@ describe('bootstrap validation', () => {
 
   it.each([
     [{ limiters: { openai: { rate: -5 } } }, /limiters\.openai\.rate: -5/],
-    [{ retries: { default: { baseDelay: Number.NaN } } }, /retries\.default\.baseDelay: NaN/],
+    [{ retries: { default: { baseDelayMs: Number.NaN } } }, /retries\.default\.baseDelayMs: NaN/],
     [{ limiters: { openai: { rate: 10, burst: 2, tokens: 5 } } }, /limiters\.openai\.burst: 2/],
     [{ breakers: { x: { failureTreshold: 3 } } }, /breakers\.x\.failureTreshold/],
     [{ breakerz: {} }, /breakerz/],
@@ -352,7 +385,10 @@ describe('bootstrap validation', () => {
         return 1;
       }
     }
-    const moduleRef = await Test.createTestingModule({ imports: [ResilienceModule.forRoot()], providers: [Search] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [ResilienceModule.forRoot()],
+      providers: [Search],
+    }).compile();
     await expect(moduleRef.init()).rejects.toThrow(/@RateLimited on Search\.find\.rate: 0/);
   });
 });
@@ -377,7 +413,9 @@ describe('forRootAsync', () => {
         ResilienceModule.forRootAsync({
           imports: [ConfigModule],
           inject: [CONFIG],
-          useFactory: (config: { threshold: number }) => ({ breakers: { fromConfig: { failureThreshold: config.threshold } } }),
+          useFactory: (config: { threshold: number }) => ({
+            breakers: { fromConfig: { failureThreshold: config.threshold } },
+          }),
         }),
       ],
       providers: [Flaky],

@@ -12,7 +12,7 @@ import {
   HeaderInjectionError,
   InjectApiClient,
   InjectEndpoint,
-  RateLimitError,
+  UpstreamRateLimitError,
   ResilienceHttpModule,
   getApiClientToken,
 } from 'nest-resilience/http';
@@ -29,13 +29,19 @@ interface Hint {
 /** The clock of the app under test (HTTP-date hints are written against it). */
 let appClock: VirtualClock | undefined;
 const HINTS: Record<string, Hint> = {
-  'Retry-After: 3': { headers: { 'retry-after': '3' }, body: { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } } },
+  'Retry-After: 3': {
+    headers: { 'retry-after': '3' },
+    body: { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } },
+  },
   // VirtualClock starts on a whole second, so the date is exactly 3 s ahead.
   'Retry-After: <HTTP date 3 s ahead>': {
     headers: (now) => ({ 'retry-after': new Date(now + 3000).toUTCString() }),
     body: { error: { message: 'Rate limit reached' } },
   },
-  'retry-after-ms: 3000': { headers: { 'retry-after-ms': '3000' }, body: { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } } },
+  'retry-after-ms: 3000': {
+    headers: { 'retry-after-ms': '3000' },
+    body: { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } },
+  },
   'Gemini RetryInfo.retryDelay "3s"': {
     headers: {},
     body: {
@@ -44,7 +50,10 @@ const HINTS: Record<string, Hint> = {
         status: 'RESOURCE_EXHAUSTED',
         message: 'You exceeded your current quota',
         details: [
-          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
+          {
+            '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+            violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }],
+          },
           { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '3s' },
         ],
       },
@@ -77,7 +86,9 @@ beforeEach(() => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ quote: quoteCalls }));
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path, auth: req.headers.authorization ?? null }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ path, auth: req.headers.authorization ?? null }));
   };
 });
 
@@ -100,13 +111,21 @@ async function boot(clock: VirtualClock): Promise<TestingModule> {
   appClock = clock;
   @Module({
     imports: [
-      ResilienceModule.forRoot({ clock, retries: { rateLimited: { maxRetries: 2, baseDelay: 10, jitter: 'none' } } }),
+      ResilienceModule.forRoot({ clock, retries: { rateLimited: { maxRetries: 2, baseDelayMs: 10, jitter: 'none' } } }),
       ResilienceHttpModule.forRoot({
         clients: {
-          quotes: { baseUrl: srv.baseUrl, timeout: 2000 },
-          quotesWithRetry: { baseUrl: srv.baseUrl, timeout: 2000, retry: 'rateLimited' },
+          quotes: { baseUrl: srv.baseUrl, timeoutMs: 2000 },
+          quotesWithRetry: { baseUrl: srv.baseUrl, timeoutMs: 2000, retry: 'rateLimited' },
         },
-        endpoints: { llm: { provider: 'test', baseUrl: srv.baseUrl, endpoint: 'v1/{op}', apiKey: 'sk-e2e-key-0001', pathParams: { op: 'chat' } } },
+        endpoints: {
+          llm: {
+            provider: 'test',
+            baseUrl: srv.baseUrl,
+            endpoint: 'v1/{op}',
+            apiKey: 'sk-e2e-key-0001',
+            pathParams: { op: 'chat' },
+          },
+        },
       }),
     ],
     providers: [QuoteService],
@@ -154,15 +173,15 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     }
   });
 
-  it('without a retry policy the 429 surfaces as RateLimitError with retryAfterMs', async () => {
+  it('without a retry policy the 429 surfaces as UpstreamRateLimitError with retryAfterMs', async () => {
     const app = await boot(new VirtualClock());
     try {
       const err = await app
         .get(QuoteService)
         .quotes.request('GET', '/quote')
         .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RateLimitError);
-      expect((err as RateLimitError).retryAfterMs).toBe(3000);
+      expect(err).toBeInstanceOf(UpstreamRateLimitError);
+      expect((err as UpstreamRateLimitError).retryAfterMs).toBe(3000);
     } finally {
       await app.close();
     }
@@ -188,7 +207,10 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     expect(svc.quotes.closed).toBe(true);
     expect(svc.quotesWithRetry.closed).toBe(true);
     expect(svc.llm.client!.closed).toBe(true);
-    await expect(svc.quotes.request('GET', '/x')).rejects.toMatchObject({ name: 'ClientClosedError', client: 'quotes' });
+    await expect(svc.quotes.request('GET', '/x')).rejects.toMatchObject({
+      name: 'ClientClosedError',
+      client: 'quotes',
+    });
   });
 
   it('forRootAsync builds clients from a factory', async () => {
@@ -226,22 +248,34 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
           (e: unknown) => e,
         );
     };
-    const e1 = (await bootWith({ clients: { pay: { baseUrl: srv.baseUrl, retry: 'missing' } } })) as ResilienceConfigError;
+    const e1 = (await bootWith({
+      clients: { pay: { baseUrl: srv.baseUrl, retry: 'missing' } },
+    })) as ResilienceConfigError;
     expect(e1).toBeInstanceOf(ResilienceConfigError);
     expect(e1.path).toBe('clients.pay.retry');
-    const e2 = (await bootWith({ endpoints: { openaiChat: { provider: 'openai', baseUrl: srv.baseUrl, endpoint: 'chat', apiKeyEnv: 'NR_E2E_UNSET_KEY' } }, env: {} })) as ResilienceConfigError;
+    const e2 = (await bootWith({
+      endpoints: {
+        openaiChat: { provider: 'openai', baseUrl: srv.baseUrl, endpoint: 'chat', apiKeyEnv: 'NR_E2E_UNSET_KEY' },
+      },
+      env: {},
+    })) as ResilienceConfigError;
     expect(e2).toBeInstanceOf(ResilienceConfigError);
     expect(e2.path).toBe('endpoints.openaiChat.apiKeyEnv');
     expect(e2.message).toContain('NR_E2E_UNSET_KEY');
     expect(e2.message).toContain("'openaiChat'");
-    const e3 = (await bootWith({ endpoints: { x: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'e', authType: 'none', client: 'nope' } } })) as ResilienceConfigError;
+    const e3 = (await bootWith({
+      endpoints: { x: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'e', authType: 'none', client: 'nope' } },
+    })) as ResilienceConfigError;
     expect(e3.path).toBe('endpoints.x.client');
   });
 
   it('a missing key fails a real bootstrap naming endpoint and variable; nothing printed or thrown holds a key', async () => {
     const canary = `zq-canary-${Math.random().toString(36).slice(2)}`;
     const printed: string[] = [];
-    const capture = (...args: unknown[]) => void printed.push(args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : inspect(a, { depth: 10 }))).join(' '));
+    const capture = (...args: unknown[]) =>
+      void printed.push(
+        args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : inspect(a, { depth: 10 }))).join(' '),
+      );
     const logger = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture };
     const bootstrap = async (http: Parameters<typeof ResilienceHttpModule.forRoot>[0]) => {
       @Module({ imports: [ResilienceModule.forRoot(), ResilienceHttpModule.forRoot(http)] })
@@ -256,14 +290,27 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     };
     // Other clients and endpoints hold the key, and the environment has it under another name.
     const others = {
-      clients: { partner: { baseUrl: srv.baseUrl, headers: { Authorization: `Bearer ${canary}`, 'X-Partner': canary } } },
+      clients: {
+        partner: { baseUrl: srv.baseUrl, headers: { Authorization: `Bearer ${canary}`, 'X-Partner': canary } },
+      },
       env: { OTHER_PROVIDER_KEY: canary },
     };
     const missing = (await bootstrap({
       ...others,
       endpoints: {
-        anthropic: { provider: 'anthropic', baseUrl: srv.baseUrl, endpoint: 'v1/messages', authType: 'x-api-key', apiKey: canary },
-        openaiChat: { provider: 'openai', baseUrl: srv.baseUrl, endpoint: 'chat/completions', apiKeyEnv: 'OPENAI_API_KEY' },
+        anthropic: {
+          provider: 'anthropic',
+          baseUrl: srv.baseUrl,
+          endpoint: 'v1/messages',
+          authType: 'x-api-key',
+          apiKey: canary,
+        },
+        openaiChat: {
+          provider: 'openai',
+          baseUrl: srv.baseUrl,
+          endpoint: 'chat/completions',
+          apiKeyEnv: 'OPENAI_API_KEY',
+        },
       },
     })) as ResilienceConfigError;
     expect(missing).toBeInstanceOf(ResilienceConfigError);
@@ -271,13 +318,29 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     expect(missing.message).toContain("endpoint 'openaiChat'");
     expect(missing.message).toContain('OPENAI_API_KEY');
     // Keys that are present but unusable are not shown either.
-    const both = (await bootstrap({ ...others, endpoints: { e: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'x', apiKey: canary, apiKeyEnv: 'OTHER_PROVIDER_KEY' } } })) as Error;
+    const both = (await bootstrap({
+      ...others,
+      endpoints: {
+        e: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'x', apiKey: canary, apiKeyEnv: 'OTHER_PROVIDER_KEY' },
+      },
+    })) as Error;
     expect(both).toBeInstanceOf(ResilienceConfigError);
-    const crlf = (await bootstrap({ ...others, endpoints: { e: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'x', apiKey: `${canary}\r\nX-Evil: 1` } } })) as Error;
+    const crlf = (await bootstrap({
+      ...others,
+      endpoints: { e: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'x', apiKey: `${canary}\r\nX-Evil: 1` } },
+    })) as Error;
     expect(crlf).toBeInstanceOf(HeaderInjectionError);
     expect(crlf.message).toContain("endpoint 'e'");
     expect(printed.length).toBeGreaterThan(0); // Nest did print the failures
-    const shown = [...printed, ...[missing, both, crlf].flatMap((e) => [String(e), e.stack ?? '', JSON.stringify(e), inspect(e, { depth: 10, showHidden: true })])].join('\n');
+    const shown = [
+      ...printed,
+      ...[missing, both, crlf].flatMap((e) => [
+        String(e),
+        e.stack ?? '',
+        JSON.stringify(e),
+        inspect(e, { depth: 10, showHidden: true }),
+      ]),
+    ].join('\n');
     expect(shown).toContain('OPENAI_API_KEY');
     expect(shown).not.toContain(canary);
   });
@@ -290,7 +353,10 @@ describe('bootstrap errors name what is wrong and where', () => {
     constructor(@InjectApiClient('paymnts') readonly payments: ApiClient) {}
   }
 
-  async function bootError(http: ReturnType<typeof ResilienceHttpModule.forRoot>, providers: Array<new (...args: never[]) => unknown> = [TypoService]): Promise<Error | undefined> {
+  async function bootError(
+    http: ReturnType<typeof ResilienceHttpModule.forRoot>,
+    providers: Array<new (...args: never[]) => unknown> = [TypoService],
+  ): Promise<Error | undefined> {
     @Module({ imports: [ResilienceModule.forRoot({}), http], providers })
     class M {}
     return Test.createTestingModule({ imports: [M] })
@@ -306,7 +372,11 @@ describe('bootstrap errors name what is wrong and where', () => {
 
   it("forRootAsync: @InjectApiClient('paymnts') of an undeclared name fails naming it, the class and the declared names", async () => {
     const err = (await bootError(
-      ResilienceHttpModule.forRootAsync({ useFactory: async () => ({ clients: { payments: { baseUrl: srv.baseUrl }, refunds: { baseUrl: srv.baseUrl } } }) }),
+      ResilienceHttpModule.forRootAsync({
+        useFactory: async () => ({
+          clients: { payments: { baseUrl: srv.baseUrl }, refunds: { baseUrl: srv.baseUrl } },
+        }),
+      }),
     )) as ResilienceConfigError;
     expect(err).toBeInstanceOf(ResilienceConfigError);
     expect(err.path).toBe('clients.paymnts');
@@ -316,33 +386,58 @@ describe('bootstrap errors name what is wrong and where', () => {
 
   it('forRootAsync: an undeclared @InjectEndpoint property fails the same way; forRoot too', async () => {
     const err = (await bootError(
-      ResilienceHttpModule.forRootAsync({ useFactory: () => ({ clients: { paymnts: { baseUrl: srv.baseUrl } }, endpoints: { chat: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none' } } }) }),
+      ResilienceHttpModule.forRootAsync({
+        useFactory: () => ({
+          clients: { paymnts: { baseUrl: srv.baseUrl } },
+          endpoints: { chat: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none' } },
+        }),
+      }),
     )) as ResilienceConfigError;
     expect(err).toBeInstanceOf(ResilienceConfigError);
     expect(err.path).toBe('endpoints.chatTypo');
     expect(err.message).toContain("@InjectEndpoint('chatTypo') in TypoService");
     expect(err.message).toContain('declared: chat');
-    const viaForRoot = (await bootError(ResilienceHttpModule.forRoot({ clients: { payments: { baseUrl: srv.baseUrl } } }))) as ResilienceConfigError;
+    const viaForRoot = (await bootError(
+      ResilienceHttpModule.forRoot({ clients: { payments: { baseUrl: srv.baseUrl } } }),
+    )) as ResilienceConfigError;
     expect(viaForRoot).toBeInstanceOf(ResilienceConfigError);
     expect(viaForRoot.path).toBe('clients.paymnts');
     expect(viaForRoot.message).toContain('declared: payments');
   });
 
   it('names used only by classes outside the application still resolve to nothing (no false failure)', async () => {
-    const err = await bootError(ResilienceHttpModule.forRootAsync({ useFactory: () => ({ clients: { payments: { baseUrl: srv.baseUrl } } }) }), []);
+    const err = await bootError(
+      ResilienceHttpModule.forRootAsync({ useFactory: () => ({ clients: { payments: { baseUrl: srv.baseUrl } } }) }),
+      [],
+    );
     expect(err).toBeUndefined();
   });
 
   it('a CR/LF header names the client (and an endpoint header names the endpoint), never the value', async () => {
     const value = 'sk-crlf-canary-0001\r\nX-Evil: 1';
-    const err = (await bootError(ResilienceHttpModule.forRoot({ clients: { partner: { baseUrl: srv.baseUrl, headers: { 'X-Partner-Key': value } } } }), [])) as HeaderInjectionError;
+    const err = (await bootError(
+      ResilienceHttpModule.forRoot({
+        clients: { partner: { baseUrl: srv.baseUrl, headers: { 'X-Partner-Key': value } } },
+      }),
+      [],
+    )) as HeaderInjectionError;
     expect(err).toBeInstanceOf(HeaderInjectionError);
     expect(err.message).toContain('"X-Partner-Key"');
     expect(err.message).toContain("client 'partner' (clients.partner.headers)");
     expect(err.where).toBe("client 'partner' (clients.partner.headers)");
     expect(err.message).not.toContain('sk-crlf-canary');
     const ep = (await bootError(
-      ResilienceHttpModule.forRoot({ endpoints: { chat: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none', defaultHeaders: { 'X-Trace': 'a\nb' } } } }),
+      ResilienceHttpModule.forRoot({
+        endpoints: {
+          chat: {
+            provider: 'p',
+            baseUrl: srv.baseUrl,
+            endpoint: 'c',
+            authType: 'none',
+            defaultHeaders: { 'X-Trace': 'a\nb' },
+          },
+        },
+      }),
       [],
     )) as HeaderInjectionError;
     expect(ep).toBeInstanceOf(HeaderInjectionError);
@@ -356,20 +451,26 @@ describe('@WithRetry around an ApiClient: no double-billed POST', () => {
     srv.handle = (req, res) => {
       arrivals++;
       if (req.url === '/charge-hang') return; // never answers
-      if (arrivals === 1) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"overloaded"}}');
+      if (arrivals === 1)
+        return void res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"error":{"message":"overloaded"}}');
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"charged":true}');
     };
     @Injectable()
     class Billing {
       constructor(@InjectApiClient('billing') readonly client: ApiClient) {}
 
-      @WithRetry({ maxRetries: 3, baseDelay: 1, jitter: 'none' })
+      @WithRetry({ maxRetries: 3, baseDelayMs: 1, jitter: 'none' })
       charge(path: string): Promise<unknown> {
         return this.client.post(path, { amount: 1 });
       }
     }
     @Module({
-      imports: [ResilienceModule.forRoot({}), ResilienceHttpModule.forRoot({ clients: { billing: { baseUrl: srv.baseUrl, timeout: 200 } } })],
+      imports: [
+        ResilienceModule.forRoot({}),
+        ResilienceHttpModule.forRoot({ clients: { billing: { baseUrl: srv.baseUrl, timeoutMs: 200 } } }),
+      ],
       providers: [Billing],
     })
     class BillingModule {}
@@ -377,8 +478,12 @@ describe('@WithRetry around an ApiClient: no double-billed POST', () => {
     await app.init();
     try {
       const billing = app.get(Billing);
-      const err = (await billing.charge('/charge-hang').catch((e: unknown) => e)) as { name: string; isTransient: boolean; notRetriedReason?: string };
-      expect(err.name).toBe('APITimeoutError');
+      const err = (await billing.charge('/charge-hang').catch((e: unknown) => e)) as {
+        name: string;
+        isTransient: boolean;
+        notRetriedReason?: string;
+      };
+      expect(err.name).toBe('UpstreamTimeoutError');
       expect(err.isTransient).toBe(false);
       expect(err.notRetriedReason).toContain('POST is not idempotent');
       expect(arrivals).toBe(1);

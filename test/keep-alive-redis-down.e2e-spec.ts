@@ -39,10 +39,14 @@ function unusedPort(): Promise<number> {
 
 function runCase(mode: 'redis' | 'cluster', port: number): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', './bench/register.mjs', 'test/keep-alive/redis-down.ts', mode, String(port)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', './bench/register.mjs', 'test/keep-alive/redis-down.ts', mode, String(port)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     let printedAt = Infinity;
@@ -61,14 +65,18 @@ function runCase(mode: 'redis' | 'cluster', port: number): Promise<Outcome> {
 }
 
 describe('a Redis store that cannot connect (child processes, refused port)', () => {
-  it.each(['redis', 'cluster'] as const)('%s: one fail-open call, close(): no ioredis output, and the process exits at once', async (mode) => {
-    const out = await runCase(mode, await unusedPort());
-    expect(out.stdout + out.stderr).not.toMatch(/Unhandled error event|ECONNREFUSED|ClusterAllFailedError|s3cret/);
-    expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({
-      code: 0,
-      signal: null,
-      stdout: 'closed: ran, available false, warned 1, secret echoed false',
-    });
-    expect(out.livedAfterCloseMs).toBeLessThan(EXIT_WITHIN_MS);
-  }, 30_000);
+  it.each(['redis', 'cluster'] as const)(
+    '%s: one fail-open call, close(): no ioredis output, and the process exits at once',
+    async (mode) => {
+      const out = await runCase(mode, await unusedPort());
+      expect(out.stdout + out.stderr).not.toMatch(/Unhandled error event|ECONNREFUSED|ClusterAllFailedError|s3cret/);
+      expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({
+        code: 0,
+        signal: null,
+        stdout: 'closed: ran, available false, warned 1, secret echoed false',
+      });
+      expect(out.livedAfterCloseMs).toBeLessThan(EXIT_WITHIN_MS);
+    },
+    30_000,
+  );
 });

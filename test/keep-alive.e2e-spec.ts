@@ -19,11 +19,15 @@ interface Outcome {
 
 function runCase(mode: string, env: Record<string, string> = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', './bench/register.mjs', 'test/keep-alive/pending-call.ts', mode], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', './bench/register.mjs', 'test/keep-alive/pending-call.ts', mode],
+      {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -42,15 +46,23 @@ describe('a pending call keeps the process alive (child processes)', () => {
     ['retry', 'retried after backoff (2 attempts)'],
     ['pipeline-retry', 'pipeline retried (2 attempts)'],
     ['limiter', 'first / second, after a token wait'],
-  ])("%s: a script whose only pending work is the caller's own 300 ms wait prints the result and exits 0", async (mode, expected) => {
-    const out = await runCase(mode);
-    expect(out.stderr).not.toMatch(/unsettled top-level await/i);
-    expect({ code: out.code, stdout: out.stdout.trim() }).toEqual({ code: 0, stdout: expected });
-  }, 30_000);
+  ])(
+    "%s: a script whose only pending work is the caller's own 300 ms wait prints the result and exits 0",
+    async (mode, expected) => {
+      const out = await runCase(mode);
+      expect(out.stderr).not.toMatch(/unsettled top-level await/i);
+      expect({ code: out.code, stdout: out.stdout.trim() }).toEqual({ code: 0, stdout: expected });
+    },
+    30_000,
+  );
 
   it('idle policies (an open breaker with 60 s recovery, a paused limiter) leave nothing that keeps the process alive', async () => {
     const out = await runCase('idle');
-    expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({ code: 0, signal: null, stdout: 'idle: breaker open' });
+    expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({
+      code: 0,
+      signal: null,
+      stdout: 'idle: breaker open',
+    });
   }, 30_000);
 });
 
@@ -61,13 +73,21 @@ describe('a pending call keeps the process alive (child processes, real Redis)',
     const prefix = uniquePrefix('keep-alive');
     t.prefixes.push(prefix);
     const out = await runCase('redis-limiter', { REDIS_URL: t.url, KEY_PREFIX: prefix });
-    expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({ code: 0, signal: null, stdout: 'first / second, after a shared token wait' });
+    expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({
+      code: 0,
+      signal: null,
+      stdout: 'first / second, after a shared token wait',
+    });
   }, 30_000);
 
   it('a closed Redis store whose shared breaker is open (cache refresh, deadlines ran) leaves nothing that keeps the process alive', async () => {
     const prefix = uniquePrefix('keep-alive');
     t.prefixes.push(prefix);
     const out = await runCase('idle-redis', { REDIS_URL: t.url, KEY_PREFIX: prefix });
-    expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({ code: 0, signal: null, stdout: 'idle-redis: CircuitBreakerOpenError' });
+    expect({ code: out.code, signal: out.signal, stdout: out.stdout.trim() }).toEqual({
+      code: 0,
+      signal: null,
+      stdout: 'idle-redis: CircuitBreakerOpenError',
+    });
   }, 30_000);
 });

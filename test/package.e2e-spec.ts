@@ -28,7 +28,13 @@ let listing: string[];
 /** Runs a command (bounded in time); its output is returned, its failure names the command and output. */
 function run(cmd: string, args: string[], cwd: string, timeout = 40_000): string {
   try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      timeout,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
@@ -62,11 +68,15 @@ describe('npm pack of nest-resilience', () => {
       expect(js).toMatch(/^\.\/dist\/.*\.js$/);
       expected.push(types.slice(2), js.slice(2));
     }
-    expect(expected).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/core/index.js', 'dist/redis/index.d.ts']));
+    expect(expected).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/core/index.js', 'dist/redis/index.d.ts']),
+    );
     expect(listing).toEqual(expect.arrayContaining(expected));
     // Every module the entry points import is there (one .js and one .d.ts per source file).
     expect(listing.filter((f) => f.endsWith('.js')).length).toBeGreaterThan(40);
-    expect(listing.filter((f) => /\.(spec|e2e-spec)\.|testing-support|^src\/|tsconfig|\.tsbuildinfo$/.test(f))).toEqual([]);
+    expect(listing.filter((f) => /\.(spec|e2e-spec)\.|testing-support|^src\/|tsconfig|\.tsbuildinfo$/.test(f))).toEqual(
+      [],
+    );
     expect(readFileSync(join(lib, 'README.md'), 'utf8')).toContain('npm install nest-resilience');
   });
 
@@ -75,7 +85,20 @@ describe('npm pack of nest-resilience', () => {
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }));
     // --legacy-peer-deps: the peers are linked from the workspace below, not fetched.
-    run(npm, ['install', tarball, '--legacy-peer-deps', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--silent'], app);
+    run(
+      npm,
+      [
+        'install',
+        tarball,
+        '--legacy-peer-deps',
+        '--offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--silent',
+      ],
+      app,
+    );
     for (const peer of PEERS) symlinkSync(join(root, 'node_modules', peer), join(app, 'node_modules', peer));
 
     const checks: Record<string, string> = {
@@ -99,9 +122,17 @@ describe('npm pack of nest-resilience', () => {
         'console.log(JSON.stringify(out));',
       ].join('\n'),
     );
-    const out = JSON.parse(run(process.execPath, ['check.mjs'], app)) as Record<string, { resolved: string; has: string }>;
+    const out = JSON.parse(run(process.execPath, ['check.mjs'], app)) as Record<
+      string,
+      { resolved: string; has: string }
+    >;
     for (const [spec, name] of Object.entries(checks)) {
-      expect({ spec, name, ...out[spec] }).toEqual({ spec, name, resolved: expect.stringMatching(/^nest-resilience\/dist\/.*index\.js$/), has: 'function' });
+      expect({ spec, name, ...out[spec] }).toEqual({
+        spec,
+        name,
+        resolved: expect.stringMatching(/^nest-resilience\/dist\/.*index\.js$/),
+        has: 'function',
+      });
     }
 
     writeFileSync(
@@ -113,7 +144,7 @@ describe('npm pack of nest-resilience', () => {
         "import { RedisStore, type RedisStoreOptions } from 'nest-resilience/redis';",
         "import { CircuitBreakerHealthIndicator, type BreakerHealth } from 'nest-resilience/health';",
         'const clock: Clock = new VirtualClock();',
-        "const options: ResilienceModuleOptions = { clock, limiters: { api: { rate: 5 } } };",
+        'const options: ResilienceModuleOptions = { clock, limiters: { api: { rate: 5 } } };',
         "const store: RedisStoreOptions = { url: 'redis://127.0.0.1:6379' };",
         "const health: Partial<BreakerHealth> = { state: 'closed' };",
         'export const used = [ResilienceModule.forRoot(options), ApiClient, RedisStore, store, CircuitBreakerHealthIndicator, health];',
@@ -122,7 +153,17 @@ describe('npm pack of nest-resilience', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2023', lib: ['ES2023'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true, experimentalDecorators: true },
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'ES2023',
+          lib: ['ES2023'],
+          types: ['node'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          experimentalDecorators: true,
+        },
         files: ['check.ts'],
       }),
     );

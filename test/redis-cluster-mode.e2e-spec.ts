@@ -8,13 +8,18 @@ import { Cluster } from 'ioredis';
 import {
   CircuitBreakerOpenError,
   CircuitBreakerPolicy,
-  RateLimitExceededError,
+  RateLimiterRejectedError,
   RateLimiterPolicy,
   ResilienceConfigError,
   systemClock,
 } from '../libs/resilience/src/core/index.js';
-import { ResilienceRegistry } from '../libs/resilience/src/nest/resilience.registry.js';
-import { RedisStore, StoreUnavailableError, type RedisStoreOptions, type StoreStatusEvent } from '../libs/resilience/src/redis/index.js';
+import { ResilienceRegistry } from '../libs/resilience/src/nest/registry/resilience.registry.js';
+import {
+  RedisStore,
+  StoreUnavailableError,
+  type RedisStoreOptions,
+  type StoreStatusEvent,
+} from '../libs/resilience/src/redis/index.js';
 import { hashTaggedKey } from '../libs/resilience/src/redis/redis-keys.js';
 import { uniquePrefix } from '../libs/resilience/src/redis/testing-support/redis-server.js';
 import { clusterUnavailableReason, startRedisCluster, type TestRedisCluster } from './support/redis-cluster.js';
@@ -96,12 +101,16 @@ suite('RedisStore on a three-master Redis Cluster', () => {
       [[7000], 'store.cluster'],
     ];
     for (const [value, path] of bad) {
-      const err = await ResilienceRegistry.create({ store: { type: 'redis', cluster: value } }).catch((e: unknown) => e);
+      const err = await ResilienceRegistry.create({ store: { type: 'redis', cluster: value } }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ResilienceConfigError);
       expect((err as ResilienceConfigError).path).toBe(path);
       expect((err as Error).message).not.toContain('secret');
     }
-    const both = await ResilienceRegistry.create({ store: { type: 'redis', url: 'redis://127.0.0.1:1', cluster: { nodes: [7000] } } }).catch((e: unknown) => e);
+    const both = await ResilienceRegistry.create({
+      store: { type: 'redis', url: 'redis://127.0.0.1:1', cluster: { nodes: [7000] } },
+    }).catch((e: unknown) => e);
     expect((both as ResilienceConfigError).path).toBe('store.cluster');
   });
 
@@ -125,13 +134,15 @@ suite('RedisStore on a three-master Redis Cluster', () => {
     const state = store.keyOf('limiter:openai');
     const companion = `${state}:log`;
     expect(await slotOf(companion)).toBe(await slotOf(state));
-    const script = "redis.call('SET', KEYS[1], ARGV[1]); redis.call('SET', KEYS[2], ARGV[2]); return { redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) }";
+    const script =
+      "redis.call('SET', KEYS[1], ARGV[1]); redis.call('SET', KEYS[2], ARGV[2]); return { redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) }";
     await expect(client.eval(script, 2, state, companion, 'a', 'b')).resolves.toEqual(['a', 'b']);
     await client.del(state, companion);
     // ...while the same two keys without the tag hash to different slots and Redis refuses the script.
     const plainA = `${keyPrefix}limiter:openai`;
     let plainB = `${keyPrefix}limiter:openai:log`;
-    for (let i = 0; (await slotOf(plainB)) === (await slotOf(plainA)); i++) plainB = `${keyPrefix}limiter:openai:log${i}`;
+    for (let i = 0; (await slotOf(plainB)) === (await slotOf(plainA)); i++)
+      plainB = `${keyPrefix}limiter:openai:log${i}`;
     await expect(client.eval(script, 2, plainA, plainB, 'a', 'b')).rejects.toThrow(/CROSSSLOT/);
   });
 
@@ -140,7 +151,14 @@ suite('RedisStore on a three-master Redis Cluster', () => {
     own.on('error', () => undefined);
     await until('a user-supplied Cluster client', () => own.status === 'ready');
     const a = await newStore();
-    const b = new RedisStore({ client: own, keyPrefix, storeTimeoutMs: 300, probeIntervalMs: 100, breakerSyncMs: 0, logger: quiet });
+    const b = new RedisStore({
+      client: own,
+      keyPrefix,
+      storeTimeoutMs: 300,
+      probeIntervalMs: 100,
+      breakerSyncMs: 0,
+      logger: quiet,
+    });
     stores.push(b);
     try {
       await sharedOnEveryMaster(a, b);
@@ -156,22 +174,32 @@ suite('RedisStore on a three-master Redis Cluster', () => {
     for (const { port } of cluster.masters) {
       // Limiter: 6 tokens for the whole cluster (1 per minute refill), two processes asking.
       const [limiterName] = await namesOn(port, 'limiter', 1, `bound-${port}`);
-      const options = { rate: 1, period: 60_000, burst: 6, mode: 'reject' as const };
-      const limiters = [RateLimiterPolicy.create(limiterName!, options, { store: a }), RateLimiterPolicy.create(limiterName!, options, { store: b })];
+      const options = { rate: 1, periodMs: 60_000, burst: 6, mode: 'reject' as const };
+      const limiters = [
+        RateLimiterPolicy.create(limiterName!, options, { store: a }),
+        RateLimiterPolicy.create(limiterName!, options, { store: b }),
+      ];
       const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => limiters[i % 2]!.execute(() => i)));
       const admitted = results.filter((r) => r.status === 'fulfilled').length;
       expect(admitted).toBe(6);
-      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(RateLimitExceededError);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(RateLimiterRejectedError);
       expect(await masterOf(a.keyOf(`limiter:${limiterName}`))).toBe(port);
       expect(await admin.exists(a.keyOf(`limiter:${limiterName}`))).toBe(1);
 
       // Breaker: opened by failures seen through store a, open for store b.
       const [breakerName] = await namesOn(port, 'breaker', 1, `open-${port}`);
-      const bo = { failureThreshold: 2, recoveryTime: 60_000 };
-      const [ba, bb] = [CircuitBreakerPolicy.create(breakerName!, bo, { store: a }), CircuitBreakerPolicy.create(breakerName!, bo, { store: b })];
-      for (let i = 0; i < 2; i++) await expect(ba.execute(() => Promise.reject(new Error('down')))).rejects.toThrow('down');
+      const bo = { failureThreshold: 2, recoveryTimeMs: 60_000 };
+      const [ba, bb] = [
+        CircuitBreakerPolicy.create(breakerName!, bo, { store: a }),
+        CircuitBreakerPolicy.create(breakerName!, bo, { store: b }),
+      ];
+      for (let i = 0; i < 2; i++)
+        await expect(ba.execute(() => Promise.reject(new Error('down')))).rejects.toThrow('down');
       // Outcomes are reported to Redis without the caller waiting: wait until the open state is there.
-      await until('the breaker open in Redis', async () => (await admin.hget(a.keyOf(`breaker:${breakerName}`), 's')) === '1');
+      await until(
+        'the breaker open in Redis',
+        async () => (await admin.hget(a.keyOf(`breaker:${breakerName}`), 's')) === '1',
+      );
       await expect(bb.execute(() => 'reached')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
       expect(bb.state()).toBe('open');
 
@@ -191,7 +219,7 @@ suite('RedisStore on a three-master Redis Cluster', () => {
     const [openName, closedName] = await namesOn(victim, 'limiter', 2, `outage-${victim}`);
     const [counter] = await namesOn(victim, 'counter', 1, `outage-${victim}`);
     // Fail-open runs on a local share whose level this test does not pin down: let callers wait briefly for it.
-    const options = { rate: 200, period: 1000, burst: 100, maxWaitMs: 5_000 };
+    const options = { rate: 200, periodMs: 1000, burst: 100, maxWaitMs: 5_000 };
     const failOpen = RateLimiterPolicy.create(openName!, options, { store: a.withStoreErrorPolicy('fail-open') });
     const failClosed = RateLimiterPolicy.create(closedName!, options, { store: a.withStoreErrorPolicy('fail-closed') });
     const closedCounters = a.createCounters(systemClock, 'fail-closed');
@@ -227,10 +255,12 @@ suite('RedisStore on a three-master Redis Cluster', () => {
     await cluster.waitForOk(15_000);
     // Shared mode resumes: fail-closed calls on the restarted master are admitted by Redis again...
     await until('fail-closed calls on the restarted master to succeed', async () => {
-      const r = await failClosed.execute(() => 'shared').then(
-        () => true,
-        () => false,
-      );
+      const r = await failClosed
+        .execute(() => 'shared')
+        .then(
+          () => true,
+          () => false,
+        );
       return r && a.available;
     });
     // ...and the state is shared again across the two stores (the restarted master lost its data: no persistence).
@@ -243,11 +273,14 @@ suite('RedisStore on a three-master Redis Cluster', () => {
       return ok >= 1;
     });
     const [breakerName] = await namesOn(victim, 'breaker', 1, `after-${victim}`);
-    const bo = { failureThreshold: 1, recoveryTime: 60_000 };
+    const bo = { failureThreshold: 1, recoveryTimeMs: 60_000 };
     const ba = CircuitBreakerPolicy.create(breakerName!, bo, { store: a.withStoreErrorPolicy('fail-closed') });
     const bb = CircuitBreakerPolicy.create(breakerName!, bo, { store: b.withStoreErrorPolicy('fail-closed') });
     await expect(ba.execute(() => Promise.reject(new Error('down')))).rejects.toThrow('down');
-    await until('the breaker open in Redis', async () => (await admin.hget(a.keyOf(`breaker:${breakerName}`), 's').catch(() => null)) === '1');
+    await until(
+      'the breaker open in Redis',
+      async () => (await admin.hget(a.keyOf(`breaker:${breakerName}`), 's').catch(() => null)) === '1',
+    );
     await expect(bb.execute(() => 'reached')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
     expect(events.at(-1)?.status).toBe('up');
   }, 40_000);

@@ -2,7 +2,12 @@
 // limiter and one breaker through a real Redis. See test/support/redis-replica.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { deleteKeys, startRedisServer, uniquePrefix, type TestRedisServer } from '../libs/resilience/src/redis/testing-support/redis-server.js';
+import {
+  deleteKeys,
+  startRedisServer,
+  uniquePrefix,
+  type TestRedisServer,
+} from '../libs/resilience/src/redis/testing-support/redis-server.js';
 import { useTestRedis } from '../libs/resilience/src/redis/testing-support/use-test-redis.js';
 import { bucketBound, maxSurelyInWindow } from '../libs/resilience/src/redis/testing-support/windows.js';
 import { spawnAll as spawnReplicas, stopAll, type LimitResult } from './support/replicas.js';
@@ -10,16 +15,17 @@ import { spawnAll as spawnReplicas, stopAll, type LimitResult } from './support/
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
 
-const limiter = { rate: 100, period: 1000, burst: 10 };
+const limiter = { rate: 100, periodMs: 1000, burst: 10 };
 /** The outage test's limiter: 50/s, burst 5 (the issue's three-replica case). */
-const outageLimiter = { rate: 50, period: 1000, burst: 5 };
-// recoveryTime leaves the other processes ample time to observe the open state on a loaded machine.
-const breaker = { failureThreshold: 3, recoveryTime: 1500, halfOpenMaxCalls: 2, successThreshold: 2 };
+const outageLimiter = { rate: 50, periodMs: 1000, burst: 5 };
+// recoveryTimeMs leaves the other processes ample time to observe the open state on a loaded machine.
+const breaker = { failureThreshold: 3, recoveryTimeMs: 1500, halfOpenMaxCalls: 2, successThreshold: 2 };
 /** The cluster bound: tokens admitted in any window of `w` ms. */
-const bound = (w: number, l: { rate: number; period: number; burst: number } = limiter) => bucketBound(w, l);
+const bound = (w: number, l: { rate: number; periodMs: number; burst: number } = limiter) => bucketBound(w, l);
 
 /** A replica sharing this suite's limiter and breaker (unless `config` says otherwise). */
-const spawnAll = (configs: Array<Record<string, unknown>>) => spawnReplicas(configs.map((c) => ({ limiter, breaker, ...c })));
+const spawnAll = (configs: Array<Record<string, unknown>>) =>
+  spawnReplicas(configs.map((c) => ({ limiter, breaker, ...c })));
 
 /** Polls one field of a Redis hash until it equals `value` (bounded: 250 × 20 ms). */
 async function fieldBecomes(client: Redis, key: string, field: string, value: string): Promise<string | null> {
@@ -45,20 +51,26 @@ describe('Redis store across 3 processes (real Redis)', () => {
       const startAt = now() + 300;
       const durationMs = 4000;
       const endAt = startAt + durationMs;
-      const results = await Promise.all(replicas.map((r) => r.request<LimitResult>({ cmd: 'limit', startAt, endAt, concurrency: 4 })));
+      const results = await Promise.all(
+        replicas.map((r) => r.request<LimitResult>({ cmd: 'limit', startAt, endAt, concurrency: 4 })),
+      );
       expect(results.map((r) => r.status)).toEqual([[], [], []]); // shared mode all along
       expect(results.flatMap((r) => r.errors)).toEqual([]);
       expect(results.every((r) => r.admitted.length > 0)).toBe(true); // every process got tokens
       const all = results.flatMap((r) => r.admitted);
       // Bound: burst + rate × W / period, in every window, across the three processes.
-      const windows = [20, 50, 100, 250, 500, 1000, 2000, durationMs].map((w) => ({ w, admitted: maxSurelyInWindow(all, w), bound: bound(w) }));
+      const windows = [20, 50, 100, 250, 500, 1000, 2000, durationMs].map((w) => ({
+        w,
+        admitted: maxSurelyInWindow(all, w),
+        bound: bound(w),
+      }));
       expect(windows.filter((x) => x.admitted > x.bound)).toEqual([]);
       expect(windows.at(-1)!.admitted).toBeGreaterThan(0);
       // Throughput over the steady part of the run: from 500 ms in (the first burst and the
       // first round trips are behind) to the end, counted by when callers resumed.
       const from = startAt + 500;
       const steady = all.filter(([, hi]) => hi >= from && hi <= endAt).length;
-      const expected = (limiter.rate * (endAt - from)) / limiter.period;
+      const expected = (limiter.rate * (endAt - from)) / limiter.periodMs;
       expect(steady / expected).toBeGreaterThanOrEqual(0.95);
       expect(replicas.some((r) => r.crashed())).toBe(false);
     } finally {
@@ -83,9 +95,11 @@ describe('Redis store across 3 processes (real Redis)', () => {
         expect(probe.started).toBe(0);
         expect(probe.results).toEqual(['CircuitBreakerOpenError:open']);
       }
-      await sleep(breaker.recoveryTime + 300 - (now() - openedAt));
+      await sleep(breaker.recoveryTimeMs + 300 - (now() - openedAt));
       // 10 concurrent calls in each process, held until every call of every process is decided.
-      const decided = await Promise.all(replicas.map((r) => r.request<{ started: number; rejected: number }>({ cmd: 'hold', count: 10 })));
+      const decided = await Promise.all(
+        replicas.map((r) => r.request<{ started: number; rejected: number }>({ cmd: 'hold', count: 10 })),
+      );
       expect(decided.map((d) => d.started + d.rejected)).toEqual([10, 10, 10]);
       expect(decided.reduce((n, d) => n + d.started, 0)).toBe(breaker.halfOpenMaxCalls);
       const trials = await Promise.all(replicas.map((r) => r.request<Calls>({ cmd: 'release' })));
@@ -125,7 +139,11 @@ describe('Redis store across 3 processes (real Redis)', () => {
       try {
         const startAt = now() + 300;
         const durationMs = 4500;
-        const running = Promise.all(replicas.map((r) => r.request<LimitResult>({ cmd: 'limit', startAt, endAt: startAt + durationMs, concurrency: 3 }, 30_000)));
+        const running = Promise.all(
+          replicas.map((r) =>
+            r.request<LimitResult>({ cmd: 'limit', startAt, endAt: startAt + durationMs, concurrency: 3 }, 30_000),
+          ),
+        );
         await sleep(startAt - now() + 800);
         const downAt = now();
         await server.kill(); // SIGKILL: no clean shutdown; the restarted server starts empty
@@ -150,10 +168,11 @@ describe('Redis store across 3 processes (real Redis)', () => {
           expect(after.length).toBeGreaterThan(0); // shared mode resumed
           if (i < 2) {
             // Fail-open: local share rate/3, burst/3 (+1 for measurement).
-            const bound = outageLimiter.burst / 3 + ((outageLimiter.rate / 3) * (to - from)) / outageLimiter.period + 1;
+            const bound =
+              outageLimiter.burst / 3 + ((outageLimiter.rate / 3) * (to - from)) / outageLimiter.periodMs + 1;
             expect(during.length).toBeLessThanOrEqual(Math.ceil(bound));
             expect(during.length).toBeGreaterThan(0);
-            expect(r.errors.filter((e) => e.name !== 'RateLimitExceededError')).toEqual([]);
+            expect(r.errors.filter((e) => e.name !== 'RateLimiterRejectedError')).toEqual([]);
           } else {
             expect(during).toEqual([]);
             const unavailable = r.errors.filter((e) => e.name === 'StoreUnavailableError');
@@ -167,7 +186,11 @@ describe('Redis store across 3 processes (real Redis)', () => {
         const upLast = Math.max(...results.map((r) => r.status[1]!.wall));
         const all = results.flatMap((r) => r.admitted);
         expect(all.filter(([lo]) => lo > upLast).length).toBeGreaterThan(0);
-        const windows = [50, 100, 250, 500, 1000, 2000].map((w) => ({ w, admitted: maxSurelyInWindow(all, w), bound: bound(w, outageLimiter) }));
+        const windows = [50, 100, 250, 500, 1000, 2000].map((w) => ({
+          w,
+          admitted: maxSurelyInWindow(all, w),
+          bound: bound(w, outageLimiter),
+        }));
         expect(windows.filter((x) => x.admitted > x.bound)).toEqual([]);
       } finally {
         await stopAll(replicas);

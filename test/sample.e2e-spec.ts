@@ -2,9 +2,20 @@ import 'reflect-metadata';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CircuitBreakerService, seededRandom, VirtualClock, type ResilienceModuleOptions, type RetryEvent } from 'nest-resilience';
+import {
+  CircuitBreakerService,
+  seededRandom,
+  VirtualClock,
+  type ResilienceModuleOptions,
+  type RetryEvent,
+} from 'nest-resilience';
 import { SampleModule } from '../apps/sample/src/sample.module.js';
-import { FlakyUpstream, formatDuration, type FlakyUpstreamOptions, type UpstreamStats } from '../apps/sample/src/upstream/flaky-upstream.js';
+import {
+  FlakyUpstream,
+  formatDuration,
+  type FlakyUpstreamOptions,
+  type UpstreamStats,
+} from '../apps/sample/src/upstream/flaky-upstream.js';
 
 /** Waits (bounded) for something the app does asynchronously; never a timing assertion. */
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -56,11 +67,17 @@ async function createSample(resilience: ResilienceModuleOptions = {}, setup: Sam
         resilience: {
           clock,
           random: seededRandom(42),
-          breakers: { quotes: { failureThreshold: 3, recoveryTime: RECOVERY_MS } },
+          breakers: { quotes: { failureThreshold: 3, recoveryTimeMs: RECOVERY_MS } },
           retries: {
-            quotes: { maxRetries: 2, baseDelay: 0, jitter: 'none', maxRetryAfterMs: 5000, onRetry: (e) => retries.push({ retry: e.retry, delayMs: e.delayMs }) },
+            quotes: {
+              maxRetries: 2,
+              baseDelayMs: 0,
+              jitter: 'none',
+              maxRetryAfterMs: 5000,
+              onRetry: (e) => retries.push({ retry: e.retry, delayMs: e.delayMs }),
+            },
           },
-          limiters: { quotes: { rate: 1000, period: 1000 } },
+          limiters: { quotes: { rate: 1000, periodMs: 1000 } },
           ...resilience,
         },
       }),
@@ -99,9 +116,21 @@ describe('quotes sample app', () => {
     await http().post('/chaos').send({ failureRate: 1 }).expect(200);
     const before = upstream.stats;
     const res = await http().get('/quotes/ACME').expect(502);
-    expect(res.body).toEqual({ statusCode: 502, error: 'Bad Gateway', message: 'Quotes provider answered 503', upstreamStatus: 503 });
+    expect(res.body).toEqual({
+      statusCode: 502,
+      error: 'Bad Gateway',
+      message: 'Quotes provider answered 503',
+      upstreamStatus: 503,
+    });
     // 1 attempt + 2 retries, each counted by the breaker (threshold 3).
-    expect(delta(upstream, before)).toEqual({ requests: 3, ok: 0, notFound: 0, unavailable: 3, rateLimited: 0, unauthorized: 0 });
+    expect(delta(upstream, before)).toEqual({
+      requests: 3,
+      ok: 0,
+      notFound: 0,
+      unavailable: 3,
+      rateLimited: 0,
+      unauthorized: 0,
+    });
     expect(sample.breakers.state('quotes')).toBe('open');
   }
 
@@ -109,9 +138,21 @@ describe('quotes sample app', () => {
     it('GET /quotes/:symbol returns the provider quote, upper-casing the ticker', async () => {
       const before = upstream.stats;
       const res = await http().get('/quotes/acme').expect(200);
-      expect(res.body).toEqual({ symbol: 'ACME', currency: 'USD', price: expect.any(Number), seq: before.requests + 1 });
+      expect(res.body).toEqual({
+        symbol: 'ACME',
+        currency: 'USD',
+        price: expect.any(Number),
+        seq: before.requests + 1,
+      });
       expect(Math.abs(res.body.price - 123.45)).toBeLessThanOrEqual(0.38);
-      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 1, notFound: 0, unavailable: 0, rateLimited: 0, unauthorized: 0 });
+      expect(delta(upstream, before)).toEqual({
+        requests: 1,
+        ok: 1,
+        notFound: 0,
+        unavailable: 0,
+        rateLimited: 0,
+        unauthorized: 0,
+      });
       expect(sample.breakers.snapshot('quotes').successes).toBeGreaterThanOrEqual(1);
     });
 
@@ -122,7 +163,11 @@ describe('quotes sample app', () => {
       expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Unknown symbol' });
       expect(delta(upstream, before).requests).toBe(1);
       expect(sample.retries).toEqual([]);
-      expect(sample.breakers.snapshot('quotes')).toMatchObject({ state: 'closed', failures: failuresBefore, failureCount: 0 });
+      expect(sample.breakers.snapshot('quotes')).toMatchObject({
+        state: 'closed',
+        failures: failuresBefore,
+        failureCount: 0,
+      });
     });
 
     it('rejects a malformed ticker with 400 before calling the provider', async () => {
@@ -139,7 +184,16 @@ describe('quotes sample app', () => {
         store: 'memory',
         open: [],
         openCritical: [],
-        breakers: { quotes: { state: 'closed', consecutiveFailures: 0, failureThreshold: 3, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 } },
+        breakers: {
+          quotes: {
+            state: 'closed',
+            consecutiveFailures: 0,
+            failureThreshold: 3,
+            totalFailures: 0,
+            totalRejections: 0,
+            retryAfterMs: 0,
+          },
+        },
       });
       expect(Object.keys(res.body.details.circuits.breakers)).toEqual(sample.breakers.names());
     });
@@ -147,7 +201,15 @@ describe('quotes sample app', () => {
     it('GET /circuits returns one snapshot per breaker', async () => {
       const res = await http().get('/circuits').expect(200);
       expect(res.body).toEqual([
-        expect.objectContaining({ name: 'quotes', state: 'closed', disabled: false, forcedOpen: false, failureCount: 0, retryAfterMs: 0, stateChanges: [] }),
+        expect.objectContaining({
+          name: 'quotes',
+          state: 'closed',
+          disabled: false,
+          forcedOpen: false,
+          failureCount: 0,
+          retryAfterMs: 0,
+          stateChanges: [],
+        }),
       ]);
     });
 
@@ -155,7 +217,9 @@ describe('quotes sample app', () => {
       const bad = await http().post('/chaos').send({ latencyMs: 5, failureRate: 2 }).expect(400);
       expect(bad.body.message).toBe('failureRate must be a number in [0, 1] (got 2)');
       const unknown = await http().post('/chaos').send({ failurerate: 0.5 }).expect(400);
-      expect(unknown.body.message).toBe('Unknown chaos setting(s): failurerate (known: failureRate, latencyMs, rateLimitShare)');
+      expect(unknown.body.message).toBe(
+        'Unknown chaos setting(s): failurerate (known: failureRate, latencyMs, rateLimitShare)',
+      );
       const res = await http().get('/chaos').expect(200);
       expect(res.body).toMatchObject({ failureRate: 0, latencyMs: 0, rateLimitShare: 0 });
       const ok = await http().post('/chaos').send({ rateLimitShare: 0.25 }).expect(200);
@@ -213,10 +277,15 @@ describe('quotes sample app', () => {
       });
       const circuits = await http().get('/circuits').expect(200);
       expect(circuits.body[0]).toMatchObject({ name: 'quotes', state: 'open', openedAt: sample.clock.now() });
-      expect(circuits.body[0].stateChanges.at(-1)).toEqual({ policy: 'quotes', from: 'closed', to: 'open', at: sample.clock.now() });
+      expect(circuits.body[0].stateChanges.at(-1)).toEqual({
+        policy: 'quotes',
+        from: 'closed',
+        to: 'open',
+        at: sample.clock.now(),
+      });
     });
 
-    it('recovers by itself: after recoveryTime a successful trial call closes the breaker', async () => {
+    it('recovers by itself: after recoveryTimeMs a successful trial call closes the breaker', async () => {
       await openBreaker();
       await http().post('/chaos').send({ failureRate: 0 }).expect(200);
       await sample.clock.advance(RECOVERY_MS);
@@ -228,7 +297,7 @@ describe('quotes sample app', () => {
       await http().get('/health').expect(200);
     });
 
-    it('a failed trial call opens the breaker again for a full recoveryTime', async () => {
+    it('a failed trial call opens the breaker again for a full recoveryTimeMs', async () => {
       await openBreaker();
       await sample.clock.advance(RECOVERY_MS);
       const before = upstream.stats;
@@ -238,7 +307,14 @@ describe('quotes sample app', () => {
       // up (its 10 s hint is beyond maxRetryAfterMs), so only one call reached the provider.
       expect(res.headers['retry-after']).toBe('10');
       expect(res.body.circuit).toBe('quotes');
-      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 0, notFound: 0, unavailable: 1, rateLimited: 0, unauthorized: 0 });
+      expect(delta(upstream, before)).toEqual({
+        requests: 1,
+        ok: 0,
+        notFound: 0,
+        unavailable: 1,
+        rateLimited: 0,
+        unauthorized: 0,
+      });
       expect(sample.retries).toEqual([{ retry: 1, delayMs: 0 }]);
       expect(sample.breakers.snapshot('quotes')).toMatchObject({ state: 'open', retryAfterMs: RECOVERY_MS });
     });
@@ -272,9 +348,20 @@ describe('quotes sample app', () => {
       await until(() => sample.clock.pendingTimers() === 1, 'the retry to wait');
       expect(settled).toBe(false);
       expect(sample.retries).toEqual([{ retry: 1, delayMs: 1000 }]);
-      expect(delta(upstream, before)).toEqual({ requests: 1, ok: 0, notFound: 0, unavailable: 0, rateLimited: 1, unauthorized: 0 });
+      expect(delta(upstream, before)).toEqual({
+        requests: 1,
+        ok: 0,
+        notFound: 0,
+        unavailable: 0,
+        rateLimited: 1,
+        unauthorized: 0,
+      });
       // The same 429 paused the client's adaptive limiter for the hinted second.
-      const paused = (await http().get('/ratelimit').expect(200)).body as { rate: number; pausedForMs: number; available: number };
+      const paused = (await http().get('/ratelimit').expect(200)).body as {
+        rate: number;
+        pausedForMs: number;
+        available: number;
+      };
       expect(paused).toMatchObject({ name: 'quotes-upstream', pausedForMs: 1000, available: 0 });
       await sample.clock.advance(999);
       expect(settled).toBe(false);
@@ -288,16 +375,27 @@ describe('quotes sample app', () => {
       const res = await pending;
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ symbol: 'INITECH', currency: 'USD' });
-      expect(delta(upstream, before)).toEqual({ requests: 2, ok: 1, notFound: 0, unavailable: 0, rateLimited: 1, unauthorized: 0 });
+      expect(delta(upstream, before)).toEqual({
+        requests: 2,
+        ok: 1,
+        notFound: 0,
+        unavailable: 0,
+        rateLimited: 1,
+        unauthorized: 0,
+      });
       // A 429 is the provider pacing us, not failing: the breaker does not count it.
-      expect(sample.breakers.snapshot('quotes')).toMatchObject({ state: 'closed', failureCount: 0, failures: failuresBefore });
+      expect(sample.breakers.snapshot('quotes')).toMatchObject({
+        state: 'closed',
+        failureCount: 0,
+        failures: failuresBefore,
+      });
     });
   });
 });
 
 describe('quotes sample app with a tight client-side limit', () => {
   it('answers 429 with Retry-After once the limiter rejects, without calling the provider', async () => {
-    const sample = await createSample({ limiters: { quotes: { rate: 2, period: 60_000, mode: 'reject' } } });
+    const sample = await createSample({ limiters: { quotes: { rate: 2, periodMs: 60_000, mode: 'reject' } } });
     try {
       const http = () => request(sample.app.getHttpServer());
       const before = sample.upstream.stats;
@@ -305,7 +403,12 @@ describe('quotes sample app with a tight client-side limit', () => {
       await http().get('/quotes/ACME').expect(200);
       const res = await http().get('/quotes/ACME').expect(429);
       expect(res.headers['retry-after']).toBe('30');
-      expect(res.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', limiter: 'quotes', retryAfterMs: 30_000 });
+      expect(res.body).toMatchObject({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        limiter: 'quotes',
+        retryAfterMs: 30_000,
+      });
       expect(delta(sample.upstream, before).requests).toBe(2);
     } finally {
       await sample.app.close();
@@ -324,14 +427,17 @@ describe('quotes sample app with a tight client-side limit', () => {
 describe('GET /ratelimit: the adaptive limiter follows the provider', () => {
   it('starts at its initial rate, then follows x-ratelimit-* and waits for the reset instead of getting a 429', async () => {
     // A provider allowing 10 requests per second, its window on the virtual clock.
-    const sample = await createSample({}, { upstream: (clock) => ({ quotaLimit: 10, quotaWindowMs: 1000, now: () => clock.now() }) });
+    const sample = await createSample(
+      {},
+      { upstream: (clock) => ({ quotaLimit: 10, quotaWindowMs: 1000, now: () => clock.now() }) },
+    );
     try {
       const http = () => request(sample.app.getHttpServer());
       const initial = await http().get('/ratelimit').expect(200);
       expect(initial.body).toEqual({
         name: 'quotes-upstream',
         rate: 10,
-        period: 1000,
+        periodMs: 1000,
         burst: 20,
         available: 20,
         waiting: 0,
@@ -344,12 +450,24 @@ describe('GET /ratelimit: the adaptive limiter follows the provider', () => {
       await http().get('/quotes/ACME').expect(200);
       const first = await http().get('/ratelimit').expect(200);
       // 9 left in a window resetting in 1 s: 9 / 1 s × 0.9.
-      expect(first.body).toMatchObject({ rate: 8.1, updates: 1, lastWindow: { limit: 10, remaining: 9, resetMs: 1000 }, lastUpdateAt: sample.clock.now(), pausedForMs: 0 });
+      expect(first.body).toMatchObject({
+        rate: 8.1,
+        updates: 1,
+        lastWindow: { limit: 10, remaining: 9, resetMs: 1000 },
+        lastUpdateAt: sample.clock.now(),
+        pausedForMs: 0,
+      });
       expect(first.body.available).toBeCloseTo(19, 9);
       for (let i = 0; i < 9; i++) await http().get('/quotes/GLOBEX').expect(200);
       // The window is spent: the rate drops to minRate and the limiter pauses until the reset.
       const spent = await http().get('/ratelimit').expect(200);
-      expect(spent.body).toMatchObject({ rate: 1, updates: 10, lastWindow: { limit: 10, remaining: 0, resetMs: 1000 }, pausedForMs: 1000, available: 0 });
+      expect(spent.body).toMatchObject({
+        rate: 1,
+        updates: 10,
+        lastWindow: { limit: 10, remaining: 0, resetMs: 1000 },
+        pausedForMs: 1000,
+        available: 0,
+      });
       const before = sample.upstream.stats;
       let settled = false;
       const next = http()
@@ -367,16 +485,31 @@ describe('GET /ratelimit: the adaptive limiter follows the provider', () => {
       await sample.clock.advance(1);
       expect((await next).status).toBe(200);
       // The provider's window had reset: no 429 at all, and the rate is back up.
-      expect(delta(sample.upstream, before)).toEqual({ requests: 1, ok: 1, notFound: 0, unavailable: 0, rateLimited: 0, unauthorized: 0 });
+      expect(delta(sample.upstream, before)).toEqual({
+        requests: 1,
+        ok: 1,
+        notFound: 0,
+        unavailable: 0,
+        rateLimited: 0,
+        unauthorized: 0,
+      });
       expect(sample.upstream.stats.rateLimited).toBe(0);
-      expect((await http().get('/ratelimit').expect(200)).body).toMatchObject({ rate: 8.1, waiting: 0, pausedForMs: 0, lastWindow: { remaining: 9 } });
+      expect((await http().get('/ratelimit').expect(200)).body).toMatchObject({
+        rate: 8.1,
+        waiting: 0,
+        pausedForMs: 0,
+        lastWindow: { remaining: 9 },
+      });
     } finally {
       await sample.app.close();
     }
   });
 
   it('a limiter wait longer than maxWaitMs answers 429 naming the adaptive limiter, not counted by the breaker', async () => {
-    const sample = await createSample({}, { upstream: (clock) => ({ quotaLimit: 1, quotaWindowMs: 60_000, now: () => clock.now() }) });
+    const sample = await createSample(
+      {},
+      { upstream: (clock) => ({ quotaLimit: 1, quotaWindowMs: 60_000, now: () => clock.now() }) },
+    );
     try {
       const http = () => request(sample.app.getHttpServer());
       await http().get('/quotes/ACME').expect(200); // remaining 0, reset in 60 s: paused for a minute
@@ -397,13 +530,24 @@ describe('the sample never shows its provider key', () => {
   it('a canary key reaches the provider and appears in no answer, header or log line', async () => {
     const canary = `zq-canary-${Math.random().toString(36).slice(2)}`;
     const lines: string[] = [];
-    const capture = (...args: unknown[]) => void lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
-    const logger: LoggerService = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture };
+    const capture = (...args: unknown[]) =>
+      void lines.push(args.map((a) => (typeof a === 'string' ? a : (JSON.stringify(a) ?? String(a)))).join(' '));
+    const logger: LoggerService = {
+      log: capture,
+      error: capture,
+      warn: capture,
+      debug: capture,
+      verbose: capture,
+      fatal: capture,
+    };
     const shown: string[] = [];
     const record = (res: request.Response) => shown.push(String(res.status), JSON.stringify(res.headers), res.text);
 
     // 1. The provider expects the key: success, 404, 503 (breaker opens), breaker open, 429, timeout.
-    const sample = await createSample({}, { env: { QUOTES_API_KEY: canary }, upstream: () => ({ apiKey: canary }), logger, requestTimeoutMs: 20 });
+    const sample = await createSample(
+      {},
+      { env: { QUOTES_API_KEY: canary }, upstream: () => ({ apiKey: canary }), logger, requestTimeoutMs: 20 },
+    );
     try {
       const http = () => request(sample.app.getHttpServer());
       record(await http().get('/quotes/ACME').expect(200));
@@ -441,10 +585,18 @@ describe('the sample never shows its provider key', () => {
     }
 
     // 2. A provider that rejects the key and echoes it back (401).
-    const rejecting = await createSample({}, { env: { QUOTES_API_KEY: canary }, upstream: () => ({ apiKey: 'another-key' }), logger });
+    const rejecting = await createSample(
+      {},
+      { env: { QUOTES_API_KEY: canary }, upstream: () => ({ apiKey: 'another-key' }), logger },
+    );
     try {
       const res = await request(rejecting.app.getHttpServer()).get('/quotes/ACME').expect(502);
-      expect(res.body).toEqual({ statusCode: 502, error: 'Bad Gateway', message: 'Quotes provider answered 401', upstreamStatus: 401 });
+      expect(res.body).toEqual({
+        statusCode: 502,
+        error: 'Bad Gateway',
+        message: 'Quotes provider answered 401',
+        upstreamStatus: 401,
+      });
       record(res);
       expect(rejecting.upstream.stats.unauthorized).toBe(1);
     } finally {
@@ -465,7 +617,12 @@ describe('FlakyUpstream', () => {
   const draws: number[] = [];
 
   beforeAll(async () => {
-    upstream = await new FlakyUpstream({ random: () => draws.shift() ?? 0.99, quotaLimit: 3, quotaWindowMs: 1000, now: () => now }).start();
+    upstream = await new FlakyUpstream({
+      random: () => draws.shift() ?? 0.99,
+      quotaLimit: 3,
+      quotaWindowMs: 1000,
+      now: () => now,
+    }).start();
   });
 
   afterAll(async () => {
@@ -499,15 +656,35 @@ describe('FlakyUpstream', () => {
     const fresh = await fetch(`${upstream.url}/quotes/ACME`);
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('x-ratelimit-remaining-requests')).toBe('2');
-    expect(upstream.stats).toEqual({ requests: 5, ok: 2, notFound: 0, unavailable: 1, rateLimited: 2, unauthorized: 0 });
+    expect(upstream.stats).toEqual({
+      requests: 5,
+      ok: 2,
+      notFound: 0,
+      unavailable: 1,
+      rateLimited: 2,
+      unauthorized: 0,
+    });
   });
 
   it('rejects out-of-range chaos settings, naming the setting', () => {
-    expect(() => upstream.configure({ rateLimitShare: -0.1 })).toThrow('rateLimitShare must be a number in [0, 1] (got -0.1)');
-    expect(() => new FlakyUpstream({ latencyMs: Number.NaN })).toThrow('latencyMs must be a number in [0, 60000] (got NaN)');
+    expect(() => upstream.configure({ rateLimitShare: -0.1 })).toThrow(
+      'rateLimitShare must be a number in [0, 1] (got -0.1)',
+    );
+    expect(() => new FlakyUpstream({ latencyMs: Number.NaN })).toThrow(
+      'latencyMs must be a number in [0, 60000] (got NaN)',
+    );
   });
 
   it('formats reset durations like provider headers', () => {
-    expect([0, 250, 999, 999.2, 1000, 1001, 59_000, 90_000].map(formatDuration)).toEqual(['0ms', '250ms', '999ms', '1s', '1s', '2s', '59s', '1m30s']);
+    expect([0, 250, 999, 999.2, 1000, 1001, 59_000, 90_000].map(formatDuration)).toEqual([
+      '0ms',
+      '250ms',
+      '999ms',
+      '1s',
+      '1s',
+      '2s',
+      '59s',
+      '1m30s',
+    ]);
   });
 });

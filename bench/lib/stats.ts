@@ -34,7 +34,11 @@ export async function timeSequential(call: () => Promise<unknown>, count: number
  * Calls per second with `inFlight` callers each looping `perWorker` awaited calls, so the
  * number of calls in flight stays at `inFlight` for the whole measurement.
  */
-export async function timeConcurrent(call: () => Promise<unknown>, inFlight: number, perWorker: number): Promise<number> {
+export async function timeConcurrent(
+  call: () => Promise<unknown>,
+  inFlight: number,
+  perWorker: number,
+): Promise<number> {
   const worker = async (): Promise<void> => {
     for (let i = 0; i < perWorker; i++) await call();
   };

@@ -4,8 +4,24 @@ import 'reflect-metadata';
 import { Injectable, Module, type INestApplicationContext, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { CircuitBreaker, RateLimited, ResilienceModule, seededRandom, systemClock, WithRetry, type CircuitStateChange, type ResilienceModuleOptions } from 'nest-resilience';
-import { APIClientError, InjectApiClient, isUpstreamFailure, RateLimitError, ResilienceHttpModule, type ApiClient } from 'nest-resilience/http';
+import {
+  CircuitBreaker,
+  RateLimited,
+  ResilienceModule,
+  seededRandom,
+  systemClock,
+  WithRetry,
+  type CircuitStateChange,
+  type ResilienceModuleOptions,
+} from 'nest-resilience';
+import {
+  ApiClientError,
+  InjectApiClient,
+  isUpstreamFailure,
+  UpstreamRateLimitError,
+  ResilienceHttpModule,
+  type ApiClient,
+} from 'nest-resilience/http';
 import { ResilienceHealthModule } from 'nest-resilience/health';
 import type { StoreStatusEvent } from 'nest-resilience/redis';
 import { SEEN } from './chaos-checks.js';
@@ -47,11 +63,19 @@ export class ChaosService {
     const headers = { 'x-chaos-serial': String(serial), 'x-chaos-dispatch': now().toFixed(3) };
     const recorded = serial < recorder.seen.length;
     try {
-      const body = isPost(id) ? await this.client.request('POST', `/r/${id}`, { headers, json: { id } }) : await this.client.request('GET', `/r/${id}`, { headers });
+      const body = isPost(id)
+        ? await this.client.request('POST', `/r/${id}`, { headers, json: { id } })
+        : await this.client.request('GET', `/r/${id}`, { headers });
       if (recorded) recorder.seen[serial] = SEEN.ok;
       return body;
     } catch (error) {
-      if (recorded) recorder.seen[serial] = error instanceof RateLimitError ? SEEN.rateLimited : error instanceof APIClientError && !error.isTransient ? SEEN.permanent : SEEN.other;
+      if (recorded)
+        recorder.seen[serial] =
+          error instanceof UpstreamRateLimitError
+            ? SEEN.rateLimited
+            : error instanceof ApiClientError && !error.isTransient
+              ? SEEN.permanent
+              : SEEN.other;
       throw error;
     } finally {
       if (recorded) recorder.settleAt[serial] = now();
@@ -70,7 +94,8 @@ export async function createChaosApp(opts: {
 }): Promise<INestApplicationContext> {
   recorder = opts.recorder;
   const rec = opts.recorder;
-  const logger = (where: string) => (message: unknown) => rec.scan(typeof message === 'string' ? message : JSON.stringify(message), where);
+  const logger = (where: string) => (message: unknown) =>
+    rec.scan(typeof message === 'string' ? message : JSON.stringify(message), where);
   const store: ResilienceModuleOptions['store'] =
     opts.redisUrl === undefined
       ? undefined
@@ -92,7 +117,7 @@ export async function createChaosApp(opts: {
           upstream: {
             ...BREAKER,
             ...(store === undefined ? {} : { shared: true }),
-            isFailure: isUpstreamFailure,
+            failOn: isUpstreamFailure,
             onStateChange: (e: CircuitStateChange) => rec.stateChanges.push(e),
           },
         },
@@ -102,7 +127,7 @@ export async function createChaosApp(opts: {
         clients: {
           upstream: {
             baseUrl: opts.baseUrl,
-            timeout: TIMEOUT_MS,
+            timeoutMs: TIMEOUT_MS,
             headers: { [CANARY_HEADER]: opts.canary },
             logger: { debug: logger('client debug log') },
           },
@@ -115,7 +140,16 @@ export async function createChaosApp(opts: {
   })
   class ChaosModule {}
   // Errors and warnings are shown (through the scanned stderr); the rest is only scanned.
-  const shown = (message: unknown, ...rest: unknown[]) => void process.stderr.write(`[nest] ${[message, ...rest].map((m) => (m instanceof Error ? m.stack : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}\n`);
-  const nestLogger: LoggerService = { log: logger('nest log'), error: shown, warn: shown, debug: logger('nest log'), verbose: logger('nest log') };
+  const shown = (message: unknown, ...rest: unknown[]) =>
+    void process.stderr.write(
+      `[nest] ${[message, ...rest].map((m) => (m instanceof Error ? m.stack : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}\n`,
+    );
+  const nestLogger: LoggerService = {
+    log: logger('nest log'),
+    error: shown,
+    warn: shown,
+    debug: logger('nest log'),
+    verbose: logger('nest log'),
+  };
   return NestFactory.createApplicationContext(ChaosModule, { logger: nestLogger, abortOnError: false });
 }

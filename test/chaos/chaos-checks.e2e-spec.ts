@@ -2,17 +2,44 @@
 // side, and each check catches the violation it is there for (so a green chaos run means something).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
-import { attemptChecks, callsWhileOpen, maxInWindow, maxTrialsInFlight, SEEN, shortOpenPeriods, statePeriods, type ClientView } from './chaos-checks.js';
+import {
+  attemptChecks,
+  callsWhileOpen,
+  maxInWindow,
+  maxTrialsInFlight,
+  SEEN,
+  shortOpenPeriods,
+  statePeriods,
+  type ClientView,
+} from './chaos-checks.js';
 import { ArrivalLog, Fault, FAULT_SHARES, faultFor, FaultUpstream } from './fault-upstream.js';
 
-type Row = [at: number, logical: number, fault: Fault, dispatchAt?: number, post?: number, hintUntil?: number, endAt?: number, seen?: number, settleAt?: number];
+type Row = [
+  at: number,
+  logical: number,
+  fault: Fault,
+  dispatchAt?: number,
+  post?: number,
+  hintUntil?: number,
+  endAt?: number,
+  seen?: number,
+  settleAt?: number,
+];
 
 const defaultSeen = (f: Fault) =>
-  f === Fault.RetryAfterSeconds || f === Fault.RetryAfterDate ? SEEN.rateLimited : f === Fault.MalformedJson ? SEEN.permanent : f === Fault.Ok || f === Fault.SlowBody ? SEEN.ok : SEEN.other;
+  f === Fault.RetryAfterSeconds || f === Fault.RetryAfterDate
+    ? SEEN.rateLimited
+    : f === Fault.MalformedJson
+      ? SEEN.permanent
+      : f === Fault.Ok || f === Fault.SlowBody
+        ? SEEN.ok
+        : SEEN.other;
 
 /** A log of arrivals and the client's view of them (by default the client read each answer 1 ms after it arrived). */
 function logOf(rows: Row[]): ArrivalLog & { client: ClientView } {
-  const log = Object.assign(new ArrivalLog(rows.length), { client: { settleAt: new Float64Array(rows.length), seen: new Uint8Array(rows.length) } });
+  const log = Object.assign(new ArrivalLog(rows.length), {
+    client: { settleAt: new Float64Array(rows.length), seen: new Uint8Array(rows.length) },
+  });
   for (const [i, [at, logical, fault, dispatchAt, post, hintUntil, endAt, seen, settleAt]] of rows.entries()) {
     log.at[i] = at;
     log.logical[i] = logical;
@@ -50,7 +77,12 @@ describe('chaos checks', () => {
       [200, 2, Fault.Ok, 199], // sent while open: a violation
       [352, 3, Fault.Ok, 351], // a trial
     ]);
-    expect(callsWhileOpen(log, open)).toMatchObject({ dispatchedWhileOpen: 1, arrivedWhileOpen: 2, arrivedInFlightAtOpening: 1, examples: [{ logical: 2 }] });
+    expect(callsWhileOpen(log, open)).toMatchObject({
+      dispatchedWhileOpen: 1,
+      arrivedWhileOpen: 2,
+      arrivedInFlightAtOpening: 1,
+      examples: [{ logical: 2 }],
+    });
     // An outage of the shared store cuts the open period (decisions go to a local breaker).
     expect(statePeriods(changes, 1000, [150]).open).toEqual([[100, 150]]);
   });
@@ -67,7 +99,7 @@ describe('chaos checks', () => {
     expect(maxTrialsInFlight(log, [[0, 100]], settleAt)).toEqual({ max: 2, trials: 3 });
   });
 
-  it('open periods shorter than recoveryTime are reported', () => {
+  it('open periods shorter than recoveryTimeMs are reported', () => {
     const changes = [
       { from: 'closed', to: 'open', at: 0 },
       { from: 'open', to: 'half_open', at: 5 },
@@ -102,7 +134,17 @@ describe('chaos checks', () => {
     ]);
     log.hintUntil[14] = 1000;
     const c = attemptChecks(log, 3, log.client);
-    expect(c).toMatchObject({ logical: 8, most: 4, overLimit: [{ logical: 1, attempts: 4 }], hinted: 3, hintedRetried: 3, earlyRetries: 1, postRequests: 2, doubleBilled: 1, retriedAfterPermanent: 1 });
+    expect(c).toMatchObject({
+      logical: 8,
+      most: 4,
+      overLimit: [{ logical: 1, attempts: 4 }],
+      hinted: 3,
+      hintedRetried: 3,
+      earlyRetries: 1,
+      postRequests: 2,
+      doubleBilled: 1,
+      retriedAfterPermanent: 1,
+    });
     expect(c.earlyExamples).toEqual([{ logical: 2, fault: 'RetryAfterSeconds', earlyByMs: 1 }]);
     expect(c.doubleBilledExamples).toEqual([{ logical: 4, after: 'Hang' }]); // a 503 is safe to retry
   });
@@ -112,7 +154,14 @@ describe('fault upstream', () => {
   const KEY = 'canary-test-key';
   let up: FaultUpstream;
   beforeAll(async () => {
-    up = new FaultUpstream({ seed: 7, outages: [], retryAfterSeconds: 1, capacity: 100, requests: 100_000, echoHeader: 'x-api-key' });
+    up = new FaultUpstream({
+      seed: 7,
+      outages: [],
+      retryAfterSeconds: 1,
+      capacity: 100,
+      requests: 100_000,
+      echoHeader: 'x-api-key',
+    });
     await up.listen();
     up.startRun();
   });
@@ -125,7 +174,8 @@ describe('fault upstream', () => {
     const seen = new Map<Fault, number>();
     const n = 100_000;
     for (let id = 0; id < n; id++) seen.set(faultFor(7, id, 0), (seen.get(faultFor(7, id, 0)) ?? 0) + 1);
-    for (const [fault, share] of FAULT_SHARES) expect(Math.abs(seen.get(fault)! / n - share)).toBeLessThan(share * 0.15);
+    for (const [fault, share] of FAULT_SHARES)
+      expect(Math.abs(seen.get(fault)! / n - share)).toBeLessThan(share * 0.15);
     expect(Math.abs(seen.get(Fault.Ok)! / n - 0.7)).toBeLessThan(0.02);
   });
 
@@ -136,13 +186,19 @@ describe('fault upstream', () => {
   };
   const get = (id: number) =>
     new Promise<{ status?: number; headers?: http.IncomingHttpHeaders; body?: string; error?: string }>((resolve) => {
-      const req = http.get(`${up.baseUrl}/r/${id}`, { headers: { 'x-api-key': KEY, 'x-chaos-serial': '5', 'x-chaos-dispatch': '123.5' }, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
-        res.on('error', (e) => resolve({ status: res.statusCode, error: (e as NodeJS.ErrnoException).code ?? e.message }));
-        res.on('aborted', () => resolve({ status: res.statusCode, error: 'aborted' }));
-      });
+      const req = http.get(
+        `${up.baseUrl}/r/${id}`,
+        { headers: { 'x-api-key': KEY, 'x-chaos-serial': '5', 'x-chaos-dispatch': '123.5' }, agent: false },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+          res.on('error', (e) =>
+            resolve({ status: res.statusCode, error: (e as NodeJS.ErrnoException).code ?? e.message }),
+          );
+          res.on('aborted', () => resolve({ status: res.statusCode, error: 'aborted' }));
+        },
+      );
       req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
       req.setTimeout(300, () => {
         req.destroy();
@@ -161,13 +217,32 @@ describe('fault upstream', () => {
     const dated = await get(idFor(Fault.RetryAfterDate));
     expect(dated.status).toBe(429);
     expect(Date.parse(String(dated.headers!['retry-after'])) - Date.now()).toBeGreaterThan(400);
-    for (const [fault, status] of [[Fault.S500, 500], [Fault.S502, 502], [Fault.S503, 503], [Fault.S529, 529]] as const) {
+    for (const [fault, status] of [
+      [Fault.S500, 500],
+      [Fault.S502, 502],
+      [Fault.S503, 503],
+      [Fault.S529, 529],
+    ] as const) {
       // A hostile upstream: the error body echoes the key it received.
       expect(await get(idFor(fault))).toMatchObject({ status, body: expect.stringContaining(KEY) });
     }
     expect(await get(idFor(Fault.MalformedJson))).toMatchObject({ status: 200, body: '{"id":' });
     const log = up.log;
-    const kinds = ['Ok', 'Reset', 'Hang', 'SlowBody', 'Stall', 'ResetMidBody', 'RetryAfterSeconds', 'RetryAfterDate', 'S500', 'S502', 'S503', 'S529', 'MalformedJson'];
+    const kinds = [
+      'Ok',
+      'Reset',
+      'Hang',
+      'SlowBody',
+      'Stall',
+      'ResetMidBody',
+      'RetryAfterSeconds',
+      'RetryAfterDate',
+      'S500',
+      'S502',
+      'S503',
+      'S529',
+      'MalformedJson',
+    ];
     expect(log.count).toBe(kinds.length);
     expect(Array.from(log.fault.subarray(0, log.count), (f) => Fault[f])).toEqual(kinds);
     expect(log.serial[0]).toBe(5);

@@ -32,7 +32,11 @@ export function maxInWindow(times: ArrayLike<number>, w: number): { max: number;
  * into the state and ends at the next transition (or `end`). Periods are cut at every time in
  * `cuts` (e.g. a shared-store outage, when decisions go to a local fallback breaker).
  */
-export function statePeriods(changes: readonly StateChange[], end: number, cuts: readonly number[] = []): { open: Interval[]; halfOpen: Interval[] } {
+export function statePeriods(
+  changes: readonly StateChange[],
+  end: number,
+  cuts: readonly number[] = [],
+): { open: Interval[]; halfOpen: Interval[] } {
   const sorted = [...changes].sort((a, b) => a.at - b.at);
   const open: Interval[] = [];
   const halfOpen: Interval[] = [];
@@ -45,13 +49,17 @@ export function statePeriods(changes: readonly StateChange[], end: number, cuts:
   return { open, halfOpen };
 }
 
-/** Open periods (open → next transition) shorter than `recoveryTime`. */
-export function shortOpenPeriods(changes: readonly StateChange[], recoveryTime: number): Array<{ at: number; lasted: number; next: string }> {
+/** Open periods (open → next transition) shorter than `recoveryTimeMs`. */
+export function shortOpenPeriods(
+  changes: readonly StateChange[],
+  recoveryTimeMs: number,
+): Array<{ at: number; lasted: number; next: string }> {
   const sorted = [...changes].sort((a, b) => a.at - b.at);
   const out: Array<{ at: number; lasted: number; next: string }> = [];
   for (const [k, c] of sorted.entries()) {
     const next = sorted[k + 1];
-    if (c.to === 'open' && next !== undefined && next.at - c.at < recoveryTime) out.push({ at: c.at, lasted: next.at - c.at, next: next.to });
+    if (c.to === 'open' && next !== undefined && next.at - c.at < recoveryTimeMs)
+      out.push({ at: c.at, lasted: next.at - c.at, next: next.to });
   }
   return out;
 }
@@ -70,12 +78,20 @@ export function callsWhileOpen(log: ArrivalLog, open: readonly Interval[], origi
   let dispatchedWhileOpen = 0;
   let arrivedWhileOpen = 0;
   let arrivedInFlightAtOpening = 0;
-  const examples: Array<{ logical: number; serial: number; dispatchAt: number; openedAt: number; lateByMs: number }> = [];
+  const examples: Array<{ logical: number; serial: number; dispatchAt: number; openedAt: number; lateByMs: number }> =
+    [];
   for (let i = 0; i < log.count; i++) {
     const sent = inside(log.dispatchAt[i]!, open);
     if (sent !== undefined) {
       dispatchedWhileOpen++;
-      if (examples.length < 5) examples.push({ logical: log.logical[i]!, serial: log.serial[i]!, dispatchAt: log.dispatchAt[i]! - origin, openedAt: sent[0] - origin, lateByMs: log.dispatchAt[i]! - sent[0] });
+      if (examples.length < 5)
+        examples.push({
+          logical: log.logical[i]!,
+          serial: log.serial[i]!,
+          dispatchAt: log.dispatchAt[i]! - origin,
+          openedAt: sent[0] - origin,
+          lateByMs: log.dispatchAt[i]! - sent[0],
+        });
     }
     const arrived = inside(log.at[i]!, open);
     if (arrived !== undefined) {
@@ -91,7 +107,11 @@ export function callsWhileOpen(log: ArrivalLog, open: readonly Interval[], origi
  * An attempt is in flight from its arrival until both sides are done with it: the server
  * ended it, or the client settled it (`settleAt[serial]`, when its trial slot is released).
  */
-export function maxTrialsInFlight(log: ArrivalLog, halfOpen: readonly Interval[], settleAt: Float64Array): { max: number; trials: number } {
+export function maxTrialsInFlight(
+  log: ArrivalLog,
+  halfOpen: readonly Interval[],
+  settleAt: Float64Array,
+): { max: number; trials: number } {
   let max = 0;
   let trials = 0;
   for (const p of halfOpen) {
@@ -173,14 +193,28 @@ export function attemptChecks(log: ArrivalLog, maxAttempts: number, client: Clie
         if (caused !== undefined) {
           hintedRetried++;
           const earlyBy = log.hintUntil[i]! - log.at[caused]!;
-          if (earlyBy > 0 && early++ < 10) earlyExamples.push({ logical: id, fault: Fault[fault]!, earlyByMs: earlyBy });
+          if (earlyBy > 0 && early++ < 10)
+            earlyExamples.push({ logical: id, fault: Fault[fault]!, earlyByMs: earlyBy });
         }
       }
       if (fault === Fault.MalformedJson && seen === SEEN.permanent && caused !== undefined) retriedAfterPermanent++;
-      if (k + 1 < list.length && log.post[i] === 1 && MAYBE_PROCESSED.has(fault) && doubleBilled++ < 10) doubleBilledExamples.push({ logical: id, after: Fault[fault]! });
+      if (k + 1 < list.length && log.post[i] === 1 && MAYBE_PROCESSED.has(fault) && doubleBilled++ < 10)
+        doubleBilledExamples.push({ logical: id, after: Fault[fault]! });
     }
   }
-  return { logical, most, overLimit, hinted, hintedRetried, earlyRetries: early, earlyExamples, postRequests, doubleBilled, doubleBilledExamples, retriedAfterPermanent };
+  return {
+    logical,
+    most,
+    overLimit,
+    hinted,
+    hintedRetried,
+    earlyRetries: early,
+    earlyExamples,
+    postRequests,
+    doubleBilled,
+    doubleBilledExamples,
+    retriedAfterPermanent,
+  };
 }
 
 /** Arrivals per fault kind (by name). */

@@ -6,12 +6,33 @@
 import 'reflect-metadata';
 import { inspect } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { CircuitBreakerOpenError, CircuitBreakerService, RateLimitExceededError, ResilienceRegistry, systemClock } from 'nest-resilience';
-import { APIClientError, APIConnectionError, ApiClientRegistry, APITimeoutError, RateLimitError, ServerError } from 'nest-resilience/http';
+import {
+  CircuitBreakerOpenError,
+  CircuitBreakerService,
+  RateLimiterRejectedError,
+  ResilienceRegistry,
+  systemClock,
+} from 'nest-resilience';
+import {
+  ApiClientError,
+  UpstreamConnectionError,
+  ApiClientRegistry,
+  UpstreamTimeoutError,
+  UpstreamRateLimitError,
+  UpstreamServerError,
+} from 'nest-resilience/http';
 import { CircuitBreakerHealthIndicator } from 'nest-resilience/health';
 import { StoreUnavailableError } from 'nest-resilience/redis';
 import { ChaosService, ClientRecorder, createChaosApp } from './chaos-app.js';
-import { attemptChecks, callsWhileOpen, faultCounts, maxInWindow, maxTrialsInFlight, shortOpenPeriods, statePeriods } from './chaos-checks.js';
+import {
+  attemptChecks,
+  callsWhileOpen,
+  faultCounts,
+  maxInWindow,
+  maxTrialsInFlight,
+  shortOpenPeriods,
+  statePeriods,
+} from './chaos-checks.js';
 import * as C from './chaos-config.js';
 import { FaultUpstream } from './fault-upstream.js';
 import { startRedisServer } from '../../libs/resilience/src/redis/testing-support/redis-server.js';
@@ -45,14 +66,29 @@ process.on('unhandledRejection', (reason) => {
 });
 
 const capacity = N * (C.RETRY.maxRetries + 1) + 2000;
-const upstream = new FaultUpstream({ seed: config.seed, outages: C.OUTAGES, retryAfterSeconds: C.RETRY_AFTER_SECONDS, capacity, requests: N, echoHeader: C.CANARY_HEADER, expectedKey: canary });
+const upstream = new FaultUpstream({
+  seed: config.seed,
+  outages: C.OUTAGES,
+  retryAfterSeconds: C.RETRY_AFTER_SECONDS,
+  capacity,
+  requests: N,
+  echoHeader: C.CANARY_HEADER,
+  expectedKey: canary,
+});
 await upstream.listen();
 const redis = config.store === 'redis' ? await startRedisServer() : undefined;
 // The parent kills our redis-server if this process is killed before it can.
 const tellRedisPid = () => void process.send?.({ redisPid: redis?.pid() });
 if (redis !== undefined) tellRedisPid();
 const recorder = new ClientRecorder(capacity * 2, scan);
-const app = await createChaosApp({ baseUrl: upstream.baseUrl, canary, seed: config.seed, redisUrl: redis?.url, algorithm: config.algorithm, recorder });
+const app = await createChaosApp({
+  baseUrl: upstream.baseUrl,
+  canary,
+  seed: config.seed,
+  redisUrl: redis?.url,
+  algorithm: config.algorithm,
+  recorder,
+});
 const service = app.get(ChaosService);
 const health = app.get(CircuitBreakerHealthIndicator);
 const registry = app.get(ResilienceRegistry);
@@ -100,7 +136,14 @@ const heapBefore = await heapOf();
 
 // The run.
 const CLASSES: Record<string, abstract new (...a: never[]) => unknown> = {
-  APIConnectionError, APITimeoutError, RateLimitError, ServerError, APIClientError, CircuitBreakerOpenError, RateLimitExceededError, StoreUnavailableError,
+  UpstreamConnectionError,
+  UpstreamTimeoutError,
+  UpstreamRateLimitError,
+  UpstreamServerError,
+  ApiClientError,
+  CircuitBreakerOpenError,
+  RateLimiterRejectedError,
+  StoreUnavailableError,
 };
 const outcome = new Uint8Array(N); // 0 unsettled, 1 success, 2 documented error, 3 anything else
 const errorCounts: Record<string, number> = {};
@@ -110,7 +153,11 @@ const settle = (id: number, error?: unknown) => {
   const name = (error as Error)?.constructor?.name ?? typeof error;
   errorCounts[name] = (errorCounts[name] ?? 0) + 1;
   const cls = CLASSES[name];
-  const documented = (C.DOCUMENTED_ERRORS as readonly string[]).includes(name) && cls !== undefined && error instanceof cls && (error as Error).name === name;
+  const documented =
+    (C.DOCUMENTED_ERRORS as readonly string[]).includes(name) &&
+    cls !== undefined &&
+    error instanceof cls &&
+    (error as Error).name === name;
   outcome[id] = documented ? 2 : 3;
   if (!documented && unexpected.length < 5) unexpected.push(String((error as Error)?.stack ?? error));
   scan(String(error), 'String(error)');
@@ -185,8 +232,16 @@ const wireMax = (wire.length > 0 ? wire[wire.length - 1]! : 0) + replyWaitMs;
 const windows = [1000, 100, 20].map((w) => {
   const m = maxInWindow(arrivals, w);
   const bound = C.limiterBound(w, config.algorithm);
-  const arrivalBound = config.algorithm === 'sliding-window' ? bound : C.limiterBound(w + Math.max(0, wireMax), config.algorithm);
-  return { w, bound, arrivalBound, max: m.max, atMs: Math.round(m.at - runStart), atDispatch: maxInWindow(log.dispatchAt.subarray(0, log.count), w).max };
+  const arrivalBound =
+    config.algorithm === 'sliding-window' ? bound : C.limiterBound(w + Math.max(0, wireMax), config.algorithm);
+  return {
+    w,
+    bound,
+    arrivalBound,
+    max: m.max,
+    atMs: Math.round(m.at - runStart),
+    atDispatch: maxInWindow(log.dispatchAt.subarray(0, log.count), w).max,
+  };
 });
 const cuts = recorder.storeStatus.filter((s) => s.status === 'down').map((s) => s.at);
 const periods = statePeriods(recorder.stateChanges, runEnd, cuts);
@@ -202,7 +257,15 @@ const report = {
   unexpected,
   unhandledCount,
   unhandled,
-  upstream: { arrivals: log.count, withKey: upstream.withKey, echoed: upstream.echoed, overflow: log.overflow, other: upstream.other, maxInFlight: upstream.maxInFlight, faults: faultCounts(log) },
+  upstream: {
+    arrivals: log.count,
+    withKey: upstream.withKey,
+    echoed: upstream.echoed,
+    overflow: log.overflow,
+    other: upstream.other,
+    maxInFlight: upstream.maxInFlight,
+    faults: faultCounts(log),
+  },
   attempts: attemptChecks(log, C.RETRY.maxRetries + 1, recorder),
   windows,
   wireDelayMs,
@@ -213,18 +276,29 @@ const report = {
     opened: recorder.stateChanges.filter((c) => c.to === 'open').length,
     openPeriods: periods.open.length,
     openMs: periods.open.reduce((n, [a, b]) => n + (b - a), 0),
-    shortOpenPeriods: shortOpenPeriods(recorder.stateChanges, C.BREAKER.recoveryTime),
+    shortOpenPeriods: shortOpenPeriods(recorder.stateChanges, C.BREAKER.recoveryTimeMs),
     ...callsWhileOpen(log, periods.open, runStart),
     trials: maxTrialsInFlight(log, periods.halfOpen, recorder.settleAt),
   },
-  storeEvents: { status: recorder.storeStatus.map((s) => ({ status: s.status, atMs: Math.round(s.at - runStart) })), redis: redisEvents.map((e) => ({ what: e.what, atMs: Math.round(e.at - runStart) })) },
-  heap: { before: heapBefore, mid: heapMid, after: heapAfter, growth: heapAfter - heapBefore, secondHalfGrowth: heapAfter - heapMid },
+  storeEvents: {
+    status: recorder.storeStatus.map((s) => ({ status: s.status, atMs: Math.round(s.at - runStart) })),
+    redis: redisEvents.map((e) => ({ what: e.what, atMs: Math.round(e.at - runStart) })),
+  },
+  heap: {
+    before: heapBefore,
+    mid: heapMid,
+    after: heapAfter,
+    growth: heapAfter - heapBefore,
+    secondHalfGrowth: heapAfter - heapMid,
+  },
   leaks,
   healthSamples,
   /** Most callers seen waiting for a limiter token (sampled every 250 ms). */
   maxWaiting,
   /** Arrivals at the upstream in each second of the run. */
-  perSecond: Array.from({ length: Math.ceil((runEnd - runStart) / 1000) }, (_, k) => arrivals.reduce((n, t) => n + (t >= runStart + k * 1000 && t < runStart + (k + 1) * 1000 ? 1 : 0), 0)),
+  perSecond: Array.from({ length: Math.ceil((runEnd - runStart) / 1000) }, (_, k) =>
+    arrivals.reduce((n, t) => n + (t >= runStart + k * 1000 && t < runStart + (k + 1) * 1000 ? 1 : 0), 0),
+  ),
 };
 await app.close();
 await redis?.kill();

@@ -108,7 +108,8 @@ export class FaultUpstream {
     log.serial[i] = Number(req.headers['x-chaos-serial'] ?? -1);
     log.dispatchAt[i] = Number(req.headers['x-chaos-dispatch'] ?? NaN);
     log.post[i] = req.method === 'POST' ? 1 : 0;
-    if (this.options.expectedKey !== undefined && req.headers[this.options.echoHeader] === this.options.expectedKey) this.withKey++;
+    if (this.options.expectedKey !== undefined && req.headers[this.options.echoHeader] === this.options.expectedKey)
+      this.withKey++;
     const fault = this.outageAt(arrivedAt) ?? faultFor(this.options.seed, id, attempt);
     log.fault[i] = fault;
     this.inFlight++;
@@ -135,7 +136,13 @@ export class FaultUpstream {
     return undefined;
   }
 
-  private answer(fault: Fault, i: number, req: http.IncomingMessage, res: http.ServerResponse, keep: (t: NodeJS.Timeout) => void): void {
+  private answer(
+    fault: Fault,
+    i: number,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    keep: (t: NodeJS.Timeout) => void,
+  ): void {
     const id = i < 0 ? -1 : this.log.logical[i]!;
     const hint = (until: number) => void (i >= 0 && (this.log.hintUntil[i] = until));
     const ok = () => JSON.stringify({ id, ok: true });
@@ -143,7 +150,9 @@ export class FaultUpstream {
       // A hostile upstream echoing the credential it received.
       const echoed = String(req.headers[this.options.echoHeader] ?? '');
       if (echoed !== '' && i >= 0) this.echoed++;
-      res.writeHead(status, { ...JSON_TYPE, 'x-request-id': `req_${id}` }).end(JSON.stringify({ error: { message: `failure ${status} for key ${echoed}`, type: 'chaos' } }));
+      res
+        .writeHead(status, { ...JSON_TYPE, 'x-request-id': `req_${id}` })
+        .end(JSON.stringify({ error: { message: `failure ${status} for key ${echoed}`, type: 'chaos' } }));
     };
     switch (fault) {
       case Fault.Ok:
@@ -175,13 +184,17 @@ export class FaultUpstream {
       case Fault.RetryAfterSeconds: {
         const s = this.options.retryAfterSeconds;
         hint(now() + s * 1000);
-        return void res.writeHead(429, { ...JSON_TYPE, 'retry-after': String(s) }).end('{"error":{"message":"slow down","type":"rate_limit"}}');
+        return void res
+          .writeHead(429, { ...JSON_TYPE, 'retry-after': String(s) })
+          .end('{"error":{"message":"slow down","type":"rate_limit"}}');
       }
       case Fault.RetryAfterDate: {
         // A whole second 1.5–2.5 s ahead, on the same clock the client reads the date with.
         const date = Math.ceil((now() + 1500) / 1000) * 1000;
         hint(date);
-        return void res.writeHead(429, { ...JSON_TYPE, 'retry-after': new Date(date).toUTCString() }).end('{"error":{"message":"slow down","type":"rate_limit"}}');
+        return void res
+          .writeHead(429, { ...JSON_TYPE, 'retry-after': new Date(date).toUTCString() })
+          .end('{"error":{"message":"slow down","type":"rate_limit"}}');
       }
       case Fault.S500:
         return failure(500);

@@ -50,7 +50,16 @@ export const FAULT_SHARES: ReadonlyArray<readonly [Fault, number]> = [
 
 /** Faults after which the request may have been processed (a non-idempotent retry could bill twice). */
 export const MAYBE_PROCESSED: ReadonlySet<Fault> = new Set([
-  Fault.Ok, Fault.Reset, Fault.Hang, Fault.SlowBody, Fault.Stall, Fault.ResetMidBody, Fault.S500, Fault.S502, Fault.MalformedJson, Fault.OutageReset,
+  Fault.Ok,
+  Fault.Reset,
+  Fault.Hang,
+  Fault.SlowBody,
+  Fault.Stall,
+  Fault.ResetMidBody,
+  Fault.S500,
+  Fault.S502,
+  Fault.MalformedJson,
+  Fault.OutageReset,
 ]);
 
 /**

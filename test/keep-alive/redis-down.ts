@@ -20,4 +20,6 @@ const limiter = RateLimiterPolicy.create('down', { rate: 10 }, { store });
 const result = await limiter.execute(() => 'ran').catch((e: Error) => e.name);
 await store.close();
 // Exit time is measured by the parent from this line on.
-console.log(`closed: ${result}, available ${store.available}, warned ${warnings.length}, secret echoed ${warnings.some((w) => w.includes('s3cret'))}`);
+console.log(
+  `closed: ${result}, available ${store.available}, warned ${warnings.length}, secret echoed ${warnings.some((w) => w.includes('s3cret'))}`,
+);

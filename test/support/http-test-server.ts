@@ -27,13 +27,19 @@ export interface TestServer {
  */
 export function defaultRoutes(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const path = (req.url ?? '/').split('?')[0]!;
-  if (path === '/json') return void res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"ok":true,"n":1}');
+  if (path === '/json')
+    return void res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"ok":true,"n":1}');
   if (path === '/text') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
   if (path === '/empty') return void res.writeHead(204).end();
-  if (path === '/empty-200') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': '0' }).end();
+  if (path === '/empty-200')
+    return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': '0' }).end();
   if (path === '/bad-json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{nope');
   if (path === '/echo') {
-    return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, url: req.url, body, contentType: req.headers['content-type'] ?? null }));
+    return void res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(
+        JSON.stringify({ method: req.method, url: req.url, body, contentType: req.headers['content-type'] ?? null }),
+      );
   }
   if (path === '/hang') return;
   if (path === '/reset') {
@@ -47,7 +53,9 @@ export function defaultRoutes(req: http.IncomingMessage, res: http.ServerRespons
     const status = Number(m[1]);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': `req_${status}` };
     if (status === 429) headers['retry-after'] = '2';
-    return void res.writeHead(status, headers).end(JSON.stringify({ error: { message: `failure ${status}`, type: 'test_error' } }));
+    return void res
+      .writeHead(status, headers)
+      .end(JSON.stringify({ error: { message: `failure ${status}`, type: 'test_error' } }));
   }
   res.writeHead(404, { 'content-type': 'text/plain' }).end('no route');
 }

@@ -5,7 +5,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, hasRedisServerBinary, pingRedis } from '../../libs/resilience/src/redis/testing-support/redis-server.js';
+import {
+  freePort,
+  hasRedisServerBinary,
+  pingRedis,
+} from '../../libs/resilience/src/redis/testing-support/redis-server.js';
 
 /** One master of the test cluster. */
 export interface ClusterMaster {
@@ -31,8 +35,10 @@ export interface TestRedisCluster {
 
 /** Why the cluster suite cannot run here, or undefined when it can. */
 export function clusterUnavailableReason(): string | undefined {
-  if (!hasRedisServerBinary()) return 'no redis-server binary on the PATH (apt-get install redis-server / brew install redis)';
-  if (spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no redis-cli binary on the PATH (it ships with redis-server)';
+  if (!hasRedisServerBinary())
+    return 'no redis-server binary on the PATH (apt-get install redis-server / brew install redis)';
+  if (spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status !== 0)
+    return 'no redis-cli binary on the PATH (it ships with redis-server)';
   return undefined;
 }
 
@@ -52,15 +58,24 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   }
   const children = new Map<number, ChildProcess>();
   const argsOf = (port: number) => [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--cluster-enabled', 'yes',
-    '--cluster-config-file', `nodes-${port}.conf`,
-    '--cluster-node-timeout', '2000',
-    '--cluster-require-full-coverage', 'no',
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', dir,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--cluster-node-timeout',
+    '2000',
+    '--cluster-require-full-coverage',
+    'no',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
   ];
   const launch = async (port: number) => {
     const child = spawn('redis-server', argsOf(port), { stdio: 'ignore' });
@@ -73,7 +88,8 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     throw new Error(`redis-server on port ${port} did not answer within 5 s`);
   };
   const cli = (port: number, ...args: string[]) =>
-    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 5_000 }).stdout ?? '';
+    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 5_000 })
+      .stdout ?? '';
 
   const cluster: TestRedisCluster = {
     nodes: ports.map((port) => ({ host: '127.0.0.1', port })),

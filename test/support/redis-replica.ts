@@ -13,8 +13,8 @@ interface ReplicaConfig {
   expectedReplicas?: number;
   /** Default: the store's (200). A busy event loop does not fake an outage (see StoreLink). */
   storeTimeoutMs?: number;
-  limiter: { rate: number; period: number; burst: number; maxWaitMs?: number };
-  breaker: { failureThreshold: number; recoveryTime: number; halfOpenMaxCalls: number; successThreshold: number };
+  limiter: { rate: number; periodMs: number; burst: number; maxWaitMs?: number };
+  breaker: { failureThreshold: number; recoveryTimeMs: number; halfOpenMaxCalls: number; successThreshold: number };
 }
 
 type Command =
@@ -63,14 +63,18 @@ const send = (msg: unknown) => process.send!(msg);
 let answeredSentAt = -Infinity;
 const store = registry.store as RedisStore;
 /** `[lo, hi]` of an admission that resumed its caller now (see `limit`). */
-const admission = (start: number): [number, number] => (store.available ? [Math.max(start, answeredSentAt), now()] : [now() - 1, now()]);
+const admission = (start: number): [number, number] =>
+  store.available ? [Math.max(start, answeredSentAt), now()] : [now() - 1, now()];
 const client = store.client as unknown as Record<'evalsha' | 'eval', (...args: unknown[]) => Promise<unknown>>;
 for (const method of ['evalsha', 'eval'] as const) {
   const real = client[method].bind(client);
   client[method] = (...args: unknown[]) => {
     const sentAt = now();
     const reply = real(...args);
-    reply.then(() => (answeredSentAt = sentAt), () => undefined);
+    reply.then(
+      () => (answeredSentAt = sentAt),
+      () => undefined,
+    );
     return reply;
   };
 }
@@ -176,7 +180,8 @@ process.on('message', (m: Command) => {
       else if (m.cmd === 'fail') {
         const breaker = registry.breaker('shared');
         const out: string[] = [];
-        for (let i = 0; i < m.times; i++) out.push(await breaker.execute(() => Promise.reject(new Error('boom'))).catch((e: Error) => e.name));
+        for (let i = 0; i < m.times; i++)
+          out.push(await breaker.execute(() => Promise.reject(new Error('boom'))).catch((e: Error) => e.name));
         // Outcomes reach Redis without holding the caller: the parent waits for the shared state.
         send({ ok: true, results: out, state: breaker.state() });
       } else if (m.cmd === 'call') {
@@ -188,8 +193,7 @@ process.on('message', (m: Command) => {
         held = undefined;
         h.release();
         send({ ok: true, results: await h.results, started: h.tally.started });
-      }
-      else if (m.cmd === 'exit') {
+      } else if (m.cmd === 'exit') {
         await app.close();
         send({ ok: true });
         process.disconnect();

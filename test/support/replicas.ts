@@ -28,8 +28,13 @@ export interface LimitResult {
 
 /** Forks one replica with `config` (see `ReplicaConfig` in redis-replica.ts) and waits for it to be ready (30 s at most). */
 export async function spawnReplica(config: Record<string, unknown>): Promise<Replica> {
-  if (!existsSync(`${root}/bench/register.mjs`)) throw new Error('the multi-process suites need bench/register.mjs (the TypeScript loader for child processes)');
-  const child = fork(replicaScript, [JSON.stringify(config)], { cwd: root, execArgv: ['--import', loader], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (!existsSync(`${root}/bench/register.mjs`))
+    throw new Error('the multi-process suites need bench/register.mjs (the TypeScript loader for child processes)');
+  const child = fork(replicaScript, [JSON.stringify(config)], {
+    cwd: root,
+    execArgv: ['--import', loader],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let exitCode: number | null = null;
   const pending: Array<(m: Record<string, unknown>) => void> = [];
   child.on('exit', (code) => {
@@ -42,9 +47,12 @@ export async function spawnReplica(config: Record<string, unknown>): Promise<Rep
     if (m.unhandled !== undefined) unhandled.push(m.unhandled);
     else pending.shift()?.(m);
   });
-  const request = <T,>(msg: unknown, timeoutMs = 20_000) =>
+  const request = <T>(msg: unknown, timeoutMs = 20_000) =>
     new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`replica did not answer ${JSON.stringify(msg)} within ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`replica did not answer ${JSON.stringify(msg)} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       pending.push((m) => {
         clearTimeout(t);
         if (m.ok === false) reject(new Error(String(m.error)));

@@ -1,7 +1,7 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { CircuitBreakerOpenError, RateLimitExceededError } from 'nest-resilience';
-import { APIClientError, APITimeoutError, ResourceNotFoundError } from 'nest-resilience/http';
+import { CircuitBreakerOpenError, RateLimiterRejectedError } from 'nest-resilience';
+import { ApiClientError, UpstreamTimeoutError, UpstreamNotFoundError } from 'nest-resilience/http';
 
 /** `Retry-After` in whole seconds, at least 1 (a client must not hammer a 0). */
 export function retryAfterSeconds(ms: number): number {
@@ -9,26 +9,26 @@ export function retryAfterSeconds(ms: number): number {
 }
 
 /** What the sample says about a failed provider call (no URL, no provider text, no key). */
-export function describeProviderError(error: APIClientError): string {
+export function describeProviderError(error: ApiClientError): string {
   if (error.status !== undefined) return `Quotes provider answered ${error.status}`;
-  if (error instanceof APITimeoutError) return 'Quotes provider did not answer in time';
+  if (error instanceof UpstreamTimeoutError) return 'Quotes provider did not answer in time';
   return 'Quotes provider is unreachable';
 }
 
 /**
  * Turns resilience and provider failures into HTTP answers:
  * - `CircuitBreakerOpenError` → 503 with `Retry-After` (when the breaker admits a trial call);
- * - `RateLimitExceededError` (the `quotes` limiter, or the adaptive one in the client) → 429
+ * - `RateLimiterRejectedError` (the `quotes` limiter, or the adaptive one in the client) → 429
  *   with `Retry-After` (when tokens are available again);
- * - `APIClientError` (the `quotes` client's typed errors) → 404 when the provider does not
+ * - `ApiClientError` (the `quotes` client's typed errors) → 404 when the provider does not
  *   know the symbol, else 502 (with the provider's `Retry-After` when it sent one).
  * Other exceptions go to Nest's default handling. Nothing the provider sent is echoed.
  */
-@Catch(CircuitBreakerOpenError, RateLimitExceededError, APIClientError)
+@Catch(CircuitBreakerOpenError, RateLimiterRejectedError, ApiClientError)
 export class ResilienceExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Quotes');
 
-  catch(error: CircuitBreakerOpenError | RateLimitExceededError | APIClientError, host: ArgumentsHost): void {
+  catch(error: CircuitBreakerOpenError | RateLimiterRejectedError | ApiClientError, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof CircuitBreakerOpenError) {
       res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
@@ -41,7 +41,7 @@ export class ResilienceExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    if (error instanceof RateLimitExceededError) {
+    if (error instanceof RateLimiterRejectedError) {
       res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
       res.status(HttpStatus.TOO_MANY_REQUESTS).json({
         statusCode: HttpStatus.TOO_MANY_REQUESTS,
@@ -52,13 +52,17 @@ export class ResilienceExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    if (error instanceof ResourceNotFoundError) {
-      res.status(HttpStatus.NOT_FOUND).json({ statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: 'Unknown symbol' });
+    if (error instanceof UpstreamNotFoundError) {
+      res
+        .status(HttpStatus.NOT_FOUND)
+        .json({ statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: 'Unknown symbol' });
       return;
     }
     const message = describeProviderError(error);
     // The error itself is safe to log too (`toJSON()` is redacted); the short form is enough here.
-    this.logger.warn(`${message}: ${error.name}${error.requestId !== undefined ? ` (request ${error.requestId})` : ''}${error.isTransient ? ', transient, retries spent' : ''}`);
+    this.logger.warn(
+      `${message}: ${error.name}${error.requestId !== undefined ? ` (request ${error.requestId})` : ''}${error.isTransient ? ', transient, retries spent' : ''}`,
+    );
     if (error.retryAfterMs !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
     res.status(HttpStatus.BAD_GATEWAY).json({
       statusCode: HttpStatus.BAD_GATEWAY,

@@ -27,7 +27,7 @@ export interface SampleModuleOptions {
   upstream?: FlakyUpstream | FlakyUpstreamOptions;
   /**
    * Merged over the configuration read from the environment, policy by policy
-   * (e.g. `{ clock, random, breakers: { quotes: { recoveryTime: 50 } } }`).
+   * (e.g. `{ clock, random, breakers: { quotes: { recoveryTimeMs: 50 } } }`).
    */
   resilience?: ResilienceModuleOptions;
   /** Timeout of one provider call, ms. Default `QUOTES_TIMEOUT_MS` or 2000. */
@@ -43,14 +43,21 @@ export interface SampleModuleOptions {
 export class SampleConfigModule {
   /** A module exporting a {@link SampleConfig} over `env`. */
   static forEnv(env: Readonly<Record<string, string | undefined>>): DynamicModule {
-    return { module: SampleConfigModule, providers: [{ provide: SampleConfig, useValue: new SampleConfig(env) }], exports: [SampleConfig] };
+    return {
+      module: SampleConfigModule,
+      providers: [{ provide: SampleConfig, useValue: new SampleConfig(env) }],
+      exports: [SampleConfig],
+    };
   }
 }
 
 type Section = 'breakers' | 'retries' | 'limiters';
 
 /** `over` merged into `base`: top-level keys replaced, named policies merged option by option. */
-export function mergeResilienceOptions(base: ResilienceModuleOptions, over: ResilienceModuleOptions = {}): ResilienceModuleOptions {
+export function mergeResilienceOptions(
+  base: ResilienceModuleOptions,
+  over: ResilienceModuleOptions = {},
+): ResilienceModuleOptions {
   const merged: ResilienceModuleOptions = { ...base, ...over };
   for (const section of ['breakers', 'retries', 'limiters'] as const satisfies readonly Section[]) {
     const a = (base[section] ?? {}) as Record<string, object>;
@@ -92,7 +99,8 @@ export class SampleModule {
         ResilienceHttpModule.forRootAsync({
           imports: [config, upstream, rateLimit],
           inject: [SampleConfig, UPSTREAM_URL, QUOTES_ADAPTIVE_LIMITER],
-          useFactory: (sample: SampleConfig, url: string, adaptive: AdaptiveRateLimiter) => quotesHttpOptions(sample, url, adaptive, options.requestTimeoutMs),
+          useFactory: (sample: SampleConfig, url: string, adaptive: AdaptiveRateLimiter) =>
+            quotesHttpOptions(sample, url, adaptive, options.requestTimeoutMs),
           clientNames: [QUOTES_CLIENT],
         }),
         TerminusModule,

@@ -30,7 +30,8 @@ export class ChaosController {
       throw new BadRequestException('Expected a JSON object such as {"failureRate": 0.5}');
     }
     const unknown = Object.keys(body).filter((k) => !(KEYS as readonly string[]).includes(k));
-    if (unknown.length > 0) throw new BadRequestException(`Unknown chaos setting(s): ${unknown.join(', ')} (known: ${KEYS.join(', ')})`);
+    if (unknown.length > 0)
+      throw new BadRequestException(`Unknown chaos setting(s): ${unknown.join(', ')} (known: ${KEYS.join(', ')})`);
     try {
       this.upstream.configure(body as Partial<ChaosSettings>);
     } catch (error) {

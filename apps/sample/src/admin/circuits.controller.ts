@@ -17,7 +17,9 @@ export class CircuitsController {
   @HttpCode(200)
   reset(@Param('name') name: string): CircuitBreakerSnapshot {
     if (!this.breakers.names().includes(name)) {
-      throw new NotFoundException(`No circuit breaker named ${JSON.stringify(name)} (known: ${this.breakers.names().join(', ')})`);
+      throw new NotFoundException(
+        `No circuit breaker named ${JSON.stringify(name)} (known: ${this.breakers.names().join(', ')})`,
+      );
     }
     this.breakers.reset(name);
     return this.breakers.snapshot(name);

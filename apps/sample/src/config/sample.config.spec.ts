@@ -1,7 +1,11 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { ResilienceRegistry } from 'nest-resilience';
-import { deleteKeys, testRedis, uniquePrefix } from '../../../../libs/resilience/src/redis/testing-support/redis-server.js';
+import {
+  deleteKeys,
+  testRedis,
+  uniquePrefix,
+} from '../../../../libs/resilience/src/redis/testing-support/redis-server.js';
 import { mergeResilienceOptions } from '../sample.module.js';
 import { countsAgainstProvider, SampleConfig, SampleConfigError, withoutPassword } from './sample.config.js';
 
@@ -12,16 +16,20 @@ describe('SampleConfig', () => {
     expect(config.host).toBe('127.0.0.1');
     expect(config.upstream()).toEqual({ failureRate: 0, latencyMs: 0, rateLimitShare: 0 });
     expect(config.resilience()).toMatchObject({
-      breakers: { quotes: { failureThreshold: 5, recoveryTime: 15_000 } },
-      retries: { quotes: { maxRetries: 2, baseDelay: 200, maxRetryAfterMs: 3000 } },
-      limiters: { quotes: { rate: 50, period: 1000, maxWaitMs: 2000 } },
+      breakers: { quotes: { failureThreshold: 5, recoveryTimeMs: 15_000 } },
+      retries: { quotes: { maxRetries: 2, baseDelayMs: 200, maxRetryAfterMs: 3000 } },
+      limiters: { quotes: { rate: 50, periodMs: 1000, maxWaitMs: 2000 } },
     });
   });
 
   it('reads the environment', () => {
-    const config = new SampleConfig({ PORT: '3123', QUOTES_BREAKER_RECOVERY_MS: '5000', UPSTREAM_FAILURE_RATE: '0.25' });
+    const config = new SampleConfig({
+      PORT: '3123',
+      QUOTES_BREAKER_RECOVERY_MS: '5000',
+      UPSTREAM_FAILURE_RATE: '0.25',
+    });
     expect(config.port).toBe(3123);
-    expect(config.resilience().breakers?.quotes?.recoveryTime).toBe(5000);
+    expect(config.resilience().breakers?.quotes?.recoveryTimeMs).toBe(5000);
     expect(config.upstream().failureRate).toBe(0.25);
   });
 
@@ -29,7 +37,9 @@ describe('SampleConfig', () => {
     expect(() => new SampleConfig({ UPSTREAM_FAILURE_RATE: '1.5' }).upstream()).toThrow(
       new SampleConfigError('UPSTREAM_FAILURE_RATE', '1.5', 'a number in [0, 1]'),
     );
-    expect(() => new SampleConfig({ PORT: 'http' }).port).toThrow('Invalid PORT="http" (expected a number in [0, 65535])');
+    expect(() => new SampleConfig({ PORT: 'http' }).port).toThrow(
+      'Invalid PORT="http" (expected a number in [0, 65535])',
+    );
   });
 
   it('counts transient provider failures against the breaker, except 429', () => {
@@ -45,12 +55,12 @@ describe('mergeResilienceOptions', () => {
   it('merges named policies option by option and replaces top-level values', () => {
     const random = () => 0.5;
     const merged = mergeResilienceOptions(
-      { breakers: { quotes: { failureThreshold: 5, recoveryTime: 15_000 } }, retries: { quotes: { maxRetries: 2 } } },
-      { random, breakers: { quotes: { recoveryTime: 50 }, other: { failureThreshold: 1 } } },
+      { breakers: { quotes: { failureThreshold: 5, recoveryTimeMs: 15_000 } }, retries: { quotes: { maxRetries: 2 } } },
+      { random, breakers: { quotes: { recoveryTimeMs: 50 }, other: { failureThreshold: 1 } } },
     );
     expect(merged).toEqual({
       random,
-      breakers: { quotes: { failureThreshold: 5, recoveryTime: 50 }, other: { failureThreshold: 1 } },
+      breakers: { quotes: { failureThreshold: 5, recoveryTimeMs: 50 }, other: { failureThreshold: 1 } },
       retries: { quotes: { maxRetries: 2 } },
       limiters: {},
     });
@@ -85,7 +95,12 @@ describe('SampleConfig store: REDIS_URL set → Redis, unset → memory', () => 
 
   it('with REDIS_URL the quotes limiter lives in Redis, under REDIS_KEY_PREFIX', async () => {
     const config = new SampleConfig({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, REDIS_EXPECTED_REPLICAS: '2' });
-    expect(config.resilience().store).toEqual({ type: 'redis', url: redis.url, keyPrefix: prefix, expectedReplicas: 2 });
+    expect(config.resilience().store).toEqual({
+      type: 'redis',
+      url: redis.url,
+      keyPrefix: prefix,
+      expectedReplicas: 2,
+    });
     const registry = await ResilienceRegistry.create(config.resilience());
     try {
       expect(registry.storeKind).toBe('redis');
@@ -95,7 +110,10 @@ describe('SampleConfig store: REDIS_URL set → Redis, unset → memory', () => 
     } finally {
       await registry.close();
     }
-    expect(new SampleConfig({ REDIS_URL: redis.url }).store()).toMatchObject({ keyPrefix: 'nest-resilience-sample:', expectedReplicas: 1 });
+    expect(new SampleConfig({ REDIS_URL: redis.url }).store()).toMatchObject({
+      keyPrefix: 'nest-resilience-sample:',
+      expectedReplicas: 1,
+    });
   });
 
   it('a bad REDIS_URL is named without its password; a bad REDIS_EXPECTED_REPLICAS is named with its value', () => {
@@ -112,7 +130,9 @@ describe('SampleConfig store: REDIS_URL set → Redis, unset → memory', () => 
       expect(err!.message).toContain('REDIS_URL');
       expect(err!.message).not.toContain('s3cret');
     }
-    expect(() => new SampleConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_EXPECTED_REPLICAS: '2.5' }).store()).toThrow('Invalid REDIS_EXPECTED_REPLICAS="2.5" (expected an integer in [1, 1000])');
+    expect(() =>
+      new SampleConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_EXPECTED_REPLICAS: '2.5' }).store(),
+    ).toThrow('Invalid REDIS_EXPECTED_REPLICAS="2.5" (expected an integer in [1, 1000])');
     expect(withoutPassword('redis://:pw@127.0.0.1:6379/0')).toBe('redis://***@127.0.0.1:6379/0');
     expect(withoutPassword('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RateLimitExceededError, type ResilienceModuleOptions } from 'nest-resilience';
+import { RateLimiterRejectedError, type ResilienceModuleOptions } from 'nest-resilience';
 import type { FlakyUpstreamOptions } from '../upstream/flaky-upstream.js';
 
 /** A bad environment variable; the message names it and its value. */
@@ -47,14 +47,16 @@ export class SampleConfig {
     const raw = this.env[variable];
     if (raw === undefined || raw.trim() === '') return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < min || value > max) throw new SampleConfigError(variable, raw, `a number in [${min}, ${max}]`);
+    if (!Number.isFinite(value) || value < min || value > max)
+      throw new SampleConfigError(variable, raw, `a number in [${min}, ${max}]`);
     return value;
   }
 
   /** Like {@link number}, for whole numbers. */
   integer(variable: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
     const value = this.number(variable, fallback, min, max);
-    if (!Number.isInteger(value)) throw new SampleConfigError(variable, this.env[variable]!, `an integer in [${min}, ${max}]`);
+    if (!Number.isInteger(value))
+      throw new SampleConfigError(variable, this.env[variable]!, `an integer in [${min}, ${max}]`);
     return value;
   }
 
@@ -91,7 +93,8 @@ export class SampleConfig {
   store(): ResilienceModuleOptions['store'] {
     const url = this.env.REDIS_URL?.trim();
     if (!url) return undefined;
-    if (!/^rediss?:\/\/[^/]/.test(url)) throw new SampleConfigError('REDIS_URL', withoutPassword(url), 'a redis:// or rediss:// URL');
+    if (!/^rediss?:\/\/[^/]/.test(url))
+      throw new SampleConfigError('REDIS_URL', withoutPassword(url), 'a redis:// or rediss:// URL');
     return {
       type: 'redis',
       url,
@@ -108,23 +111,23 @@ export class SampleConfig {
       breakers: {
         quotes: {
           failureThreshold: this.number('QUOTES_BREAKER_THRESHOLD', 5, 1),
-          recoveryTime: this.number('QUOTES_BREAKER_RECOVERY_MS', 15_000, 0),
+          recoveryTimeMs: this.number('QUOTES_BREAKER_RECOVERY_MS', 15_000, 0),
           // A 404 (unknown symbol) is the provider working, and a 429 is it pacing us (the
           // retry waits for its Retry-After): only other transient failures count.
-          isFailure: countsAgainstProvider,
+          failOn: countsAgainstProvider,
         },
       },
       retries: {
         quotes: {
           maxRetries: this.number('QUOTES_RETRY_MAX', 2, 0, 10),
-          baseDelay: this.number('QUOTES_RETRY_BASE_DELAY_MS', 200, 0),
+          baseDelayMs: this.number('QUOTES_RETRY_BASE_DELAY_MS', 200, 0),
           maxRetryAfterMs: this.number('QUOTES_RETRY_MAX_AFTER_MS', 3000, 0),
         },
       },
       limiters: {
         quotes: {
           rate: this.number('QUOTES_RATE_PER_SECOND', 50, 1),
-          period: 1000,
+          periodMs: 1000,
           maxWaitMs: this.number('QUOTES_RATE_MAX_WAIT_MS', 2000, 0),
         },
       },
@@ -133,14 +136,14 @@ export class SampleConfig {
 }
 
 /**
- * The `quotes` breaker's `isFailure`: transient failures (5xx, timeouts, refused connections)
+ * The `quotes` breaker's `failOn`: transient failures (5xx, timeouts, refused connections)
  * count; a 429 does not (the provider is up and telling us to slow down), nor does any
  * non-transient answer such as a 404.
  */
 export function countsAgainstProvider(error: unknown): boolean {
   const e = error as { isTransient?: unknown; status?: unknown } | null;
   // A local limiter refusal (the adaptive limiter inside the call) is not the provider failing.
-  return e?.isTransient === true && e.status !== 429 && !(error instanceof RateLimitExceededError);
+  return e?.isTransient === true && e.status !== 429 && !(error instanceof RateLimiterRejectedError);
 }
 
 /** `url` with the password (and user) of its authority replaced by `***`, for messages. */

@@ -10,12 +10,17 @@ import { QUOTES_CLIENT } from '../sample.constants.js';
  * update), and logs one debug line per request. Retries, breaker and the fixed rate limit are
  * the decorators' on `QuotesService.getQuote`, so the client has none of its own.
  */
-export function quotesHttpOptions(sample: SampleConfig, baseUrl: string, adaptive: AdaptiveRateLimiter, timeoutMs = sample.requestTimeoutMs): ResilienceHttpModuleOptions {
+export function quotesHttpOptions(
+  sample: SampleConfig,
+  baseUrl: string,
+  adaptive: AdaptiveRateLimiter,
+  timeoutMs = sample.requestTimeoutMs,
+): ResilienceHttpModuleOptions {
   return {
     clients: {
       [QUOTES_CLIENT]: {
         baseUrl,
-        timeout: timeoutMs,
+        timeoutMs: timeoutMs,
         headers: { accept: 'application/json', 'x-api-key': sample.apiKey },
         adaptiveLimiter: adaptive,
         logger: new Logger('QuotesClient'),

@@ -27,8 +27,8 @@ export class QuotesService {
 
   /**
    * Fetches the quote of `symbol` (upper-case ticker). Throws the client's typed errors
-   * (`ResourceNotFoundError` for an unknown symbol, `ServerError`, `RateLimitError`,
-   * `APITimeoutError`, ...), which carry `isTransient` and `retryAfterMs` for the policies.
+   * (`UpstreamNotFoundError` for an unknown symbol, `UpstreamServerError`, `UpstreamRateLimitError`,
+   * `UpstreamTimeoutError`, ...), which carry `isTransient` and `retryAfterMs` for the policies.
    */
   @CircuitBreaker('quotes')
   @WithRetry('quotes')

@@ -10,7 +10,7 @@ export interface RateLimitView extends AdaptiveRateLimiterSnapshot {
 
 /**
  * `GET /ratelimit`: the adaptive limiter in front of the quotes provider: the rate it has
- * adapted to (requests per `period` ms), its bucket, the last window the provider reported
+ * adapted to (requests per `periodMs` ms), its bucket, the last window the provider reported
  * (`x-ratelimit-*-requests`) and any pause a 429 started.
  */
 @Controller('ratelimit')

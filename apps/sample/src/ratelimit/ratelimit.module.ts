@@ -9,7 +9,10 @@ import { RateLimitController } from './ratelimit.controller.js';
  * Options of the adaptive limiter in front of the quotes provider. The provider allows
  * 100 requests per second; the limiter starts at 10/s and follows its `x-ratelimit-*` headers.
  */
-export function adaptiveLimiterOptions(sample: SampleConfig, overrides: Partial<AdaptiveRateLimiterOptions> = {}): AdaptiveRateLimiterOptions {
+export function adaptiveLimiterOptions(
+  sample: SampleConfig,
+  overrides: Partial<AdaptiveRateLimiterOptions> = {},
+): AdaptiveRateLimiterOptions {
   return {
     name: 'quotes-upstream',
     initialRate: 10,
@@ -38,7 +41,8 @@ export class RateLimitModule {
           provide: QUOTES_ADAPTIVE_LIMITER,
           inject: [SampleConfig, ResilienceRegistry],
           // The registry's clock: a VirtualClock in tests moves the pauses too.
-          useFactory: (sample: SampleConfig, registry: ResilienceRegistry) => new AdaptiveRateLimiter(adaptiveLimiterOptions(sample, overrides), { clock: registry.clock }),
+          useFactory: (sample: SampleConfig, registry: ResilienceRegistry) =>
+            new AdaptiveRateLimiter(adaptiveLimiterOptions(sample, overrides), { clock: registry.clock }),
         },
       ],
       exports: [QUOTES_ADAPTIVE_LIMITER],

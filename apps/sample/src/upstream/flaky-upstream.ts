@@ -69,7 +69,9 @@ const SYMBOL_PATH = /^\/quotes\/([^/?#]+)$/;
 export function checkChaosValue(name: keyof ChaosSettings, value: unknown): number {
   const max = name === 'latencyMs' ? 60_000 : 1;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be a number in [0, ${max}] (got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`);
+    throw new RangeError(
+      `${name} must be a number in [0, ${max}] (got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`,
+    );
   }
   return value;
 }
@@ -96,7 +98,14 @@ export class FlakyUpstream {
   private server: Server | undefined;
   private windowStart = 0;
   private windowCount = 0;
-  private readonly counters: UpstreamStats = { requests: 0, ok: 0, notFound: 0, unavailable: 0, rateLimited: 0, unauthorized: 0 };
+  private readonly counters: UpstreamStats = {
+    requests: 0,
+    ok: 0,
+    notFound: 0,
+    unavailable: 0,
+    rateLimited: 0,
+    unauthorized: 0,
+  };
 
   constructor(options: FlakyUpstreamOptions = {}) {
     this.settings = {
@@ -210,9 +219,15 @@ export class FlakyUpstream {
     }
     if (r < failureRate + rateLimitShare || this.windowCount > this.quotaLimit) {
       this.counters.rateLimited++;
-      const retryAfter = this.windowCount > this.quotaLimit ? Math.max(1, Math.ceil(resetMs / 1000)) : this.retryAfterSeconds;
+      const retryAfter =
+        this.windowCount > this.quotaLimit ? Math.max(1, Math.ceil(resetMs / 1000)) : this.retryAfterSeconds;
       return (res) =>
-        send(res, 429, { error: 'rate_limited', message: 'Too many requests' }, { ...headers, 'retry-after': String(retryAfter) });
+        send(
+          res,
+          429,
+          { error: 'rate_limited', message: 'Too many requests' },
+          { ...headers, 'retry-after': String(retryAfter) },
+        );
     }
     const base = KNOWN_SYMBOLS[symbol];
     if (base === undefined) {
@@ -239,6 +254,10 @@ export function formatDuration(ms: number): string {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.destroyed) return;
   const payload = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+  });
   res.end(payload);
 }

@@ -24,7 +24,10 @@ export class UpstreamModule {
           provide: FlakyUpstream,
           inject: [SampleConfig],
           useFactory: async (sample: SampleConfig) => {
-            const upstream = given instanceof FlakyUpstream ? given : new FlakyUpstream({ ...sample.upstream(), apiKey: sample.apiKey, ...given });
+            const upstream =
+              given instanceof FlakyUpstream
+                ? given
+                : new FlakyUpstream({ ...sample.upstream(), apiKey: sample.apiKey, ...given });
             return await upstream.start();
           },
         },

@@ -206,7 +206,7 @@ describe('systemClock', () => {
 });
 
 describe('setBackgroundTimeout', () => {
-  it("schedules through the clock and unrefs a Node timer handle, so background work never keeps the process alive", () => {
+  it('schedules through the clock and unrefs a Node timer handle, so background work never keeps the process alive', () => {
     let fired = false;
     const handle = setBackgroundTimeout(systemClock, () => (fired = true), 10_000) as NodeJS.Timeout;
     expect(handle.hasRef()).toBe(false);

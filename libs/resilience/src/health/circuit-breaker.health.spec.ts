@@ -4,8 +4,8 @@ import { ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { VirtualClock } from '../core/clock.js';
-import { ResilienceConfigError } from '../core/errors.js';
-import { CircuitBreakerService } from '../nest/circuit-breaker.service.js';
+import { ResilienceConfigError } from '../core/errors/errors.js';
+import { CircuitBreakerService } from '../nest/services/circuit-breaker.service.js';
 import { ResilienceModule } from '../nest/resilience.module.js';
 import type { ResilienceModuleOptions } from '../nest/resilience-options.interface.js';
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health.js';
@@ -45,7 +45,9 @@ describe('CircuitBreakerHealthIndicator', () => {
   }
 
   it('reports every breaker; up while all are closed, down (listing it) once one is open, by default', async () => {
-    const { indicator, breakers } = await setup({ breakers: { a: { failureThreshold: 1, recoveryTime: 10_000 }, b: { failureThreshold: 1 } } });
+    const { indicator, breakers } = await setup({
+      breakers: { a: { failureThreshold: 1, recoveryTimeMs: 10_000 }, b: { failureThreshold: 1 } },
+    });
     expect(indicator.isHealthy()).toEqual({
       circuit_breakers: {
         status: 'up',
@@ -53,8 +55,22 @@ describe('CircuitBreakerHealthIndicator', () => {
         open: [],
         openCritical: [],
         breakers: {
-          a: { state: 'closed', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 },
-          b: { state: 'closed', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 },
+          a: {
+            state: 'closed',
+            consecutiveFailures: 0,
+            failureThreshold: 1,
+            totalFailures: 0,
+            totalRejections: 0,
+            retryAfterMs: 0,
+          },
+          b: {
+            state: 'closed',
+            consecutiveFailures: 0,
+            failureThreshold: 1,
+            totalFailures: 0,
+            totalRejections: 0,
+            retryAfterMs: 0,
+          },
         },
       },
     });
@@ -70,15 +86,30 @@ describe('CircuitBreakerHealthIndicator', () => {
         openCritical: ['a'],
         breakers: {
           // The consecutive count is cleared when the breaker opens; the totals are lifetime.
-          a: { state: 'open', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 1, totalRejections: 1, retryAfterMs: 7_500, openedAt: new Date(openedAt).toISOString() },
-          b: { state: 'closed', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 0, totalRejections: 0, retryAfterMs: 0 },
+          a: {
+            state: 'open',
+            consecutiveFailures: 0,
+            failureThreshold: 1,
+            totalFailures: 1,
+            totalRejections: 1,
+            retryAfterMs: 7_500,
+            openedAt: new Date(openedAt).toISOString(),
+          },
+          b: {
+            state: 'closed',
+            consecutiveFailures: 0,
+            failureThreshold: 1,
+            totalFailures: 0,
+            totalRejections: 0,
+            retryAfterMs: 0,
+          },
         },
       },
     });
   });
 
   it('a half-open breaker (open, idle past its recovery time) is up, with its state shown', async () => {
-    const { indicator, breakers } = await setup({ breakers: { a: { failureThreshold: 1, recoveryTime: 10_000 } } });
+    const { indicator, breakers } = await setup({ breakers: { a: { failureThreshold: 1, recoveryTimeMs: 10_000 } } });
     const openedAt = clock.now();
     await open(breakers, 'a');
     await clock.advance(9_999);
@@ -92,7 +123,15 @@ describe('CircuitBreakerHealthIndicator', () => {
         open: [],
         openCritical: [],
         breakers: {
-          a: { state: 'half_open', consecutiveFailures: 0, failureThreshold: 1, totalFailures: 1, totalRejections: 0, retryAfterMs: 0, openedAt: new Date(openedAt).toISOString() },
+          a: {
+            state: 'half_open',
+            consecutiveFailures: 0,
+            failureThreshold: 1,
+            totalFailures: 1,
+            totalRejections: 0,
+            retryAfterMs: 0,
+            openedAt: new Date(openedAt).toISOString(),
+          },
         },
       },
     });
@@ -110,7 +149,14 @@ describe('CircuitBreakerHealthIndicator', () => {
       for (let i = 0; i < 2; i++) await expect(breakers.execute(name, boom)).rejects.toThrow('down');
     }
     const report = indicator.isHealthy('circuits').circuits.breakers;
-    expect(report.streak).toEqual({ state: 'closed', consecutiveFailures: 2, failureThreshold: 3, totalFailures: 2, totalRejections: 0, retryAfterMs: 0 });
+    expect(report.streak).toEqual({
+      state: 'closed',
+      consecutiveFailures: 2,
+      failureThreshold: 3,
+      totalFailures: 2,
+      totalRejections: 0,
+      retryAfterMs: 0,
+    });
     expect(report.rate).toEqual({
       state: 'closed',
       windowFailures: 2,
@@ -122,11 +168,16 @@ describe('CircuitBreakerHealthIndicator', () => {
     });
     // reset() clears the count toward opening, not the lifetime totals.
     breakers.reset('streak');
-    expect(indicator.isHealthy('circuits').circuits.breakers.streak).toMatchObject({ consecutiveFailures: 0, totalFailures: 2 });
+    expect(indicator.isHealthy('circuits').circuits.breakers.streak).toMatchObject({
+      consecutiveFailures: 0,
+      totalFailures: 2,
+    });
   });
 
   it('with critical names, only those breakers make it down', async () => {
-    const { indicator, breakers } = await setup({ breakers: { payments: { failureThreshold: 1 }, search: { failureThreshold: 1 } } });
+    const { indicator, breakers } = await setup({
+      breakers: { payments: { failureThreshold: 1 }, search: { failureThreshold: 1 } },
+    });
     await open(breakers, 'search');
     let result = indicator.isHealthy('circuits', { critical: ['payments'] }).circuits;
     expect(result.status).toBe('up');
@@ -135,7 +186,11 @@ describe('CircuitBreakerHealthIndicator', () => {
     expect(result.openCritical).toEqual([]);
     expect(result.breakers.search!.state).toBe('open');
     // Without the option, any open breaker counts.
-    expect(indicator.isHealthy('circuits').circuits).toMatchObject({ status: 'down', open: ['search'], openCritical: ['search'] });
+    expect(indicator.isHealthy('circuits').circuits).toMatchObject({
+      status: 'down',
+      open: ['search'],
+      openCritical: ['search'],
+    });
     await open(breakers, 'payments');
     result = indicator.isHealthy('circuits', { critical: ['payments'] }).circuits;
     expect(result.status).toBe('down');
@@ -163,11 +218,15 @@ describe('CircuitBreakerHealthIndicator', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ResilienceConfigError);
-    expect((err as Error).message).toBe('Invalid resilience option health critical: "paymnets" (expected the name of a breaker: payments)');
+    expect((err as Error).message).toBe(
+      'Invalid resilience option health critical: "paymnets" (expected the name of a breaker: payments)',
+    );
   });
 
   it('reports each live partition, and a critical name covers its partitions', async () => {
-    const { indicator, breakers } = await setup({ breakers: { hosts: { failureThreshold: 1, partitionKey: (h: string) => h } } });
+    const { indicator, breakers } = await setup({
+      breakers: { hosts: { failureThreshold: 1, partitionKey: (h: string) => h } },
+    });
     await expect(breakers.execute('hosts', () => 'ok', ['a.example'])).resolves.toBe('ok');
     await open(breakers, 'hosts', ['b.example']);
     const result = indicator.isHealthy('circuits', { critical: ['hosts'] }).circuits;
@@ -189,13 +248,18 @@ describe('CircuitBreakerHealthIndicator', () => {
     const { indicator, breakers } = await setup({ breakers: { a: { failureThreshold: 1 } } });
     await open(breakers, 'a');
     breakers.disable('a');
-    expect(indicator.isHealthy().circuit_breakers).toMatchObject({ status: 'up', breakers: { a: { state: 'closed', disabled: true } } });
+    expect(indicator.isHealthy().circuit_breakers).toMatchObject({
+      status: 'up',
+      breakers: { a: { state: 'closed', disabled: true } },
+    });
   });
 
   it('makes a Terminus health check fail with 503 while a breaker is open', async () => {
     const { indicator, breakers, health } = await setup({ breakers: { a: { failureThreshold: 1 } } });
     await expect(health.check([() => indicator.isHealthy('circuits')])).resolves.toMatchObject({ status: 'ok' });
     await open(breakers, 'a');
-    await expect(health.check([() => indicator.isHealthy('circuits')])).rejects.toBeInstanceOf(ServiceUnavailableException);
+    await expect(health.check([() => indicator.isHealthy('circuits')])).rejects.toBeInstanceOf(
+      ServiceUnavailableException,
+    );
   });
 });

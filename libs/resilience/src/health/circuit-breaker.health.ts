@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { CircuitBreakerSnapshot, NormalizedCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.options.js';
-import { ResilienceConfigError } from '../core/errors.js';
-import { ResilienceRegistry } from '../nest/resilience.registry.js';
+import type {
+  CircuitBreakerSnapshot,
+  NormalizedCircuitBreakerOptions,
+} from '../core/circuit-breaker/circuit-breaker.options.js';
+import { ResilienceConfigError } from '../core/errors/errors.js';
+import { ResilienceRegistry } from '../nest/registry/resilience.registry.js';
 
 /** Options of {@link CircuitBreakerHealthIndicator.isHealthy}. @publicApi */
 export interface BreakerHealthOptions {
@@ -85,14 +88,18 @@ export class CircuitBreakerHealthIndicator {
     private readonly registry: ResilienceRegistry,
   ) {}
 
-  isHealthy<const Key extends string = 'circuit_breakers'>(key?: Key, options: BreakerHealthOptions = {}): HealthIndicatorResult<Key> {
+  isHealthy<const Key extends string = 'circuit_breakers'>(
+    key?: Key,
+    options: BreakerHealthOptions = {},
+  ): HealthIndicatorResult<Key> {
     const session = this.indicators.check((key ?? 'circuit_breakers') as Key);
     const breakers = this.registry.breakers();
     const critical = options.critical === undefined ? undefined : new Set(options.critical);
     if (critical !== undefined) {
       const names = new Set(breakers.map((b) => b.name));
       for (const name of critical) {
-        if (!names.has(name)) throw new ResilienceConfigError('health critical', name, `the name of a breaker: ${[...names].join(', ')}`);
+        if (!names.has(name))
+          throw new ResilienceConfigError('health critical', name, `the name of a breaker: ${[...names].join(', ')}`);
       }
     }
     const report: Record<string, BreakerHealth> = {};
@@ -116,8 +123,18 @@ function toHealth(s: CircuitBreakerSnapshot, o: NormalizedCircuitBreakerOptions)
   const counts: Partial<BreakerHealth> =
     o.mode === 'consecutive'
       ? { consecutiveFailures: s.failureCount, failureThreshold: o.failureThreshold }
-      : { windowFailures: s.failureCount, failureRate: Math.round((s.failureRate ?? 0) * 10) / 10, failureRateThreshold: o.failureRateThreshold };
-  const h: BreakerHealth = { state: s.state, ...counts, totalFailures: s.failures, totalRejections: s.rejections, retryAfterMs: Math.max(0, Math.ceil(s.retryAfterMs)) };
+      : {
+          windowFailures: s.failureCount,
+          failureRate: Math.round((s.failureRate ?? 0) * 10) / 10,
+          failureRateThreshold: o.failureRateThreshold,
+        };
+  const h: BreakerHealth = {
+    state: s.state,
+    ...counts,
+    totalFailures: s.failures,
+    totalRejections: s.rejections,
+    retryAfterMs: Math.max(0, Math.ceil(s.retryAfterMs)),
+  };
   if (s.openedAt !== undefined && s.state !== 'closed') h.openedAt = new Date(s.openedAt).toISOString();
   if (s.disabled) h.disabled = true;
   if (s.forcedOpen) h.forcedOpen = true;

@@ -1,9 +1,9 @@
 export * from './resilience.module.js';
 export * from './resilience-options.interface.js';
-export * from './resilience.registry.js';
-export * from './circuit-breaker.service.js';
-export * from './retry.service.js';
-export * from './rate-limiter.service.js';
+export * from './registry/resilience.registry.js';
+export * from './services/circuit-breaker.service.js';
+export * from './services/retry.service.js';
+export * from './services/rate-limiter.service.js';
 export { CircuitBreaker } from './decorators/circuit-breaker.decorator.js';
 export { WithRetry } from './decorators/with-retry.decorator.js';
 export { RateLimited } from './decorators/rate-limited.decorator.js';

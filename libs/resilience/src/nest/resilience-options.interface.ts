@@ -3,7 +3,7 @@ import type { CircuitBreakerOptions } from '../core/circuit-breaker/circuit-brea
 import type { Clock, RandomSource } from '../core/clock.js';
 import type { RateLimiterOptions } from '../core/rate-limiter/rate-limiter.options.js';
 import type { RetryOptions } from '../core/retry/retry.options.js';
-import type { ResilienceStore } from '../core/store.js';
+import type { ResilienceStore } from '../core/store/store.js';
 
 /**
  * Named policies of one kind. The `default` entry is merged into every named policy and

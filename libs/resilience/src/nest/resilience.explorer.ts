@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { methodSpecOf } from './decorators/resilient-method.js';
-import { ResilienceRegistry } from './resilience.registry.js';
+import { ResilienceRegistry } from './registry/resilience.registry.js';
 
 /**
  * At bootstrap, finds every decorated method of every provider and controller (request-scoped
@@ -34,7 +34,11 @@ export class ResilienceExplorer implements OnModuleInit {
 
 function prototypeOf(metatype: unknown, instance: unknown): object | undefined {
   // Class providers: the class; factory/value providers: whatever the instance is made of.
-  if (typeof metatype === 'function' && metatype.prototype && Object.getOwnPropertyNames(metatype.prototype).length > 1) {
+  if (
+    typeof metatype === 'function' &&
+    metatype.prototype &&
+    Object.getOwnPropertyNames(metatype.prototype).length > 1
+  ) {
     return metatype.prototype as object;
   }
   if (instance !== null && typeof instance === 'object') return Object.getPrototypeOf(instance) as object;

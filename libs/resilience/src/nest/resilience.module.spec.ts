@@ -3,16 +3,16 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { VirtualClock } from '../core/clock.js';
-import { CircuitBreakerOpenError, RateLimitExceededError, ResilienceConfigError } from '../core/errors.js';
-import { CircuitBreakerService } from './circuit-breaker.service.js';
+import { CircuitBreakerOpenError, RateLimiterRejectedError, ResilienceConfigError } from '../core/errors/errors.js';
+import { CircuitBreakerService } from './services/circuit-breaker.service.js';
 import { CircuitBreaker } from './decorators/circuit-breaker.decorator.js';
 import { RateLimited } from './decorators/rate-limited.decorator.js';
 import { WithRetry } from './decorators/with-retry.decorator.js';
-import { RateLimiterService } from './rate-limiter.service.js';
+import { RateLimiterService } from './services/rate-limiter.service.js';
 import { ResilienceModule } from './resilience.module.js';
 import type { ResilienceModuleOptions, ResilienceOptionsFactory } from './resilience-options.interface.js';
-import { ResilienceRegistry } from './resilience.registry.js';
-import { RetryService } from './retry.service.js';
+import { ResilienceRegistry } from './registry/resilience.registry.js';
+import { RetryService } from './services/retry.service.js';
 
 class Transient extends Error {
   readonly isTransient = true;
@@ -36,7 +36,7 @@ class OptionsFromSettings implements ResilienceOptionsFactory {
   createResilienceOptions(): ResilienceModuleOptions {
     return {
       breakers: { fromFactory: { failureThreshold: this.settings.threshold } },
-      limiters: { fromFactory: { rate: this.settings.rate, period: 60_000, mode: 'reject' } },
+      limiters: { fromFactory: { rate: this.settings.rate, periodMs: 60_000, mode: 'reject' } },
     };
   }
 }
@@ -84,7 +84,9 @@ describe('ResilienceModule.forRootAsync', () => {
       ResilienceModule.forRootAsync({
         imports: [SettingsModule],
         inject: [SETTINGS],
-        useFactory: async (s: { threshold: number }) => ({ breakers: { fromFactory: { failureThreshold: s.threshold } } }),
+        useFactory: async (s: { threshold: number }) => ({
+          breakers: { fromFactory: { failureThreshold: s.threshold } },
+        }),
       }),
     ]);
     expect(await callsToOpen(m.get(CircuitBreakerService), 'fromFactory')).toBe(2);
@@ -93,7 +95,7 @@ describe('ResilienceModule.forRootAsync', () => {
   it('useClass: instantiates the factory class (with its own dependencies) and uses its options', async () => {
     const m = await boot([ResilienceModule.forRootAsync({ imports: [SettingsModule], useClass: OptionsFromSettings })]);
     expect(await callsToOpen(m.get(CircuitBreakerService), 'fromFactory')).toBe(2);
-    expect(m.get(RateLimiterService).snapshot('fromFactory')).toMatchObject({ rate: 3, period: 60_000, burst: 3 });
+    expect(m.get(RateLimiterService).snapshot('fromFactory')).toMatchObject({ rate: 3, periodMs: 60_000, burst: 3 });
   });
 
   it('useExisting: uses a factory provider that an imported module already provides', async () => {
@@ -114,14 +116,20 @@ describe('ResilienceModule.forRootAsync', () => {
   });
 
   it('without useFactory, useClass or useExisting throws at once', () => {
-    expect(() => ResilienceModule.forRootAsync({})).toThrow('ResilienceModule.forRootAsync() needs useFactory, useClass or useExisting');
+    expect(() => ResilienceModule.forRootAsync({})).toThrow(
+      'ResilienceModule.forRootAsync() needs useFactory, useClass or useExisting',
+    );
   });
 
   it('validates the factory options at bootstrap, naming the path and value', async () => {
     const builder = Test.createTestingModule({
-      imports: [ResilienceModule.forRootAsync({ useFactory: () => ({ retries: { slow: { baseDelay: Number.NaN } } }) })],
+      imports: [
+        ResilienceModule.forRootAsync({ useFactory: () => ({ retries: { slow: { baseDelayMs: Number.NaN } } }) }),
+      ],
     });
-    await expect(builder.compile()).rejects.toThrow('Invalid resilience option retries.slow.baseDelay: NaN (expected a number >= 0)');
+    await expect(builder.compile()).rejects.toThrow(
+      'Invalid resilience option retries.slow.baseDelayMs: NaN (expected a number >= 0)',
+    );
   });
 });
 
@@ -144,20 +152,20 @@ describe('ResilienceModule.forRoot: default entries', () => {
       [
         ResilienceModule.forRoot({
           clock,
-          breakers: { default: { failureThreshold: 4, recoveryTime: 1_234 }, named: { failureThreshold: 3 } },
-          retries: { default: { maxRetries: 1, baseDelay: 0, jitter: 'none' }, named: { baseDelay: 50 } },
-          limiters: { default: { rate: 7, period: 60_000 }, named: { burst: 2 } },
+          breakers: { default: { failureThreshold: 4, recoveryTimeMs: 1_234 }, named: { failureThreshold: 3 } },
+          retries: { default: { maxRetries: 1, baseDelayMs: 0, jitter: 'none' }, named: { baseDelayMs: 50 } },
+          limiters: { default: { rate: 7, periodMs: 60_000 }, named: { burst: 2 } },
         }),
       ],
       [Svc],
     );
     const registry = m.get(ResilienceRegistry);
-    expect(registry.breaker('named').options).toMatchObject({ failureThreshold: 3, recoveryTime: 1_234 });
-    expect(registry.retry('named').options).toMatchObject({ maxRetries: 1, baseDelay: 50, jitter: 'none' });
-    expect(registry.limiter('named').options).toMatchObject({ rate: 7, period: 60_000, burst: 2 });
+    expect(registry.breaker('named').options).toMatchObject({ failureThreshold: 3, recoveryTimeMs: 1_234 });
+    expect(registry.retry('named').options).toMatchObject({ maxRetries: 1, baseDelayMs: 50, jitter: 'none' });
+    expect(registry.limiter('named').options).toMatchObject({ rate: 7, periodMs: 60_000, burst: 2 });
     // Inline options: default under, inline over.
-    expect(registry.breaker('Svc.inline').options).toMatchObject({ failureThreshold: 2, recoveryTime: 1_234 });
-    expect(registry.breaker('Svc.bare').options).toMatchObject({ failureThreshold: 4, recoveryTime: 1_234 });
+    expect(registry.breaker('Svc.inline').options).toMatchObject({ failureThreshold: 2, recoveryTimeMs: 1_234 });
+    expect(registry.breaker('Svc.bare').options).toMatchObject({ failureThreshold: 4, recoveryTimeMs: 1_234 });
     // And the behaviour follows: 2 failures open Svc.inline, 4 open Svc.bare.
     const svc = m.get(Svc);
     const breakers = m.get(CircuitBreakerService);
@@ -175,11 +183,17 @@ describe('bootstrap validation of function and object options', () => {
   const timers = { setTimeout: () => 0, clearTimeout: () => undefined };
   /** Compiles a module with these options; returns the ResilienceConfigError it fails with. */
   async function rejected(options: unknown, viaFactory = false): Promise<ResilienceConfigError> {
-    const imports = [viaFactory ? ResilienceModule.forRootAsync({ useFactory: () => options as ResilienceModuleOptions }) : ResilienceModule.forRoot(options as ResilienceModuleOptions)];
-    const error = await Test.createTestingModule({ imports }).compile().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const imports = [
+      viaFactory
+        ? ResilienceModule.forRootAsync({ useFactory: () => options as ResilienceModuleOptions })
+        : ResilienceModule.forRoot(options as ResilienceModuleOptions),
+    ];
+    const error = await Test.createTestingModule({ imports })
+      .compile()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(ResilienceConfigError);
     return error as ResilienceConfigError;
   }
@@ -194,23 +208,51 @@ describe('bootstrap validation of function and object options', () => {
     ['clock whose now() is NaN', { clock: { now: () => NaN, ...timers } }, 'clock.now()', NaN],
     ['store: null', { store: null }, 'store', null],
     ['store: a string', { store: 'redis' }, 'store', 'redis'],
-    ['store instance without createBreaker', { store: { kind: 'x', createBucket: () => undefined } }, 'store.createBreaker', undefined],
-    ['store instance without kind', { store: { createBucket: () => undefined, createBreaker: () => undefined } }, 'store.kind', undefined],
-    ['store instance with a non-function close', { store: { kind: 'x', createBucket: () => undefined, createBreaker: () => undefined, close: true } }, 'store.close', true],
-    ['non-function isFailure in breakers.default', { breakers: { default: { isFailure: 'yes' } } }, 'breakers.default.isFailure', 'yes'],
+    [
+      'store instance without createBreaker',
+      { store: { kind: 'x', createBucket: () => undefined } },
+      'store.createBreaker',
+      undefined,
+    ],
+    [
+      'store instance without kind',
+      { store: { createBucket: () => undefined, createBreaker: () => undefined } },
+      'store.kind',
+      undefined,
+    ],
+    [
+      'store instance with a non-function close',
+      { store: { kind: 'x', createBucket: () => undefined, createBreaker: () => undefined, close: true } },
+      'store.close',
+      true,
+    ],
+    [
+      'non-function failOn in breakers.default',
+      { breakers: { default: { failOn: 'yes' } } },
+      'breakers.default.failOn',
+      'yes',
+    ],
     ['non-function onRetry', { retries: { x: { onRetry: {} } } }, 'retries.x.onRetry', {}],
     ['retryOn an object', { retries: { x: { retryOn: { TypeError } } } }, 'retries.x.retryOn', { TypeError }],
     ['tokens an object', { limiters: { x: { rate: 5, tokens: { n: 1 } } } }, 'limiters.x.tokens', { n: 1 }],
-    ['non-function partitionKey', { limiters: { x: { rate: 5, partitionKey: 'user' } } }, 'limiters.x.partitionKey', 'user'],
+    [
+      'non-function partitionKey',
+      { limiters: { x: { rate: 5, partitionKey: 'user' } } },
+      'limiters.x.partitionKey',
+      'user',
+    ],
     ['non-function onStateChange', { breakers: { x: { onStateChange: [] } } }, 'breakers.x.onStateChange', []],
-  ])('%s fails at bootstrap, naming the path and value (forRoot and forRootAsync)', async (_label, options, path, value) => {
-    for (const viaFactory of [false, true]) {
-      const e = await rejected(options, viaFactory);
-      expect(e.path).toBe(path);
-      expect(e.value).toEqual(value);
-      expect(e.message).toContain(`Invalid resilience option ${path}: `);
-    }
-  });
+  ])(
+    '%s fails at bootstrap, naming the path and value (forRoot and forRootAsync)',
+    async (_label, options, path, value) => {
+      for (const viaFactory of [false, true]) {
+        const e = await rejected(options, viaFactory);
+        expect(e.path).toBe(path);
+        expect(e.value).toEqual(value);
+        expect(e.message).toContain(`Invalid resilience option ${path}: `);
+      }
+    },
+  );
 
   it('says what a clock and a random source are', async () => {
     expect((await rejected({ clock: {} })).message).toBe(
@@ -222,15 +264,32 @@ describe('bootstrap validation of function and object options', () => {
   });
 
   it('a clock whose now() throws is named with the reason', async () => {
-    const e = await rejected({ clock: { now: () => { throw new Error('no time'); }, ...timers } });
+    const e = await rejected({
+      clock: {
+        now: () => {
+          throw new Error('no time');
+        },
+        ...timers,
+      },
+    });
     expect(e.path).toBe('clock.now');
     expect(e.expected).toContain('no time');
   });
 
   it('a plain clock object and a random function are accepted and used by the policies', async () => {
     const clock = new VirtualClock();
-    const plain = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms), clearTimeout: (h: unknown) => clock.clearTimeout(h) };
-    const m = await boot([ResilienceModule.forRoot({ clock: plain, random: () => 0.5, retries: { x: { maxRetries: 1, baseDelay: 100 } } })]);
+    const plain = {
+      now: () => clock.now(),
+      setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms),
+      clearTimeout: (h: unknown) => clock.clearTimeout(h),
+    };
+    const m = await boot([
+      ResilienceModule.forRoot({
+        clock: plain,
+        random: () => 0.5,
+        retries: { x: { maxRetries: 1, baseDelayMs: 100 } },
+      }),
+    ]);
     let calls = 0;
     const done = m.get(RetryService).execute('x', async () => {
       if (++calls === 1) throw new Transient('once');
@@ -270,7 +329,7 @@ describe('bootstrap validation of decorators', () => {
     }
     moduleRef = await Test.createTestingModule({ imports: [ResilienceModule.forRoot()], providers: [Svc] }).compile();
     await expect(moduleRef.init()).rejects.toThrow(
-      "Invalid resilience option @RateLimited on Svc.run: \"openai\" (expected a policy configured under 'limiters' (none is))",
+      'Invalid resilience option @RateLimited on Svc.run: "openai" (expected a policy configured under \'limiters\' (none is))',
     );
     await closeFailedModule();
   });
@@ -279,7 +338,12 @@ describe('bootstrap validation of decorators', () => {
 describe('CircuitBreakerService', () => {
   it('execute / state / snapshot / snapshots / forceOpen / disable / reset act on the named breaker', async () => {
     const clock = new VirtualClock();
-    const m = await boot([ResilienceModule.forRoot({ clock, breakers: { payments: { failureThreshold: 2, recoveryTime: 5_000 }, other: {} } })]);
+    const m = await boot([
+      ResilienceModule.forRoot({
+        clock,
+        breakers: { payments: { failureThreshold: 2, recoveryTimeMs: 5_000 }, other: {} },
+      }),
+    ]);
     const breakers = m.get(CircuitBreakerService);
     expect(breakers.names()).toEqual(['payments', 'other']);
     expect(await breakers.execute('payments', async () => 'charged')).toBe('charged');
@@ -288,7 +352,14 @@ describe('CircuitBreakerService', () => {
     let calls = 0;
     await expect(breakers.execute('payments', () => calls++)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
     expect(calls).toBe(0);
-    expect(breakers.snapshot('payments')).toMatchObject({ name: 'payments', state: 'open', successes: 1, failures: 2, rejections: 1, retryAfterMs: 5_000 });
+    expect(breakers.snapshot('payments')).toMatchObject({
+      name: 'payments',
+      state: 'open',
+      successes: 1,
+      failures: 2,
+      rejections: 1,
+      retryAfterMs: 5_000,
+    });
     expect(breakers.snapshots().map((s) => [s.name, s.state])).toEqual([
       ['payments', 'open'],
       ['other', 'closed'],
@@ -305,7 +376,8 @@ describe('CircuitBreakerService', () => {
     await expect(breakers.execute('payments', () => calls++)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
     expect(calls).toBe(0);
     breakers.disable('payments');
-    for (let i = 0; i < 3; i++) await expect(breakers.execute('payments', () => Promise.reject(new Transient('x')))).rejects.toThrow('x');
+    for (let i = 0; i < 3; i++)
+      await expect(breakers.execute('payments', () => Promise.reject(new Transient('x')))).rejects.toThrow('x');
     expect(breakers.state('payments')).toBe('closed');
     expect(breakers.snapshot('payments').disabled).toBe(true);
     // The other breaker was never touched.
@@ -324,7 +396,9 @@ describe('CircuitBreakerService', () => {
 describe('RetryService', () => {
   it('execute retries per the named policy, passing attempt numbers; a signal cancels the wait at once', async () => {
     const clock = new VirtualClock();
-    const m = await boot([ResilienceModule.forRoot({ clock, retries: { idempotent: { maxRetries: 2, baseDelay: 100, jitter: 'none' } } })]);
+    const m = await boot([
+      ResilienceModule.forRoot({ clock, retries: { idempotent: { maxRetries: 2, baseDelayMs: 100, jitter: 'none' } } }),
+    ]);
     const retries = m.get(RetryService);
     expect(retries.names()).toEqual(['idempotent']);
     expect(retries.get('idempotent').options.maxRetries).toBe(2);
@@ -363,15 +437,19 @@ describe('RetryService', () => {
 describe('RateLimiterService', () => {
   it('execute / acquire take tokens from the named limiter; reject mode fails at once; snapshot shows the level', async () => {
     const clock = new VirtualClock();
-    const m = await boot([ResilienceModule.forRoot({ clock, limiters: { openai: { rate: 3, period: 60_000, mode: 'reject' } } })]);
+    const m = await boot([
+      ResilienceModule.forRoot({ clock, limiters: { openai: { rate: 3, periodMs: 60_000, mode: 'reject' } } }),
+    ]);
     const limiters = m.get(RateLimiterService);
     expect(limiters.names()).toEqual(['openai']);
     expect(await limiters.execute('openai', () => 'first')).toBe('first');
     await limiters.acquire('openai', { tokens: 2 });
     expect(limiters.snapshot('openai')).toMatchObject({ name: 'openai', available: 0, waiting: 0 });
     let calls = 0;
-    const e = (await limiters.execute('openai', () => calls++).catch((err: unknown) => err)) as RateLimitExceededError;
-    expect(e).toBeInstanceOf(RateLimitExceededError);
+    const e = (await limiters
+      .execute('openai', () => calls++)
+      .catch((err: unknown) => err)) as RateLimiterRejectedError;
+    expect(e).toBeInstanceOf(RateLimiterRejectedError);
     expect(e.retryAfterMs).toBe(20_000);
     expect(calls).toBe(0);
     await clock.advance(20_000);
@@ -381,7 +459,7 @@ describe('RateLimiterService', () => {
 
   it('acquire in wait mode waits for the token and a signal cancels the wait at once', async () => {
     const clock = new VirtualClock();
-    const m = await boot([ResilienceModule.forRoot({ clock, limiters: { slow: { rate: 1, period: 1_000 } } })]);
+    const m = await boot([ResilienceModule.forRoot({ clock, limiters: { slow: { rate: 1, periodMs: 1_000 } } })]);
     const limiters = m.get(RateLimiterService);
     await limiters.acquire('slow');
     let admitted = false;

@@ -1,12 +1,16 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { CircuitBreakerService } from './circuit-breaker.service.js';
-import { RateLimiterService } from './rate-limiter.service.js';
+import { CircuitBreakerService } from './services/circuit-breaker.service.js';
+import { RateLimiterService } from './services/rate-limiter.service.js';
 import { RESILIENCE_OPTIONS } from './resilience.constants.js';
 import { ResilienceExplorer } from './resilience.explorer.js';
-import type { ResilienceModuleAsyncOptions, ResilienceModuleOptions, ResilienceOptionsFactory } from './resilience-options.interface.js';
-import { ResilienceRegistry } from './resilience.registry.js';
-import { RetryService } from './retry.service.js';
+import type {
+  ResilienceModuleAsyncOptions,
+  ResilienceModuleOptions,
+  ResilienceOptionsFactory,
+} from './resilience-options.interface.js';
+import { ResilienceRegistry } from './registry/resilience.registry.js';
+import { RetryService } from './services/retry.service.js';
 
 const registryProvider: Provider = {
   provide: ResilienceRegistry,
@@ -23,9 +27,9 @@ const exported = [ResilienceRegistry, CircuitBreakerService, RetryService, RateL
  * @Module({
  *   imports: [
  *     ResilienceModule.forRoot({
- *       breakers: { default: { recoveryTime: 10_000 }, payments: { failureThreshold: 3 } },
- *       retries: { default: { maxRetries: 2, baseDelay: 200 } },
- *       limiters: { openai: { rate: 50, period: 1000 } },
+ *       breakers: { default: { recoveryTimeMs: 10_000 }, payments: { failureThreshold: 3 } },
+ *       retries: { default: { maxRetries: 2, baseDelayMs: 200 } },
+ *       limiters: { openai: { rate: 50, periodMs: 1000 } },
  *     }),
  *   ],
  * })
@@ -65,7 +69,14 @@ export class ResilienceModule {
       module: ResilienceModule,
       global: true,
       imports: [DiscoveryModule, ...(imports ?? [])],
-      providers: [...optionProviders, registryProvider, CircuitBreakerService, RetryService, RateLimiterService, ResilienceExplorer],
+      providers: [
+        ...optionProviders,
+        registryProvider,
+        CircuitBreakerService,
+        RetryService,
+        RateLimiterService,
+        ResilienceExplorer,
+      ],
       exports: exported,
     };
   }

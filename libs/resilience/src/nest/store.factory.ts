@@ -1,8 +1,9 @@
-import { ResilienceConfigError } from '../core/errors.js';
-import type { ResilienceStore } from '../core/store.js';
+import { ResilienceConfigError } from '../core/errors/errors.js';
+import type { ResilienceStore } from '../core/store/store.js';
 import type { StoreConfig } from './resilience-options.interface.js';
 
-const STORE_SHAPE = "a ResilienceStore instance (kind, createBucket(), createBreaker()), { type: 'memory' } or { type: 'redis', ... }";
+const STORE_SHAPE =
+  "a ResilienceStore instance (kind, createBucket(), createBreaker()), { type: 'memory' } or { type: 'redis', ... }";
 
 /**
  * A store instance: an object without `type` is taken as one and checked member by member
@@ -11,11 +12,18 @@ const STORE_SHAPE = "a ResilienceStore instance (kind, createBucket(), createBre
  */
 function checkStoreInstance(value: Record<string, unknown>): ResilienceStore {
   for (const m of ['createBucket', 'createBreaker'] as const) {
-    if (typeof value[m] !== 'function') throw new ResilienceConfigError(`store.${m}`, value[m], `a function (store must be ${STORE_SHAPE})`);
+    if (typeof value[m] !== 'function')
+      throw new ResilienceConfigError(`store.${m}`, value[m], `a function (store must be ${STORE_SHAPE})`);
   }
-  if (typeof value.kind !== 'string' || value.kind.length === 0) throw new ResilienceConfigError('store.kind', value.kind, 'a non-empty string naming the store (shown in health output)');
+  if (typeof value.kind !== 'string' || value.kind.length === 0)
+    throw new ResilienceConfigError(
+      'store.kind',
+      value.kind,
+      'a non-empty string naming the store (shown in health output)',
+    );
   for (const m of ['createCounters', 'close', 'withStoreErrorPolicy'] as const) {
-    if (value[m] !== undefined && typeof value[m] !== 'function') throw new ResilienceConfigError(`store.${m}`, value[m], 'a function or absent');
+    if (value[m] !== undefined && typeof value[m] !== 'function')
+      throw new ResilienceConfigError(`store.${m}`, value[m], 'a function or absent');
   }
   return value as unknown as ResilienceStore;
 }
@@ -27,9 +35,12 @@ function checkStoreInstance(value: Record<string, unknown>): ResilienceStore {
  * (options validated under `store.<option>`). `owned` tells whether the module created the
  * store and must close it (a Redis client passed in is never closed).
  */
-export async function createStore(config: StoreConfig | undefined): Promise<{ store?: ResilienceStore; owned: boolean }> {
+export async function createStore(
+  config: StoreConfig | undefined,
+): Promise<{ store?: ResilienceStore; owned: boolean }> {
   if (config === undefined) return { owned: false };
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ResilienceConfigError('store', config, STORE_SHAPE);
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new ResilienceConfigError('store', config, STORE_SHAPE);
   const type = (config as { type?: unknown }).type;
   if (type === undefined || typeof (config as { createBucket?: unknown }).createBucket === 'function') {
     return { store: checkStoreInstance(config as unknown as Record<string, unknown>), owned: false };

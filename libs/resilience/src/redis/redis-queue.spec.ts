@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../core/clock.js';
-import { RateLimitExceededError } from '../core/errors.js';
-import { WaitQueue } from '../core/rate-limiter/wait-queue.js';
-import type { StateOwner } from '../core/store.js';
-import { LocalShare } from './local-share.js';
-import { LocalWindow } from './local-window.js';
+import { RateLimiterRejectedError } from '../core/errors/errors.js';
+import { WaitQueue } from '../core/store/wait-queue.js';
+import type { StateOwner } from '../core/store/store.js';
+import { LocalShare } from './bucket/local-share.js';
+import { LocalWindow } from './sliding-window/local-window.js';
 import { drainLocal, settleReply, waitLocal, type LocalSource, type LocalWaiter } from './redis-queue.js';
 
 // No Redis here: the queue, the clock and the local sources are the real ones; a script's
@@ -101,7 +101,7 @@ describe('settleReply', () => {
     expect(settleReply(q, batch, 1, 500, owner, clock)).toBe(500);
     expect(out.log).toEqual(['ok a', 'fail b']);
     const e = out.errors.get('b');
-    expect(e).toBeInstanceOf(RateLimitExceededError);
+    expect(e).toBeInstanceOf(RateLimiterRejectedError);
     expect(e).toMatchObject({ policy: 'api', retryAfterMs: 500, tokens: 2, partitionKey: 'tenant-1' });
     expect(waiting()).toEqual(['c', 'd']); // d stands behind c: only the head prefix is judged
   });
@@ -138,7 +138,7 @@ describe('settleReply', () => {
 });
 
 describe('drainLocal / waitLocal on a LocalShare', () => {
-  const share = (clock: VirtualClock) => new LocalShare({ rate: 10, period: 1000, burst: 3 }, clock); // 1 token / 100 ms
+  const share = (clock: VirtualClock) => new LocalShare({ rate: 10, periodMs: 1000, burst: 3 }, clock); // 1 token / 100 ms
 
   it('admits the head while the share has tokens, then waits for the next head, in order', async () => {
     let source!: LocalSource;
@@ -194,8 +194,13 @@ describe('drainLocal / waitLocal on a LocalShare', () => {
     add('c', 3, 0);
     waitLocal(q, source, owner, clock);
     expect(out.log).toEqual(['fail a']);
-    expect(out.errors.get('a')).toBeInstanceOf(RateLimitExceededError);
-    expect(out.errors.get('a')).toMatchObject({ policy: 'api', retryAfterMs: 200, tokens: 2, partitionKey: 'tenant-1' });
+    expect(out.errors.get('a')).toBeInstanceOf(RateLimiterRejectedError);
+    expect(out.errors.get('a')).toMatchObject({
+      policy: 'api',
+      retryAfterMs: 200,
+      tokens: 2,
+      partitionKey: 'tenant-1',
+    });
     expect(waiting()).toEqual(['b', 'c']);
     expect(q.armed).toBe(true);
   });

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
-import { RateLimitExceededError } from '../core/errors.js';
-import type { WaitQueue, Waiter } from '../core/rate-limiter/wait-queue.js';
-import type { StateOwner } from '../core/store.js';
+import { RateLimiterRejectedError } from '../core/errors/errors.js';
+import type { WaitQueue, Waiter } from '../core/store/wait-queue.js';
+import type { StateOwner } from '../core/store/store.js';
 
 // The one FIFO queue of a Redis-backed limiter (`RedisBucket`, `RedisSlidingWindow`), whatever
 // the source of its tokens: what both do with it when Redis answers and when a local source admits.
@@ -26,7 +26,13 @@ export interface LocalSource {
  * Redis down, fail-open: `source` admits the head of `q` while it has tokens (at most `max`
  * per call: the rest go with the timer's next turn), then {@link waitLocal}. @internal
  */
-export function drainLocal(q: WaitQueue<LocalWaiter>, source: LocalSource, owner: StateOwner, clock: Clock, max = Infinity): void {
+export function drainLocal(
+  q: WaitQueue<LocalWaiter>,
+  source: LocalSource,
+  owner: StateOwner,
+  clock: Clock,
+  max = Infinity,
+): void {
   let n = 0;
   for (let w = q.peek(); w !== undefined && source.take(source.tokensOf(w.tokens)); w = q.peek()) {
     q.shift();
@@ -51,7 +57,7 @@ export function waitLocal(q: WaitQueue<LocalWaiter>, source: LocalSource, owner:
       return;
     }
     q.shift();
-    w.reject(new RateLimitExceededError(owner.policy, wait, w.tokens, owner.partitionKey));
+    w.reject(new RateLimiterRejectedError(owner.policy, wait, w.tokens, owner.partitionKey));
   }
   q.compact();
 }
@@ -60,12 +66,19 @@ export function waitLocal(q: WaitQueue<LocalWaiter>, source: LocalSource, owner:
  * A script call for `batch` (a FIFO prefix of `q`) answered: its first `admitted` waiters are
  * admitted (one aborted meanwhile keeps its tokens counted: conservative); those not admitted
  * wait at least `wait` ms (exactly, for the first; as a lower bound for those needing as many
- * tokens), and those whose deadline falls before fail with `RateLimitExceededError`.
+ * tokens), and those whose deadline falls before fail with `RateLimiterRejectedError`.
  * @returns -1 when nobody waits any more, 0 when the head must ask again at once, else the
  *   milliseconds after which it asks (the caller arms the timer)
  * @internal
  */
-export function settleReply(q: WaitQueue<LocalWaiter>, batch: readonly LocalWaiter[], admitted: number, wait: number, owner: StateOwner, clock: Clock): number {
+export function settleReply(
+  q: WaitQueue<LocalWaiter>,
+  batch: readonly LocalWaiter[],
+  admitted: number,
+  wait: number,
+  owner: StateOwner,
+  clock: Clock,
+): number {
   for (let i = 0; i < admitted; i++) {
     const w = batch[i]!;
     if (w.done) continue; // aborted while in flight: its tokens stay counted
@@ -82,7 +95,7 @@ export function settleReply(q: WaitQueue<LocalWaiter>, batch: readonly LocalWait
     asked = true;
     if (now + wait <= w.deadline) break;
     q.shift();
-    w.reject(new RateLimitExceededError(owner.policy, wait, w.tokens, owner.partitionKey));
+    w.reject(new RateLimiterRejectedError(owner.policy, wait, w.tokens, owner.partitionKey));
     asked = false;
   }
   q.compact();

@@ -1,6 +1,6 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import { ResilienceConfigError } from '../core/errors.js';
-import { checkKnownKeys, optionalEnum, optionalFunction, optionalNumber } from '../core/validate.js';
+import { ResilienceConfigError } from '../core/errors/errors.js';
+import { checkKnownKeys, optionalEnum, optionalFunction, optionalNumber } from '../core/options/validate.js';
 
 /** An ioredis client: a single node (`Redis`) or a `Cluster`. @publicApi */
 export type RedisClient = Redis | Cluster;
@@ -98,7 +98,21 @@ export interface NormalizedRedisStoreOptions {
   logger: { warn(message: string): void; log(message: string): void };
 }
 
-const KEYS = ['type', 'url', 'client', 'options', 'cluster', 'keyPrefix', 'onStoreError', 'expectedReplicas', 'storeTimeoutMs', 'breakerSyncMs', 'probeIntervalMs', 'onStoreStatus', 'logger'] as const;
+const KEYS = [
+  'type',
+  'url',
+  'client',
+  'options',
+  'cluster',
+  'keyPrefix',
+  'onStoreError',
+  'expectedReplicas',
+  'storeTimeoutMs',
+  'breakerSyncMs',
+  'probeIntervalMs',
+  'onStoreStatus',
+  'logger',
+] as const;
 
 /** Validates store options; error paths start with `path` (default `store`). */
 export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): NormalizedRedisStoreOptions {
@@ -108,24 +122,46 @@ export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): Normal
   const p = (k: string) => `${path}.${k}`;
   const sources = (['url', 'client', 'options', 'cluster'] as const).filter((k) => o[k] !== undefined);
   if (sources.length !== 1) {
-    throw new ResilienceConfigError(sources.length ? p(sources[1]!) : p('url'), sources.length ? '(also set)' : undefined, 'exactly one of url, client, options or cluster');
+    throw new ResilienceConfigError(
+      sources.length ? p(sources[1]!) : p('url'),
+      sources.length ? '(also set)' : undefined,
+      'exactly one of url, client, options or cluster',
+    );
   }
   if (o.cluster !== undefined) checkCluster(p('cluster'), o.cluster);
   if (o.url !== undefined && (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url))) {
     // Never echo the URL: it may carry a password.
-    throw new ResilienceConfigError(p('url'), typeof o.url === 'string' ? '(a string not starting with redis:// or rediss://)' : o.url, 'a redis:// or rediss:// URL');
+    throw new ResilienceConfigError(
+      p('url'),
+      typeof o.url === 'string' ? '(a string not starting with redis:// or rediss://)' : o.url,
+      'a redis:// or rediss:// URL',
+    );
   }
   if (typeof o.url === 'string' && !URL.canParse(o.url)) {
-    throw new ResilienceConfigError(p('url'), '(a redis:// string that is not a valid URL)', 'a valid redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0');
+    throw new ResilienceConfigError(
+      p('url'),
+      '(a redis:// string that is not a valid URL)',
+      'a valid redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0',
+    );
   }
-  if (o.client !== undefined && (o.client === null || typeof o.client !== 'object' || typeof (o.client as { evalsha?: unknown }).evalsha !== 'function')) {
+  if (
+    o.client !== undefined &&
+    (o.client === null ||
+      typeof o.client !== 'object' ||
+      typeof (o.client as { evalsha?: unknown }).evalsha !== 'function')
+  ) {
     throw new ResilienceConfigError(p('client'), o.client, 'an ioredis client (Redis or Cluster)');
   }
-  if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw new ResilienceConfigError(p('options'), o.options, 'an ioredis options object');
+  if (o.options !== undefined && (o.options === null || typeof o.options !== 'object'))
+    throw new ResilienceConfigError(p('options'), o.options, 'an ioredis options object');
   const keyPrefix = o.keyPrefix ?? 'nrs:';
-  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) throw new ResilienceConfigError(p('keyPrefix'), keyPrefix, 'a string without { or }');
+  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix))
+    throw new ResilienceConfigError(p('keyPrefix'), keyPrefix, 'a string without { or }');
   const logger = o.logger ?? console;
-  if (typeof (logger as { warn?: unknown }).warn !== 'function' || typeof (logger as { log?: unknown }).log !== 'function') {
+  if (
+    typeof (logger as { warn?: unknown }).warn !== 'function' ||
+    typeof (logger as { log?: unknown }).log !== 'function'
+  ) {
     throw new ResilienceConfigError(p('logger'), logger, 'an object with warn() and log()');
   }
   const out: NormalizedRedisStoreOptions = {
@@ -147,16 +183,27 @@ export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): Normal
 
 /** Validates `cluster: { nodes, options }`; a node string is never echoed (it may carry a password). */
 function checkCluster(path: string, value: unknown): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ResilienceConfigError(path, value, '{ nodes: [{ host, port }, ...], options? }');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ResilienceConfigError(path, value, '{ nodes: [{ host, port }, ...], options? }');
   const c = value as Record<string, unknown>;
   checkKnownKeys(path, c, ['nodes', 'options']);
-  if (!Array.isArray(c.nodes) || c.nodes.length === 0) throw new ResilienceConfigError(`${path}.nodes`, typeof c.nodes === 'string' ? '(a string)' : c.nodes, 'a non-empty array of seed nodes ({ host, port }, "host:port" or a port)');
+  if (!Array.isArray(c.nodes) || c.nodes.length === 0)
+    throw new ResilienceConfigError(
+      `${path}.nodes`,
+      typeof c.nodes === 'string' ? '(a string)' : c.nodes,
+      'a non-empty array of seed nodes ({ host, port }, "host:port" or a port)',
+    );
   c.nodes.forEach((n: unknown, i) => {
     const ok =
       (typeof n === 'string' && n.length > 0) ||
       (typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 65536) ||
       (n !== null && typeof n === 'object' && !Array.isArray(n));
-    if (!ok) throw new ResilienceConfigError(`${path}.nodes[${i}]`, typeof n === 'string' ? '(an empty string)' : n, '{ host, port }, "host:port" or a port');
+    if (!ok)
+      throw new ResilienceConfigError(
+        `${path}.nodes[${i}]`,
+        typeof n === 'string' ? '(an empty string)' : n,
+        '{ host, port }, "host:port" or a port',
+      );
   });
   if (c.options !== undefined && (c.options === null || typeof c.options !== 'object' || Array.isArray(c.options))) {
     throw new ResilienceConfigError(`${path}.options`, c.options, 'an ioredis ClusterOptions object');

@@ -3,9 +3,16 @@ import { describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { CircuitBreakerOpenError, MemoryCounters, MemoryStore, ResilienceConfigError, VirtualClock, systemClock } from '../core/index.js';
+import {
+  CircuitBreakerOpenError,
+  MemoryCounters,
+  MemoryStore,
+  ResilienceConfigError,
+  VirtualClock,
+  systemClock,
+} from '../core/index.js';
 import { ResilienceModule } from '../nest/resilience.module.js';
-import { ResilienceRegistry } from '../nest/resilience.registry.js';
+import { ResilienceRegistry } from '../nest/registry/resilience.registry.js';
 import { RedisStore, StoreUnavailableError, type StoreStatusEvent } from './index.js';
 import { startRedisServer, uniquePrefix } from './testing-support/redis-server.js';
 import { useTestRedis } from './testing-support/use-test-redis.js';
@@ -36,7 +43,10 @@ describe('RedisStore options and module wiring (real Redis)', () => {
   it('{ type: "redis", url } creates a store the module owns: limiters share it, close() closes the client', async () => {
     const keyPrefix = uniquePrefix('module');
     prefixes.push(keyPrefix);
-    const registry = await ResilienceRegistry.create({ store: { type: 'redis', url: t.url, keyPrefix, logger: quiet }, limiters: { api: { rate: 5 }, local: { rate: 5, shared: false } } });
+    const registry = await ResilienceRegistry.create({
+      store: { type: 'redis', url: t.url, keyPrefix, logger: quiet },
+      limiters: { api: { rate: 5 }, local: { rate: 5, shared: false } },
+    });
     expect(registry.storeKind).toBe('redis');
     await registry.limiter('api').acquire();
     await registry.limiter('local').acquire();
@@ -51,7 +61,10 @@ describe('RedisStore options and module wiring (real Redis)', () => {
     [{ limiters: { a: { rate: 1, onStoreError: 'nope' } } }, 'limiters.a.onStoreError', '"nope"'],
     [{ breakers: { default: { onStoreError: 5 } } }, 'breakers.default.onStoreError', '5'],
   ])('a bad per-policy onStoreError %j throws at %s', async (options, path, shown) => {
-    const err = await ResilienceRegistry.create({ store: { type: 'redis', url: t.url, keyPrefix: uniquePrefix('bad'), logger: quiet }, ...(options as object) }).catch((e: unknown) => e);
+    const err = await ResilienceRegistry.create({
+      store: { type: 'redis', url: t.url, keyPrefix: uniquePrefix('bad'), logger: quiet },
+      ...(options as object),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResilienceConfigError);
     expect((err as ResilienceConfigError).path).toBe(path);
     expect((err as Error).message).toContain(shown);
@@ -60,7 +73,14 @@ describe('RedisStore options and module wiring (real Redis)', () => {
   it('a Nest application closes the client it created on shutdown', async () => {
     const keyPrefix = uniquePrefix('nest');
     prefixes.push(keyPrefix);
-    @Module({ imports: [ResilienceModule.forRoot({ store: { type: 'redis', url: t.url, keyPrefix, logger: quiet }, limiters: { api: { rate: 5 } } })] })
+    @Module({
+      imports: [
+        ResilienceModule.forRoot({
+          store: { type: 'redis', url: t.url, keyPrefix, logger: quiet },
+          limiters: { api: { rate: 5 } },
+        }),
+      ],
+    })
     class AppModule {}
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
     const registry = app.get(ResilienceRegistry);
@@ -74,7 +94,9 @@ describe('RedisStore options and module wiring (real Redis)', () => {
   it('{ type: "redis", client } leaves the client open on shutdown', async () => {
     const client = new Redis(t.url);
     await client.ping();
-    const registry = await ResilienceRegistry.create({ store: { type: 'redis', client, keyPrefix: uniquePrefix('client'), logger: quiet } });
+    const registry = await ResilienceRegistry.create({
+      store: { type: 'redis', client, keyPrefix: uniquePrefix('client'), logger: quiet },
+    });
     await registry.close();
     expect(client.status).toBe('ready');
     client.disconnect();
@@ -107,15 +129,30 @@ describe('per-policy onStoreError, one report per outage, no password in logs (o
     const logger = { warn: (m: string) => lines.push(`warn ${m}`), log: (m: string) => lines.push(`log ${m}`) };
     const events: StoreStatusEvent[] = [];
     const registry = await ResilienceRegistry.create({
-      store: { type: 'redis', url: server.url, keyPrefix: uniquePrefix('per-policy'), logger, storeTimeoutMs: 100, probeIntervalMs: 50, onStoreStatus: (e: StoreStatusEvent) => events.push(e) },
+      store: {
+        type: 'redis',
+        url: server.url,
+        keyPrefix: uniquePrefix('per-policy'),
+        logger,
+        storeTimeoutMs: 100,
+        probeIntervalMs: 50,
+        onStoreStatus: (e: StoreStatusEvent) => events.push(e),
+      },
       limiters: {
         lenient: { rate: 10, burst: 4, mode: 'reject' },
         strict: { rate: 10, burst: 4, mode: 'reject', onStoreError: 'fail-closed' },
       },
-      breakers: { guarded: { shared: true, onStoreError: 'fail-closed' }, relaxed: { shared: true, failureThreshold: 1 } },
+      breakers: {
+        guarded: { shared: true, onStoreError: 'fail-closed' },
+        relaxed: { shared: true, failureThreshold: 1 },
+      },
     });
     const store = registry.store as RedisStore;
-    const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e as Error).name);
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e as Error).name,
+      );
     try {
       for (const name of ['lenient', 'strict']) await registry.limiter(name).acquire();
       const counters = store.createCounters(systemClock);
@@ -135,13 +172,15 @@ describe('per-policy onStoreError, one report per outage, no password in logs (o
       expect(strict).toEqual(Array(5).fill('StoreUnavailableError'));
       // Local share of a burst of 4 with expectedReplicas 1, refilled for 250 ms: about 2 tokens.
       expect(lenient.filter((r) => r === 'ok').length).toBeGreaterThan(0);
-      expect(lenient.every((r) => r === 'ok' || r === 'RateLimitExceededError')).toBe(true);
+      expect(lenient.every((r) => r === 'ok' || r === 'RateLimiterRejectedError')).toBe(true);
       await expect(registry.breaker('guarded').execute(() => 'ran')).rejects.toBeInstanceOf(StoreUnavailableError);
       // Counters: fail-open counts locally (from 0: the shared value is out of reach); fail-closed rejects.
       expect(await counters.incrBy('spend', 1, 60_000)).toBe(1);
       await expect(strictCounters.incrBy('spend', 1, 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
       // fail-open breaker: a local in-memory breaker decides (one failure opens it here).
-      await expect(registry.breaker('relaxed').execute(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      await expect(registry.breaker('relaxed').execute(() => Promise.reject(new Error('boom')))).rejects.toThrow(
+        'boom',
+      );
       await expect(registry.breaker('relaxed').execute(() => 'ran')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
       expect(events.map((e) => e.status)).toEqual(['down']);
       expect(lines.filter((l) => l.startsWith('warn'))).toHaveLength(1);
@@ -159,7 +198,9 @@ describe('per-policy onStoreError, one report per outage, no password in logs (o
       expect(await registry.breaker('guarded').execute(() => 'back')).toBe('back');
       // The fail-open breaker opened during the outage stays open until its recovery time is up
       // (its opening is carried to Redis on resume): an open period never ends early.
-      await expect(registry.breaker('relaxed').execute(() => 'too early')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
+      await expect(registry.breaker('relaxed').execute(() => 'too early')).rejects.toBeInstanceOf(
+        CircuitBreakerOpenError,
+      );
       expect(registry.breaker('relaxed').state()).toBe('open');
       const said = [...lines, ...events.map((e) => e.reason ?? '')].join('\n');
       expect(said).not.toContain(password);

@@ -1,12 +1,26 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import type { NormalizedCircuitBreakerOptions } from '../core/circuit-breaker/circuit-breaker.options.js';
-import type { BreakerBackend, BucketBackend, BucketSpec, CounterBackend, ResilienceStore, SlidingWindowSpec, StateOwner } from '../core/store.js';
-import { RedisBreaker } from './redis-breaker.js';
-import { RedisBucket } from './redis-bucket.js';
-import { RedisSlidingWindow } from './redis-sliding-window.js';
-import { RedisCounters } from './redis-counters.js';
-import { optionalEnum } from '../core/validate.js';
-import { normalizeRedisStoreOptions, type NormalizedRedisStoreOptions, type RedisClient, type RedisStoreOptions, type StoreErrorPolicy } from './redis-store.options.js';
+import type {
+  BreakerBackend,
+  BucketBackend,
+  BucketSpec,
+  CounterBackend,
+  ResilienceStore,
+  SlidingWindowSpec,
+  StateOwner,
+} from '../core/store/store.js';
+import { RedisBreaker } from './breaker/redis-breaker.js';
+import { RedisBucket } from './bucket/redis-bucket.js';
+import { RedisSlidingWindow } from './sliding-window/redis-sliding-window.js';
+import { RedisCounters } from './counters/redis-counters.js';
+import { optionalEnum } from '../core/options/validate.js';
+import {
+  normalizeRedisStoreOptions,
+  type NormalizedRedisStoreOptions,
+  type RedisClient,
+  type RedisStoreOptions,
+  type StoreErrorPolicy,
+} from './redis-store.options.js';
 import { StoreLink } from './store-link.js';
 import { hashTaggedKey } from './redis-keys.js';
 import type { Cluster, Redis } from 'ioredis';
@@ -18,7 +32,7 @@ import type { Cluster, Redis } from 'ioredis';
  * @example
  * ```ts
  * const store = await RedisStore.create({ url: 'redis://127.0.0.1:6379', keyPrefix: 'app:' });
- * const limiter = RateLimiterPolicy.create('partner-api', { rate: 50, period: 1000 }, { store });
+ * const limiter = RateLimiterPolicy.create('partner-api', { rate: 50, periodMs: 1000 }, { store });
  * ```
  * @publicApi
  */
@@ -49,7 +63,8 @@ export class RedisStore implements ResilienceStore {
   constructor(options: RedisStoreOptions, ownClient?: RedisClient) {
     this.options = normalizeRedisStoreOptions(options);
     const client = ownClient ?? this.options.client;
-    if (client === undefined) throw new TypeError('RedisStore: pass { client } or use RedisStore.create({ url | options })');
+    if (client === undefined)
+      throw new TypeError('RedisStore: pass { client } or use RedisStore.create({ url | options })');
     this.owned = ownClient !== undefined;
     // The store reports outages itself (once); without a listener ioredis would print every error.
     if (this.owned) silence(client);
@@ -66,16 +81,46 @@ export class RedisStore implements ResilienceStore {
     return this.link.up;
   }
 
-  createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock, onStoreError = this.options.onStoreError): BucketBackend {
-    return new RedisBucket(owner, spec, clock, { link: this.link, key: this.keyOf(owner.key), onStoreError, expectedReplicas: this.options.expectedReplicas });
+  createBucket(
+    owner: StateOwner,
+    spec: BucketSpec,
+    clock: Clock,
+    onStoreError = this.options.onStoreError,
+  ): BucketBackend {
+    return new RedisBucket(owner, spec, clock, {
+      link: this.link,
+      key: this.keyOf(owner.key),
+      onStoreError,
+      expectedReplicas: this.options.expectedReplicas,
+    });
   }
 
-  createSlidingWindow(owner: StateOwner, spec: SlidingWindowSpec, clock: Clock, onStoreError = this.options.onStoreError): BucketBackend {
-    return new RedisSlidingWindow(owner, spec, clock, { link: this.link, key: this.keyOf(owner.key), onStoreError, expectedReplicas: this.options.expectedReplicas });
+  createSlidingWindow(
+    owner: StateOwner,
+    spec: SlidingWindowSpec,
+    clock: Clock,
+    onStoreError = this.options.onStoreError,
+  ): BucketBackend {
+    return new RedisSlidingWindow(owner, spec, clock, {
+      link: this.link,
+      key: this.keyOf(owner.key),
+      onStoreError,
+      expectedReplicas: this.options.expectedReplicas,
+    });
   }
 
-  createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock, onStoreError = this.options.onStoreError): BreakerBackend {
-    return new RedisBreaker(owner, options, clock, { link: this.link, key: this.keyOf(owner.key), onStoreError, syncMs: this.options.breakerSyncMs });
+  createBreaker(
+    owner: StateOwner,
+    options: NormalizedCircuitBreakerOptions,
+    clock: Clock,
+    onStoreError = this.options.onStoreError,
+  ): BreakerBackend {
+    return new RedisBreaker(owner, options, clock, {
+      link: this.link,
+      key: this.keyOf(owner.key),
+      onStoreError,
+      syncMs: this.options.breakerSyncMs,
+    });
   }
 
   createCounters(clock: Clock, onStoreError = this.options.onStoreError): CounterBackend {
@@ -87,7 +132,12 @@ export class RedisStore implements ResilienceStore {
    * created through it. The view has no `close()`: closing the store closes it.
    */
   withStoreErrorPolicy(onStoreError: StoreErrorPolicy): ResilienceStore {
-    const policy = optionalEnum('onStoreError', onStoreError, ['fail-open', 'fail-closed'] as const, this.options.onStoreError);
+    const policy = optionalEnum(
+      'onStoreError',
+      onStoreError,
+      ['fail-open', 'fail-closed'] as const,
+      this.options.onStoreError,
+    );
     if (policy === this.options.onStoreError) return this;
     return {
       kind: this.kind,
@@ -163,7 +213,9 @@ function disconnectMs(o: NormalizedRedisStoreOptions): number {
 }
 
 function disconnectTimeoutOf(client: RedisClient): number {
-  const ms = client.isCluster ? (client as Cluster).options.redisOptions?.disconnectTimeout : (client as Redis).options.disconnectTimeout;
+  const ms = client.isCluster
+    ? (client as Cluster).options.redisOptions?.disconnectTimeout
+    : (client as Redis).options.disconnectTimeout;
   return typeof ms === 'number' && ms >= 0 ? ms : 2000;
 }
 
@@ -175,7 +227,15 @@ function silence(client: RedisClient): void {
 }
 
 /** Without an offline queue, commands sent before the connection is ready fail: wait for it (bounded; an unreachable Redis is then an outage the store probes for). */
-async function readyOrTimeout(client: { status: string; connect(): Promise<unknown>; once(e: string, f: () => void): unknown; off(e: string, f: () => void): unknown }, ms: number): Promise<void> {
+async function readyOrTimeout(
+  client: {
+    status: string;
+    connect(): Promise<unknown>;
+    once(e: string, f: () => void): unknown;
+    off(e: string, f: () => void): unknown;
+  },
+  ms: number,
+): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait') client.connect().catch(() => undefined); // lazyConnect: connect now
   let done!: () => void;
@@ -202,7 +262,11 @@ async function createCluster(o: NormalizedRedisStoreOptions): Promise<RedisClien
     ...options,
     enableOfflineQueue: false,
     // ioredis' types leave enableOfflineQueue out of redisOptions; set it anyway for versions that honour it.
-    redisOptions: { disconnectTimeout: disconnectMs(o), ...options.redisOptions, enableOfflineQueue: false } as NonNullable<typeof options.redisOptions>,
+    redisOptions: {
+      disconnectTimeout: disconnectMs(o),
+      ...options.redisOptions,
+      enableOfflineQueue: false,
+    } as NonNullable<typeof options.redisOptions>,
   });
 }
 
@@ -220,14 +284,21 @@ async function createRedis(o: NormalizedRedisStoreOptions): Promise<RedisClient>
     retryStrategy: (n: number) => Math.min(o.probeIntervalMs, 50 * n),
     disconnectTimeout: disconnectMs(o),
   };
-  return o.url !== undefined ? new Redis(o.url, defaults) : new Redis({ ...defaults, ...o.options, enableOfflineQueue: false });
+  return o.url !== undefined
+    ? new Redis(o.url, defaults)
+    : new Redis({ ...defaults, ...o.options, enableOfflineQueue: false });
 }
 
-async function loadIoredis(): Promise<{ Redis: typeof import('ioredis').Redis; Cluster: typeof import('ioredis').Cluster }> {
+async function loadIoredis(): Promise<{
+  Redis: typeof import('ioredis').Redis;
+  Cluster: typeof import('ioredis').Cluster;
+}> {
   try {
     const mod = await import('ioredis');
     return { Redis: mod.Redis, Cluster: mod.Cluster };
   } catch (error) {
-    throw new Error("nest-resilience: the Redis store needs the 'ioredis' package (npm install ioredis)", { cause: error });
+    throw new Error("nest-resilience: the Redis store needs the 'ioredis' package (npm install ioredis)", {
+      cause: error,
+    });
   }
 }

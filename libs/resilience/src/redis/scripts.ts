@@ -109,7 +109,7 @@ return string.format('%.17g', level)
  * The epoch changes on every open and close, to max(e + 1, server ms): late trial outcomes of
  * an earlier half-open period count nothing, and clients order replies by it (it grows even
  * across a lost key, which reads as epoch 0).
- * KEYS[1] breaker; ARGV op, failureThreshold, recoveryTime, halfOpenMaxCalls,
+ * KEYS[1] breaker; ARGV op, failureThreshold, recoveryTimeMs, halfOpenMaxCalls,
  * successThreshold, epoch, slow (0/1), trialLeaseMs.
  * Ops: read, admit, succ, fail, ign (trial outcomes), cfail / cok (closed outcomes,
  * consecutive mode), open (failure-rate trip), force, reset, disable.

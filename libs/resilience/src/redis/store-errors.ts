@@ -1,4 +1,4 @@
-import { ResilienceError } from '../core/errors.js';
+import { ResilienceError } from '../core/errors/errors.js';
 
 /**
  * Raised under `onStoreError: 'fail-closed'` when the shared store cannot answer (Redis down,

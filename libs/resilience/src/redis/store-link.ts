@@ -77,7 +77,8 @@ export class StoreLink {
 
   /** Runs `script` on one key. Rejects with {@link StoreUnavailableError} (and marks the store down) on any failure. */
   run(script: LuaScript, key: string, args: readonly (string | number)[], policy: string): Promise<unknown> {
-    if (!this.up || this.closed) return Promise.reject(new StoreUnavailableError(policy, this.closed ? 'store closed' : 'store down'));
+    if (!this.up || this.closed)
+      return Promise.reject(new StoreUnavailableError(policy, this.closed ? 'store closed' : 'store down'));
     return new Promise<unknown>((resolve, reject) => {
       const op = this.deadlines.add((d) => this.overdue(d));
       const fail = (op.fail = (error: Error) => {
@@ -181,8 +182,11 @@ export class StoreLink {
     // Operations sent to a Redis that does not answer are lost: their callers move on now.
     this.expireAll(error);
     const reason = describe(error);
-    const byDefault = this.options.onStoreError === 'fail-open' ? 'fall back to per-process state' : 'fail with StoreUnavailableError';
-    this.options.logger.warn(`nest-resilience: Redis store unavailable (${reason}); until it answers again, shared policies ${byDefault} (or what their own onStoreError says)`);
+    const byDefault =
+      this.options.onStoreError === 'fail-open' ? 'fall back to per-process state' : 'fail with StoreUnavailableError';
+    this.options.logger.warn(
+      `nest-resilience: Redis store unavailable (${reason}); until it answers again, shared policies ${byDefault} (or what their own onStoreError says)`,
+    );
     this.emit('down', reason);
     this.probe = setInterval(() => void this.runProbe(), this.options.probeIntervalMs);
     this.probe.unref();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { ResilienceConfigError } from '../errors.js';
+import { ResilienceConfigError } from '../errors/errors.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.options.js';
 import { normalizeCircuitBreakerOptions } from './circuit-breaker.normalize.js';
 import { CircuitBreakerPolicy } from './circuit-breaker.policy.js';
 
 class NotFoundError extends Error {}
-class ConflictError extends Error {}
+class UpstreamConflictError extends Error {}
 
 /** Runs `fn` and returns the ResilienceConfigError it throws (fails the test otherwise). */
 function configError(fn: () => unknown): ResilienceConfigError {
@@ -32,7 +32,7 @@ describe('normalizeCircuitBreakerOptions', () => {
     const o = normalizeCircuitBreakerOptions({});
     expect(o.mode).toBe('consecutive');
     expect(o.failureThreshold).toBe(5);
-    expect(o.recoveryTime).toBe(30_000);
+    expect(o.recoveryTimeMs).toBe(30_000);
     expect(o.halfOpenMaxCalls).toBe(1);
     expect(o.successThreshold).toBe(1);
     expect(o.slidingWindow).toEqual({ type: 'count', size: 100 });
@@ -53,14 +53,31 @@ describe('normalizeCircuitBreakerOptions', () => {
     expect(o.failureRateThreshold).toBe(50);
     // minimumCalls defaults to min(10, window size).
     expect(o.minimumCalls).toBe(4);
-    const t = normalizeCircuitBreakerOptions({ failureRateThreshold: 25, slidingWindow: { type: 'time', durationMs: 5000 } });
+    const t = normalizeCircuitBreakerOptions({
+      failureRateThreshold: 25,
+      slidingWindow: { type: 'time', durationMs: 5000 },
+    });
     expect(t.slidingWindow).toEqual({ type: 'time', durationMs: 5000 });
     expect(t.minimumCalls).toBe(10);
   });
 
   it('keeps valid explicit values', () => {
-    const o = normalizeCircuitBreakerOptions({ failureThreshold: 3, recoveryTime: 0, halfOpenMaxCalls: 4, successThreshold: 2, historySize: 0, slowCallDurationMs: 250 });
-    expect([o.failureThreshold, o.recoveryTime, o.halfOpenMaxCalls, o.successThreshold, o.historySize, o.slowCallDurationMs]).toEqual([3, 0, 4, 2, 0, 250]);
+    const o = normalizeCircuitBreakerOptions({
+      failureThreshold: 3,
+      recoveryTimeMs: 0,
+      halfOpenMaxCalls: 4,
+      successThreshold: 2,
+      historySize: 0,
+      slowCallDurationMs: 250,
+    });
+    expect([
+      o.failureThreshold,
+      o.recoveryTimeMs,
+      o.halfOpenMaxCalls,
+      o.successThreshold,
+      o.historySize,
+      o.slowCallDurationMs,
+    ]).toEqual([3, 0, 4, 2, 0, 250]);
   });
 
   describe('rejects each bad option with its path and value', () => {
@@ -70,9 +87,9 @@ describe('normalizeCircuitBreakerOptions', () => {
       ['NaN failureThreshold', { failureThreshold: NaN }, 'breakers.x.failureThreshold', 'NaN'],
       ['non-integer failureThreshold', { failureThreshold: 2.5 }, 'breakers.x.failureThreshold', '2.5'],
       ['string failureThreshold', { failureThreshold: '5' }, 'breakers.x.failureThreshold', '"5"'],
-      ['negative recoveryTime', { recoveryTime: -100 }, 'breakers.x.recoveryTime', '-100'],
-      ['NaN recoveryTime', { recoveryTime: NaN }, 'breakers.x.recoveryTime', 'NaN'],
-      ['infinite recoveryTime', { recoveryTime: Infinity }, 'breakers.x.recoveryTime', 'Infinity'],
+      ['negative recoveryTimeMs', { recoveryTimeMs: -100 }, 'breakers.x.recoveryTimeMs', '-100'],
+      ['NaN recoveryTimeMs', { recoveryTimeMs: NaN }, 'breakers.x.recoveryTimeMs', 'NaN'],
+      ['infinite recoveryTimeMs', { recoveryTimeMs: Infinity }, 'breakers.x.recoveryTimeMs', 'Infinity'],
       ['zero halfOpenMaxCalls', { halfOpenMaxCalls: 0 }, 'breakers.x.halfOpenMaxCalls', '0'],
       ['non-integer halfOpenMaxCalls', { halfOpenMaxCalls: 1.5 }, 'breakers.x.halfOpenMaxCalls', '1.5'],
       ['zero successThreshold', { successThreshold: 0 }, 'breakers.x.successThreshold', '0'],
@@ -90,23 +107,63 @@ describe('normalizeCircuitBreakerOptions', () => {
       ['non-integer historySize', { historySize: 1.5 }, 'breakers.x.historySize', '1.5'],
       ['typo failureTreshold', { failureTreshold: 3 }, 'breakers.x.failureTreshold', '3'],
       ['typo recoveryTimeout', { recoveryTimeout: 1000 }, 'breakers.x.recoveryTimeout', '1000'],
-      ['non-function isFailure', { isFailure: true }, 'breakers.x.isFailure', 'true'],
+      ['non-function failOn', { failOn: true }, 'breakers.x.failOn', 'true'],
       ['non-function partitionKey', { partitionKey: 'host' }, 'breakers.x.partitionKey', '"host"'],
       ['non-function onStateChange', { onStateChange: 42 }, 'breakers.x.onStateChange', '42'],
       ['non-object slidingWindow', { slidingWindow: 100 }, 'breakers.x.slidingWindow', '100'],
       ['null slidingWindow', { slidingWindow: null }, 'breakers.x.slidingWindow', 'null'],
-      ['unknown slidingWindow type', { slidingWindow: { type: 'sliding', size: 10 } }, 'breakers.x.slidingWindow.type', '"sliding"'],
+      [
+        'unknown slidingWindow type',
+        { slidingWindow: { type: 'sliding', size: 10 } },
+        'breakers.x.slidingWindow.type',
+        '"sliding"',
+      ],
       ['zero count window size', { slidingWindow: { type: 'count', size: 0 } }, 'breakers.x.slidingWindow.size', '0'],
-      ['non-integer count window size', { slidingWindow: { type: 'count', size: 10.5 } }, 'breakers.x.slidingWindow.size', '10.5'],
-      ['zero time window duration', { slidingWindow: { type: 'time', durationMs: 0 } }, 'breakers.x.slidingWindow.durationMs', '0'],
-      ['NaN time window duration', { slidingWindow: { type: 'time', durationMs: NaN } }, 'breakers.x.slidingWindow.durationMs', 'NaN'],
-      ['count window with durationMs', { slidingWindow: { type: 'count', size: 10, durationMs: 5 } }, 'breakers.x.slidingWindow.durationMs', '5'],
-      ['time window with size', { slidingWindow: { type: 'time', durationMs: 1000, size: 5 } }, 'breakers.x.slidingWindow.size', '5'],
-      ['minimumCalls > count window size', { failureRateThreshold: 50, slidingWindow: { type: 'count', size: 5 }, minimumCalls: 6 }, 'breakers.x.minimumCalls', '6'],
-      ['excludeExceptions with a number', { excludeExceptions: [NotFoundError, 42] }, 'breakers.x.excludeExceptions[1]', '42'],
-      ['excludeExceptions with a string', { excludeExceptions: ['NotFoundError'] }, 'breakers.x.excludeExceptions[0]', '"NotFoundError"'],
-      ['excludeExceptions with an arrow function', { excludeExceptions: [NotFoundError, () => true] }, 'breakers.x.excludeExceptions[1]', 'function (anonymous)'],
-      ['excludeExceptions not an array', { excludeExceptions: 'NotFoundError' }, 'breakers.x.excludeExceptions', '"NotFoundError"'],
+      [
+        'non-integer count window size',
+        { slidingWindow: { type: 'count', size: 10.5 } },
+        'breakers.x.slidingWindow.size',
+        '10.5',
+      ],
+      [
+        'zero time window duration',
+        { slidingWindow: { type: 'time', durationMs: 0 } },
+        'breakers.x.slidingWindow.durationMs',
+        '0',
+      ],
+      [
+        'NaN time window duration',
+        { slidingWindow: { type: 'time', durationMs: NaN } },
+        'breakers.x.slidingWindow.durationMs',
+        'NaN',
+      ],
+      [
+        'count window with durationMs',
+        { slidingWindow: { type: 'count', size: 10, durationMs: 5 } },
+        'breakers.x.slidingWindow.durationMs',
+        '5',
+      ],
+      [
+        'time window with size',
+        { slidingWindow: { type: 'time', durationMs: 1000, size: 5 } },
+        'breakers.x.slidingWindow.size',
+        '5',
+      ],
+      [
+        'minimumCalls > count window size',
+        { failureRateThreshold: 50, slidingWindow: { type: 'count', size: 5 }, minimumCalls: 6 },
+        'breakers.x.minimumCalls',
+        '6',
+      ],
+      ['excludeOn with a number', { excludeOn: [NotFoundError, 42] }, 'breakers.x.excludeOn[1]', '42'],
+      ['excludeOn with a string', { excludeOn: ['NotFoundError'] }, 'breakers.x.excludeOn[0]', '"NotFoundError"'],
+      [
+        'excludeOn with an arrow function',
+        { excludeOn: [NotFoundError, () => true] },
+        'breakers.x.excludeOn[1]',
+        'function (anonymous)',
+      ],
+      ['excludeOn not an array', { excludeOn: 'NotFoundError' }, 'breakers.x.excludeOn', '"NotFoundError"'],
     ])('%s', (_label, options, path, shown) => {
       bad(options, path, shown);
     });
@@ -122,61 +179,66 @@ describe('normalizeCircuitBreakerOptions', () => {
     });
 
     it('CircuitBreakerPolicy.create prefixes paths with breakers.<name>', () => {
-      const err = configError(() => CircuitBreakerPolicy.create('payments', { failureTreshold: 3 } as CircuitBreakerOptions));
+      const err = configError(() =>
+        CircuitBreakerPolicy.create('payments', { failureTreshold: 3 } as CircuitBreakerOptions),
+      );
       expect(err.path).toBe('breakers.payments.failureTreshold');
       expect(err.message).toContain('breakers.payments.failureTreshold: 3');
     });
   });
 
-  describe('excludeExceptions / isFailure', () => {
+  describe('excludeOn / failOn', () => {
     it('accepts a single error class without an array', () => {
-      const o = normalizeCircuitBreakerOptions({ excludeExceptions: NotFoundError as never });
+      const o = normalizeCircuitBreakerOptions({ excludeOn: NotFoundError as never });
       expect(o.countsAsFailure(new NotFoundError())).toBe(false);
-      expect(o.countsAsFailure(new ConflictError())).toBe(true);
+      expect(o.countsAsFailure(new UpstreamConflictError())).toBe(true);
       expect(o.countsAsFailure(new Error())).toBe(true);
     });
 
     it('accepts a single class that does not extend Error (matched with instanceof, not called)', () => {
       class Rejection {}
-      const o = normalizeCircuitBreakerOptions({ excludeExceptions: Rejection as never });
+      const o = normalizeCircuitBreakerOptions({ excludeOn: Rejection as never });
       expect(o.countsAsFailure(new Rejection())).toBe(false);
       expect(o.countsAsFailure(new Error())).toBe(true);
     });
 
     it('accepts an array of classes', () => {
-      const o = normalizeCircuitBreakerOptions({ excludeExceptions: [NotFoundError, ConflictError] });
+      const o = normalizeCircuitBreakerOptions({ excludeOn: [NotFoundError, UpstreamConflictError] });
       expect(o.countsAsFailure(new NotFoundError())).toBe(false);
-      expect(o.countsAsFailure(new ConflictError())).toBe(false);
+      expect(o.countsAsFailure(new UpstreamConflictError())).toBe(false);
       expect(o.countsAsFailure(new TypeError())).toBe(true);
     });
 
     it('accepts a predicate', () => {
-      const o = normalizeCircuitBreakerOptions({ excludeExceptions: (e) => (e as Error).message === 'skip' });
+      const o = normalizeCircuitBreakerOptions({ excludeOn: (e) => (e as Error).message === 'skip' });
       expect(o.countsAsFailure(new Error('skip'))).toBe(false);
       expect(o.countsAsFailure(new Error('boom'))).toBe(true);
     });
 
     it('a throwing predicate counts the error as a failure instead of throwing', () => {
       const o = normalizeCircuitBreakerOptions({
-        isFailure: () => {
+        failOn: () => {
           throw new TypeError('bug');
         },
       });
       expect(o.countsAsFailure(new Error())).toBe(true);
       const ex = normalizeCircuitBreakerOptions({
-        excludeExceptions: () => {
+        excludeOn: () => {
           throw new TypeError('bug');
         },
       });
       expect(ex.countsAsFailure(new Error())).toBe(true);
     });
 
-    it('isFailure false means not a failure; excludeExceptions wins over isFailure', () => {
-      const o = normalizeCircuitBreakerOptions({ isFailure: (e) => !(e instanceof ConflictError), excludeExceptions: [NotFoundError] });
-      expect(o.countsAsFailure(new ConflictError())).toBe(false);
+    it('failOn false means not a failure; excludeOn wins over failOn', () => {
+      const o = normalizeCircuitBreakerOptions({
+        failOn: (e) => !(e instanceof UpstreamConflictError),
+        excludeOn: [NotFoundError],
+      });
+      expect(o.countsAsFailure(new UpstreamConflictError())).toBe(false);
       expect(o.countsAsFailure(new NotFoundError())).toBe(false);
       expect(o.countsAsFailure(new Error())).toBe(true);
-      const onlyIsFailure = normalizeCircuitBreakerOptions({ isFailure: () => true, excludeExceptions: [NotFoundError] });
+      const onlyIsFailure = normalizeCircuitBreakerOptions({ failOn: () => true, excludeOn: [NotFoundError] });
       expect(onlyIsFailure.countsAsFailure(new NotFoundError())).toBe(false);
     });
   });

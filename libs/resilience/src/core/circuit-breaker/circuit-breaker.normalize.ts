@@ -1,16 +1,21 @@
-import { ResilienceConfigError } from '../errors.js';
-import type { PartitionKeyFn } from '../types.js';
-import { checkKnownKeys, checkNumber, optionalFunction, optionalNumber } from '../validate.js';
-import { checkErrorFilter } from '../error-filter.js';
-import type { CircuitBreakerOptions, CircuitStateChange, NormalizedCircuitBreakerOptions, SlidingWindow } from './circuit-breaker.options.js';
+import { ResilienceConfigError } from '../errors/errors.js';
+import type { PartitionKeyFn } from '../options/types.js';
+import { checkKnownKeys, checkNumber, optionalFunction, optionalNumber } from '../options/validate.js';
+import { checkErrorFilter } from '../options/error-filter.js';
+import type {
+  CircuitBreakerOptions,
+  CircuitStateChange,
+  NormalizedCircuitBreakerOptions,
+  SlidingWindow,
+} from './circuit-breaker.options.js';
 
 const KNOWN = [
   'failureThreshold',
-  'recoveryTime',
+  'recoveryTimeMs',
   'halfOpenMaxCalls',
   'successThreshold',
-  'isFailure',
-  'excludeExceptions',
+  'failOn',
+  'excludeOn',
   'failureRateThreshold',
   'slidingWindow',
   'minimumCalls',
@@ -28,29 +33,35 @@ const INT_MIN_1 = { min: 1, integer: true } as const;
  * Applies defaults and validates circuit breaker options once, at configuration time.
  * Throws {@link ResilienceConfigError} naming `path.option` and the bad value.
  */
-export function normalizeCircuitBreakerOptions(options: CircuitBreakerOptions = {}, path = 'circuitBreaker'): NormalizedCircuitBreakerOptions {
-  if (options === null || typeof options !== 'object') throw new ResilienceConfigError(path, options, 'an options object');
+export function normalizeCircuitBreakerOptions(
+  options: CircuitBreakerOptions = {},
+  path = 'circuitBreaker',
+): NormalizedCircuitBreakerOptions {
+  if (options === null || typeof options !== 'object')
+    throw new ResilienceConfigError(path, options, 'an options object');
   checkKnownKeys(path, options, KNOWN);
   const p = (k: string) => `${path}.${k}`;
   const rateMode = options.failureRateThreshold !== undefined;
-  const failureRateThreshold = rateMode ? checkNumber(p('failureRateThreshold'), options.failureRateThreshold, { min: 0, minExclusive: true, max: 100 }) : 100;
+  const failureRateThreshold = rateMode
+    ? checkNumber(p('failureRateThreshold'), options.failureRateThreshold, { min: 0, minExclusive: true, max: 100 })
+    : 100;
   const slidingWindow = normalizeWindow(options.slidingWindow, p('slidingWindow'));
   const windowSize = slidingWindow.type === 'count' ? slidingWindow.size : Infinity;
   const minimumCalls = optionalNumber(p('minimumCalls'), options.minimumCalls, Math.min(10, windowSize), {
     ...INT_MIN_1,
     ...(windowSize !== Infinity ? { max: windowSize } : {}),
   });
-  const isFailure = optionalFunction<(e: unknown) => boolean>(p('isFailure'), options.isFailure);
-  const exclude = checkErrorFilter(p('excludeExceptions'), options.excludeExceptions);
+  const failOn = optionalFunction<(e: unknown) => boolean>(p('failOn'), options.failOn);
+  const exclude = checkErrorFilter(p('excludeOn'), options.excludeOn);
   let decide: (error: unknown) => boolean;
-  if (exclude && isFailure) decide = (e) => !exclude(e) && isFailure(e) !== false;
+  if (exclude && failOn) decide = (e) => !exclude(e) && failOn(e) !== false;
   else if (exclude) decide = (e) => !exclude(e);
-  else if (isFailure) decide = (e) => isFailure(e) !== false;
+  else if (failOn) decide = (e) => failOn(e) !== false;
   else decide = () => true;
   // A throwing user predicate counts the error as a failure: the caller still gets its own
   // error and the breaker still hears about the call (a half-open trial slot is never leaked).
   const countsAsFailure =
-    exclude || isFailure
+    exclude || failOn
       ? (e: unknown) => {
           try {
             return decide(e);
@@ -63,15 +74,23 @@ export function normalizeCircuitBreakerOptions(options: CircuitBreakerOptions = 
   return {
     mode: rateMode ? 'rate' : 'consecutive',
     failureThreshold: optionalNumber(p('failureThreshold'), options.failureThreshold, 5, INT_MIN_1),
-    recoveryTime: optionalNumber(p('recoveryTime'), options.recoveryTime, 30_000, { min: 0 }),
+    recoveryTimeMs: optionalNumber(p('recoveryTimeMs'), options.recoveryTimeMs, 30_000, { min: 0 }),
     halfOpenMaxCalls,
     successThreshold: optionalNumber(p('successThreshold'), options.successThreshold, 1, INT_MIN_1),
     countsAsFailure,
     failureRateThreshold,
     slidingWindow,
     minimumCalls,
-    slowCallDurationMs: optionalNumber(p('slowCallDurationMs'), options.slowCallDurationMs, Infinity, { min: 0, minExclusive: true, allowInfinity: true }),
-    slowCallRateThreshold: optionalNumber(p('slowCallRateThreshold'), options.slowCallRateThreshold, 100, { min: 0, minExclusive: true, max: 100 }),
+    slowCallDurationMs: optionalNumber(p('slowCallDurationMs'), options.slowCallDurationMs, Infinity, {
+      min: 0,
+      minExclusive: true,
+      allowInfinity: true,
+    }),
+    slowCallRateThreshold: optionalNumber(p('slowCallRateThreshold'), options.slowCallRateThreshold, 100, {
+      min: 0,
+      minExclusive: true,
+      max: 100,
+    }),
     partitionKey: optionalFunction<PartitionKeyFn>(p('partitionKey'), options.partitionKey),
     maxPartitions: optionalNumber(p('maxPartitions'), options.maxPartitions, 10_000, INT_MIN_1),
     historySize: optionalNumber(p('historySize'), options.historySize, 10, { min: 0, integer: true }),
@@ -81,7 +100,8 @@ export function normalizeCircuitBreakerOptions(options: CircuitBreakerOptions = 
 
 function normalizeWindow(value: unknown, path: string): SlidingWindow {
   if (value === undefined) return { type: 'count', size: 100 };
-  if (value === null || typeof value !== 'object') throw new ResilienceConfigError(path, value, "{ type: 'count', size } or { type: 'time', durationMs }");
+  if (value === null || typeof value !== 'object')
+    throw new ResilienceConfigError(path, value, "{ type: 'count', size } or { type: 'time', durationMs }");
   const w = value as Record<string, unknown>;
   if (w.type === 'count') {
     checkKnownKeys(path, w, ['type', 'size']);
@@ -89,7 +109,10 @@ function normalizeWindow(value: unknown, path: string): SlidingWindow {
   }
   if (w.type === 'time') {
     checkKnownKeys(path, w, ['type', 'durationMs']);
-    return { type: 'time', durationMs: checkNumber(`${path}.durationMs`, w.durationMs, { min: 0, minExclusive: true }) };
+    return {
+      type: 'time',
+      durationMs: checkNumber(`${path}.durationMs`, w.durationMs, { min: 0, minExclusive: true }),
+    };
   }
   throw new ResilienceConfigError(`${path}.type`, w.type, "'count' or 'time'");
 }

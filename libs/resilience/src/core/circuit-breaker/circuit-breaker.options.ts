@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { ErrorFilter, PartitionKeyFn } from '../types.js';
+import type { ErrorFilter, PartitionKeyFn } from '../options/types.js';
 
 /** @publicApi */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -20,15 +20,15 @@ export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker (consecutive mode). Default 5. */
   failureThreshold?: number;
   /** Milliseconds the breaker stays open before admitting trial calls. Default 30000. */
-  recoveryTime?: number;
+  recoveryTimeMs?: number;
   /** Trial calls admitted at once while half-open. Default 1. */
   halfOpenMaxCalls?: number;
   /** Trial successes needed to close again. Default 1 (at most `halfOpenMaxCalls`... or more, trials are re-admitted as slots free). */
   successThreshold?: number;
   /** Returns false for errors that must not count as failures. */
-  isFailure?: (error: unknown) => boolean;
-  /** Error classes (or a predicate) that never count as failures. Wins over `isFailure`. */
-  excludeExceptions?: ErrorFilter;
+  failOn?: (error: unknown) => boolean;
+  /** Error classes (or a predicate) that never count as failures. Wins over `failOn`. */
+  excludeOn?: ErrorFilter;
   /** Failure rate, in percent (1–100), that opens the breaker (failure-rate mode). */
   failureRateThreshold?: number;
   /** Window for the failure rate. Default `{ type: 'count', size: 100 }`. */
@@ -63,10 +63,10 @@ export interface CircuitStateChange {
 export interface NormalizedCircuitBreakerOptions {
   mode: 'consecutive' | 'rate';
   failureThreshold: number;
-  recoveryTime: number;
+  recoveryTimeMs: number;
   halfOpenMaxCalls: number;
   successThreshold: number;
-  /** Combined `isFailure` / `excludeExceptions` predicate. */
+  /** Combined `failOn` / `excludeOn` predicate. */
   countsAsFailure: (error: unknown) => boolean;
   failureRateThreshold: number;
   slidingWindow: SlidingWindow;

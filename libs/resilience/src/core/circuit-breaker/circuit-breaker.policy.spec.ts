@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { flushMicrotasks, VirtualClock } from '../clock.js';
-import { CircuitBreakerOpenError } from '../errors.js';
-import { MemoryStore } from '../memory.store.js';
+import { CircuitBreakerOpenError } from '../errors/errors.js';
+import { MemoryStore } from '../store/memory-store.js';
 import type { CircuitBreakerOptions, CircuitStateChange } from './circuit-breaker.options.js';
 import { CircuitBreakerPolicy } from './circuit-breaker.policy.js';
 
@@ -87,7 +87,7 @@ async function openError(p: Promise<unknown>): Promise<CircuitBreakerOpenError> 
 
 describe('CircuitBreakerPolicy — consecutive mode', () => {
   it('opens after exactly failureThreshold consecutive failures', async () => {
-    const b = make({ failureThreshold: 3, recoveryTime: 10_000 });
+    const b = make({ failureThreshold: 3, recoveryTimeMs: 10_000 });
     const boom = new Error('boom');
     expect(await fail(b, boom)).toBe(boom);
     expect(await fail(b)).toBeInstanceOf(Error);
@@ -116,7 +116,7 @@ describe('CircuitBreakerPolicy — consecutive mode', () => {
   });
 
   it('CircuitBreakerOpenError names the policy and the remaining recovery time (decreasing, never negative)', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 10_000 }, 'payments');
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 10_000 }, 'payments');
     await fail(b);
     let e = await openError(fail(b));
     expect(e.policy).toBe('payments');
@@ -125,7 +125,15 @@ describe('CircuitBreakerPolicy — consecutive mode', () => {
     expect(e.partitionKey).toBeUndefined();
     expect(e.isTransient).toBe(true);
     expect(e.message).toBe("Circuit breaker 'payments' is open; retry after 10000 ms");
-    expect(e.toJSON()).toEqual({ name: 'CircuitBreakerOpenError', message: e.message, isTransient: true, policy: 'payments', state: 'open', retryAfterMs: 10_000, partitionKey: undefined });
+    expect(e.toJSON()).toEqual({
+      name: 'CircuitBreakerOpenError',
+      message: e.message,
+      isTransient: true,
+      policy: 'payments',
+      state: 'open',
+      retryAfterMs: 10_000,
+      partitionKey: undefined,
+    });
 
     await clock.advance(4_000);
     e = await openError(fail(b));
@@ -158,8 +166,12 @@ describe('CircuitBreakerPolicy — consecutive mode', () => {
     expect(b.state()).toBe('open');
   });
 
-  it('does not count errors excluded by excludeExceptions / isFailure', async () => {
-    const b = make({ failureThreshold: 2, excludeExceptions: [NotFoundError], isFailure: (e) => (e as Error).message !== 'ignored' });
+  it('does not count errors excluded by excludeOn / failOn', async () => {
+    const b = make({
+      failureThreshold: 2,
+      excludeOn: [NotFoundError],
+      failOn: (e) => (e as Error).message !== 'ignored',
+    });
     for (let i = 0; i < 5; i++) {
       await fail(b, new NotFoundError());
       await fail(b, new Error('ignored'));
@@ -174,8 +186,8 @@ describe('CircuitBreakerPolicy — consecutive mode', () => {
 });
 
 describe('CircuitBreakerPolicy — open → half-open', () => {
-  it('reports half_open once recoveryTime has passed, without any call', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 5_000 });
+  it('reports half_open once recoveryTimeMs has passed, without any call', async () => {
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 5_000 });
     await fail(b);
     expect(b.state()).toBe('open');
     await clock.advance(4_999);
@@ -191,8 +203,8 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
     expect(calls).toBe(1);
   });
 
-  it('recoveryTime 0 admits a trial at once', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 0 });
+  it('recoveryTimeMs 0 admits a trial at once', async () => {
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 0 });
     await fail(b);
     expect(b.state()).toBe('half_open');
     expect(await ok(b)).toBe('ok');
@@ -200,7 +212,7 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
   });
 
   it.each([1, 3])('admits exactly halfOpenMaxCalls = %i of 1,000 concurrent callers', async (max) => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, halfOpenMaxCalls: max });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, halfOpenMaxCalls: max });
     await fail(b);
     await clock.advance(1_000);
     calls = 0;
@@ -226,7 +238,9 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
       expect((r.reason as CircuitBreakerOpenError).state).toBe('half_open');
       expect((r.reason as CircuitBreakerOpenError).retryAfterMs).toBe(0);
     }
-    expect(rejected[0]!.reason.message).toBe("Circuit breaker 'b' is half-open with all trial calls in flight; retry after 0 ms");
+    expect(rejected[0]!.reason.message).toBe(
+      "Circuit breaker 'b' is half-open with all trial calls in flight; retry after 0 ms",
+    );
     expect(calls).toBe(max);
     const s = b.snapshot();
     expect(s.rejections).toBe(1_000 - max);
@@ -235,10 +249,10 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
   });
 
   it.each([
-    ['excludeExceptions', { excludeExceptions: [NotFoundError] }, () => new NotFoundError('nf')],
-    ['isFailure false', { isFailure: (e: unknown) => !(e instanceof NotFoundError) }, () => new NotFoundError('nf')],
+    ['excludeOn', { excludeOn: [NotFoundError] }, () => new NotFoundError('nf')],
+    ['failOn false', { failOn: (e: unknown) => !(e instanceof NotFoundError) }, () => new NotFoundError('nf')],
   ])('a trial ending in an excluded error (%s) releases its slot', async (_label, opts, makeErr) => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, halfOpenMaxCalls: 1, ...opts });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, halfOpenMaxCalls: 1, ...opts });
     await fail(b);
     await clock.advance(1_000);
     const gate = deferred<string>();
@@ -258,7 +272,7 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
   });
 
   it('a trial still running after the breaker closed cannot make a later half-open period over-admit', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, halfOpenMaxCalls: 2, successThreshold: 2 });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, halfOpenMaxCalls: 2, successThreshold: 2 });
     let running = 0;
     let maxRunning = 0;
     const track = (gate: Deferred<string>) => () => {
@@ -299,7 +313,7 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
   it.each(['reset', 'forceOpen', 'disable'] as const)(
     'a trial still running across a manual %s() cannot make a later half-open period over-admit',
     async (action) => {
-      const b = make({ failureThreshold: 1, recoveryTime: 1_000, halfOpenMaxCalls: 1, excludeExceptions: [NotFoundError] });
+      const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, halfOpenMaxCalls: 1, excludeOn: [NotFoundError] });
       let running = 0;
       let maxRunning = 0;
       const track = (gate: Deferred<string>) => () => {
@@ -340,11 +354,11 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
     },
   );
 
-  it('a throwing isFailure / excludeExceptions predicate counts the error as a failure and never leaks a trial slot', async () => {
+  it('a throwing failOn / excludeOn predicate counts the error as a failure and never leaks a trial slot', async () => {
     const b = make({
       failureThreshold: 2,
-      recoveryTime: 1_000,
-      isFailure: (e) => (e as { code: { length: number } }).code.length > 0, // throws on errors without `code`
+      recoveryTimeMs: 1_000,
+      failOn: (e) => (e as { code: { length: number } }).code.length > 0, // throws on errors without `code`
     });
     const boom = new Error('boom');
     expect(await fail(b, boom)).toBe(boom);
@@ -360,8 +374,8 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
     expect(b.state()).toBe('closed');
   });
 
-  it('a trial failure re-opens for the full recoveryTime, from the time of the failure', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 10_000 });
+  it('a trial failure re-opens for the full recoveryTimeMs, from the time of the failure', async () => {
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 10_000 });
     await fail(b);
     await clock.advance(10_000);
     const gate = deferred<string>();
@@ -385,7 +399,7 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
   });
 
   it('a slow trial success re-opens', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, slowCallDurationMs: 100 });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, slowCallDurationMs: 100 });
     await fail(b);
     await clock.advance(1_000);
     expect(await timed(b, 150)).toBe('slow-ok');
@@ -394,7 +408,7 @@ describe('CircuitBreakerPolicy — open → half-open', () => {
   });
 
   it('successThreshold > 1 needs that many trial successes to close', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, successThreshold: 3 });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, successThreshold: 3 });
     await fail(b);
     await clock.advance(1_000);
     await ok(b);
@@ -501,7 +515,13 @@ describe('CircuitBreakerPolicy — failure-rate mode', () => {
   });
 
   it('slow failures count both as failures and as slow calls', async () => {
-    const b = make({ failureRateThreshold: 100, slidingWindow: { type: 'count', size: 10 }, minimumCalls: 2, slowCallDurationMs: 100, slowCallRateThreshold: 100 });
+    const b = make({
+      failureRateThreshold: 100,
+      slidingWindow: { type: 'count', size: 10 },
+      minimumCalls: 2,
+      slowCallDurationMs: 100,
+      slowCallRateThreshold: 100,
+    });
     expect(((await timed(b, 120, 'fail')) as Error).message).toBe('slow-fail');
     await ok(b);
     const s = b.snapshot();
@@ -513,7 +533,7 @@ describe('CircuitBreakerPolicy — failure-rate mode', () => {
 
 describe('CircuitBreakerPolicy — snapshot and events', () => {
   it('counts successes, failures and rejections', async () => {
-    const b = make({ failureThreshold: 2, recoveryTime: 1_000 });
+    const b = make({ failureThreshold: 2, recoveryTimeMs: 1_000 });
     await ok(b);
     await ok(b);
     await fail(b);
@@ -539,7 +559,7 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
 
   it('records state changes with timestamps and emits onStateChange for each', async () => {
     const events: CircuitStateChange[] = [];
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, onStateChange: (e) => events.push(e) });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, onStateChange: (e) => events.push(e) });
     await clock.advance(10);
     await fail(b); // closed → open at T0+10
     await clock.advance(1_500);
@@ -558,7 +578,7 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
 
   it('keeps at most historySize state changes (the newest)', async () => {
     const events: CircuitStateChange[] = [];
-    const b = make({ failureThreshold: 1, recoveryTime: 100, historySize: 2, onStateChange: (e) => events.push(e) });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 100, historySize: 2, onStateChange: (e) => events.push(e) });
     for (let i = 0; i < 5; i++) {
       await fail(b);
       await clock.advance(100);
@@ -582,7 +602,7 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
     let seen = 0;
     const b = make({
       failureThreshold: 1,
-      recoveryTime: 100,
+      recoveryTimeMs: 100,
       onStateChange: () => {
         seen++;
         throw new Error('listener bug');
@@ -602,7 +622,7 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
 
 describe('CircuitBreakerPolicy — manual control', () => {
   it('forceOpen() rejects every call until reset(), with no half-open', async () => {
-    const b = make({ failureThreshold: 3, recoveryTime: 1_000 });
+    const b = make({ failureThreshold: 3, recoveryTimeMs: 1_000 });
     b.forceOpen();
     expect(b.state()).toBe('open');
     await clock.advance(3_600_000);
@@ -622,7 +642,7 @@ describe('CircuitBreakerPolicy — manual control', () => {
   });
 
   it('reset() closes an open breaker and clears the failure count', async () => {
-    const b = make({ failureThreshold: 2, recoveryTime: 1_000 });
+    const b = make({ failureThreshold: 2, recoveryTimeMs: 1_000 });
     await fail(b);
     await fail(b);
     expect(b.state()).toBe('open');
@@ -664,7 +684,7 @@ describe('CircuitBreakerPolicy — manual control', () => {
   });
 
   it('disable() lets everything through and records nothing until reset()', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000 });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000 });
     await fail(b);
     expect(b.state()).toBe('open');
     const before = b.snapshot();
@@ -677,7 +697,12 @@ describe('CircuitBreakerPolicy — manual control', () => {
     expect(b.state()).toBe('closed');
     const s = b.snapshot();
     expect(s.disabled).toBe(true);
-    expect([s.successes, s.failures, s.rejections, s.failureCount]).toEqual([before.successes, before.failures, before.rejections, 0]);
+    expect([s.successes, s.failures, s.rejections, s.failureCount]).toEqual([
+      before.successes,
+      before.failures,
+      before.rejections,
+      0,
+    ]);
     b.reset();
     expect(b.snapshot().disabled).toBe(false);
     await fail(b);
@@ -699,7 +724,7 @@ describe('CircuitBreakerPolicy — partitions', () => {
   const byHost = (host: string) => host;
 
   it('gives each partition key its own breaker', async () => {
-    const b = make({ failureThreshold: 2, recoveryTime: 1_000, partitionKey: byHost });
+    const b = make({ failureThreshold: 2, recoveryTimeMs: 1_000, partitionKey: byHost });
     await fail(b, new Error('a down'), ['a']);
     await fail(b, new Error('a down'), ['a']);
     expect(b.state('a')).toBe('open');
@@ -716,14 +741,22 @@ describe('CircuitBreakerPolicy — partitions', () => {
       ['a', 'open', 2, 0],
       ['b', 'closed', 0, 1],
     ]);
-    expect(b.snapshot('a').stateChanges).toEqual([{ policy: 'b', partitionKey: 'a', from: 'closed', to: 'open', at: T0 }]);
+    expect(b.snapshot('a').stateChanges).toEqual([
+      { policy: 'b', partitionKey: 'a', from: 'closed', to: 'open', at: T0 },
+    ]);
     const agg = b.snapshot();
-    expect([agg.state, agg.successes, agg.failures, agg.rejections, agg.retryAfterMs]).toEqual(['open', 1, 2, 1, 1_000]);
+    expect([agg.state, agg.successes, agg.failures, agg.rejections, agg.retryAfterMs]).toEqual([
+      'open',
+      1,
+      2,
+      1,
+      1_000,
+    ]);
     expect(agg.partitionKey).toBeUndefined();
   });
 
   it('aggregate state is half_open when the worst partition is half-open', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, partitionKey: byHost });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, partitionKey: byHost });
     await fail(b, new Error('x'), ['a']);
     await ok(b, ['b']);
     await clock.advance(1_000);
@@ -739,12 +772,14 @@ describe('CircuitBreakerPolicy — partitions', () => {
     expect([s.partitionKey, s.state, s.successes]).toEqual(['nope', 'closed', 0]);
     expect(b.partitionCount).toBe(0);
     // With no live partition, the breaker still reports itself (health checks list every breaker).
-    expect(b.snapshots().map((x) => [x.name, x.partitionKey, x.state, x.failures])).toEqual([['b', undefined, 'closed', 0]]);
+    expect(b.snapshots().map((x) => [x.name, x.partitionKey, x.state, x.failures])).toEqual([
+      ['b', undefined, 'closed', 0],
+    ]);
     expect(b.partitionCount).toBe(0);
   });
 
   it('maxPartitions bounds memory; idle partitions are evicted first', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, partitionKey: byHost, maxPartitions: 2 });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, partitionKey: byHost, maxPartitions: 2 });
     await fail(b, new Error('x'), ['a']); // open: busy
     await ok(b, ['b']); // closed, nothing counted: idle
     await ok(b, ['c']); // b evicted, not the older a
@@ -757,7 +792,7 @@ describe('CircuitBreakerPolicy — partitions', () => {
   });
 
   it('a new partition keeps its state even when all others are busy', async () => {
-    const b = make({ failureThreshold: 2, recoveryTime: 1_000, partitionKey: byHost, maxPartitions: 2 });
+    const b = make({ failureThreshold: 2, recoveryTimeMs: 1_000, partitionKey: byHost, maxPartitions: 2 });
     await fail(b, new Error('x'), ['a']);
     await fail(b, new Error('x'), ['a']);
     await fail(b, new Error('x'), ['b']);
@@ -784,7 +819,7 @@ describe('CircuitBreakerPolicy — partitions', () => {
   });
 
   it('policy-level forceOpen applies to existing and new partitions until reset()', async () => {
-    const b = make({ failureThreshold: 5, recoveryTime: 1_000, partitionKey: byHost });
+    const b = make({ failureThreshold: 5, recoveryTimeMs: 1_000, partitionKey: byHost });
     await ok(b, ['a']);
     b.forceOpen();
     expect(b.state()).toBe('open');
@@ -805,7 +840,7 @@ describe('CircuitBreakerPolicy — partitions', () => {
   });
 
   it('forceOpen(key) opens one partition only; disable() applies to new partitions', async () => {
-    const b = make({ failureThreshold: 1, recoveryTime: 1_000, partitionKey: byHost });
+    const b = make({ failureThreshold: 1, recoveryTimeMs: 1_000, partitionKey: byHost });
     b.forceOpen('a');
     expect(b.state('a')).toBe('open');
     expect(b.state('b')).toBe('closed');
@@ -830,8 +865,13 @@ describe('CircuitBreakerPolicy — partitions', () => {
 
 describe('CircuitBreakerPolicy — no timers', () => {
   it('schedules no timer in any state', async () => {
-    const b = make({ failureThreshold: 2, recoveryTime: 500, halfOpenMaxCalls: 2, successThreshold: 2 });
-    const p = make({ failureRateThreshold: 50, slidingWindow: { type: 'time', durationMs: 1_000 }, minimumCalls: 2, partitionKey: (k: string) => k });
+    const b = make({ failureThreshold: 2, recoveryTimeMs: 500, halfOpenMaxCalls: 2, successThreshold: 2 });
+    const p = make({
+      failureRateThreshold: 50,
+      slidingWindow: { type: 'time', durationMs: 1_000 },
+      minimumCalls: 2,
+      partitionKey: (k: string) => k,
+    });
     for (let round = 0; round < 3; round++) {
       await fail(b);
       await fail(b);

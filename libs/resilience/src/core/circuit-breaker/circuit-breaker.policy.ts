@@ -1,12 +1,17 @@
 import { systemClock, type Clock } from '../clock.js';
-import { MemoryStore } from '../memory.store.js';
-import { PartitionMap } from '../partitions.js';
-import { createPipeline, type Pipeline } from '../pipeline.js';
-import type { BreakerBackend, ResilienceStore } from '../store.js';
-import type { CircuitBreakerOptions, CircuitBreakerSnapshot, CircuitState, NormalizedCircuitBreakerOptions } from './circuit-breaker.options.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { PartitionMap } from '../store/partitions.js';
+import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
+import type { BreakerBackend, ResilienceStore } from '../store/store.js';
+import type {
+  CircuitBreakerOptions,
+  CircuitBreakerSnapshot,
+  CircuitState,
+  NormalizedCircuitBreakerOptions,
+} from './circuit-breaker.options.js';
 import { normalizeCircuitBreakerOptions } from './circuit-breaker.normalize.js';
-import { stateKey } from '../state-key.js';
-import { checkPolicyDeps } from '../validate.js';
+import { stateKey } from '../store/state-key.js';
+import { checkPolicyDeps } from '../options/validate.js';
 
 /** What a policy runs on: a clock and the store that holds its state. @publicApi */
 export interface PolicyDeps {
@@ -24,7 +29,7 @@ const STATE_RANK: Record<CircuitState, number> = { closed: 0, half_open: 1, open
  * key when `partitionKey` is set), never by instance.
  * @example
  * ```ts
- * const breaker = CircuitBreakerPolicy.create('payments', { failureThreshold: 5, recoveryTime: 30_000 });
+ * const breaker = CircuitBreakerPolicy.create('payments', { failureThreshold: 5, recoveryTimeMs: 30_000 });
  * const receipt = await breaker.execute(() => psp.charge(order));
  * ```
  * @publicApi
@@ -82,7 +87,8 @@ export class CircuitBreakerPolicy {
    */
   state(partitionKey?: string): CircuitState {
     if (this.single !== undefined) return this.single.state();
-    if (partitionKey !== undefined) return this.partitions!.peek(partitionKey)?.state() ?? (this.manual === 'forceOpen' ? 'open' : 'closed');
+    if (partitionKey !== undefined)
+      return this.partitions!.peek(partitionKey)?.state() ?? (this.manual === 'forceOpen' ? 'open' : 'closed');
     let worst: CircuitState = this.manual === 'forceOpen' ? 'open' : 'closed';
     this.partitions!.forEach((b) => {
       const s = b.state();

@@ -1,5 +1,5 @@
 export * from './rate-limiter.options.js';
 export * from './rate-limiter.normalize.js';
 export * from './rate-limiter.policy.js';
-export * from './memory-bucket.js';
-export * from './sliding-window.js';
+export * from '../store/memory-bucket.js';
+export * from '../store/memory-sliding-window.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ResilienceConfigError } from '../errors.js';
+import { ResilienceConfigError } from '../errors/errors.js';
 import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
 import type { RateLimiterOptions } from './rate-limiter.options.js';
 
@@ -18,7 +18,7 @@ describe('normalizeRateLimiterOptions', () => {
   it('applies the defaults', () => {
     expect(normalizeRateLimiterOptions({ rate: 5 })).toEqual({
       rate: 5,
-      period: 1000,
+      periodMs: 1000,
       burst: 5,
       tokens: 1,
       mode: 'wait',
@@ -29,16 +29,25 @@ describe('normalizeRateLimiterOptions', () => {
   });
 
   it('defaults burst to max(1, rate)', () => {
-    expect(normalizeRateLimiterOptions({ rate: 0.5, period: 1000 }).burst).toBe(1);
+    expect(normalizeRateLimiterOptions({ rate: 0.5, periodMs: 1000 }).burst).toBe(1);
     expect(normalizeRateLimiterOptions({ rate: 12.5 }).burst).toBe(12.5);
   });
 
   it('keeps explicit values and a tokens function as given', () => {
     const tokens = (n: number) => n;
     const partitionKey = (user: string) => user;
-    const o = normalizeRateLimiterOptions({ rate: 3, period: 60_000, burst: 10, tokens, mode: 'wait', maxWaitMs: Infinity, partitionKey, maxPartitions: 5 });
+    const o = normalizeRateLimiterOptions({
+      rate: 3,
+      periodMs: 60_000,
+      burst: 10,
+      tokens,
+      mode: 'wait',
+      maxWaitMs: Infinity,
+      partitionKey,
+      maxPartitions: 5,
+    });
     expect(o.rate).toBe(3);
-    expect(o.period).toBe(60_000);
+    expect(o.periodMs).toBe(60_000);
     expect(o.burst).toBe(10);
     expect(o.tokens).toBe(tokens);
     expect(o.maxWaitMs).toBe(Infinity);
@@ -58,8 +67,8 @@ describe('normalizeRateLimiterOptions', () => {
     ['missing rate', {}, 'limiters.api.rate', undefined],
     ['string rate', { rate: '10' }, 'limiters.api.rate', '10'],
     ['infinite rate', { rate: Infinity }, 'limiters.api.rate', Infinity],
-    ['NaN period', { rate: 1, period: NaN }, 'limiters.api.period', NaN],
-    ['zero period', { rate: 1, period: 0 }, 'limiters.api.period', 0],
+    ['NaN period', { rate: 1, periodMs: NaN }, 'limiters.api.periodMs', NaN],
+    ['zero period', { rate: 1, periodMs: 0 }, 'limiters.api.periodMs', 0],
     ['negative burst', { rate: 1, burst: -2 }, 'limiters.api.burst', -2],
     ['burst < tokens per call', { rate: 5, burst: 2, tokens: 3 }, 'limiters.api.burst', 2],
     ['default burst < tokens per call', { rate: 2, tokens: 3 }, 'limiters.api.burst', 2],
@@ -84,11 +93,15 @@ describe('normalizeRateLimiterOptions', () => {
   it('explains why burst < tokens per call is refused', () => {
     const e = configError({ rate: 5, burst: 2, tokens: 3 });
     expect(e.expected).toContain('tokens per call (3)');
-    expect(e.message).toBe('Invalid resilience option limiters.api.burst: 2 (expected a number >= tokens per call (3); a call could never be admitted)');
+    expect(e.message).toBe(
+      'Invalid resilience option limiters.api.burst: 2 (expected a number >= tokens per call (3); a call could never be admitted)',
+    );
   });
 
   it('says that tokens may be a number or a function', () => {
-    expect(configError({ rate: 5, tokens: { n: 1 } }).expected).toBe('a number > 0 or a function of the call arguments returning one');
+    expect(configError({ rate: 5, tokens: { n: 1 } }).expected).toBe(
+      'a number > 0 or a function of the call arguments returning one',
+    );
   });
 
   it('lists the expected values for a bad mode', () => {
@@ -114,11 +127,17 @@ describe('normalizeRateLimiterOptions', () => {
 
 describe('normalizeRateLimiterOptions, algorithm: sliding-window', () => {
   it('defaults: burst is the rate, safety margin 3 % of the period (at most 250 ms)', () => {
-    const o = normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 50, period: 1000 });
-    expect(o).toMatchObject({ algorithm: 'sliding-window', rate: 50, period: 1000, burst: 50, safetyMarginMs: 30 });
-    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 50, period: 200 }).safetyMarginMs).toBe(6);
-    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 500, period: 60_000 }).safetyMarginMs).toBe(250);
-    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 5, safetyMarginMs: 0 }).safetyMarginMs).toBe(0);
+    const o = normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 50, periodMs: 1000 });
+    expect(o).toMatchObject({ algorithm: 'sliding-window', rate: 50, periodMs: 1000, burst: 50, safetyMarginMs: 30 });
+    expect(normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 50, periodMs: 200 }).safetyMarginMs).toBe(
+      6,
+    );
+    expect(
+      normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 500, periodMs: 60_000 }).safetyMarginMs,
+    ).toBe(250);
+    expect(
+      normalizeRateLimiterOptions({ algorithm: 'sliding-window', rate: 5, safetyMarginMs: 0 }).safetyMarginMs,
+    ).toBe(0);
     // The token bucket is unchanged (no algorithm field, no margin).
     expect(normalizeRateLimiterOptions({ rate: 5, algorithm: 'token-bucket' })).not.toHaveProperty('safetyMarginMs');
   });

@@ -1,7 +1,7 @@
-import type { PartitionKeyFn } from '../types.js';
+import type { PartitionKeyFn } from '../options/types.js';
 
 /**
- * Token-bucket rate limiter options: `rate` tokens per `period` ms, bucket size `burst`.
+ * Token-bucket rate limiter options: `rate` tokens per `periodMs` ms, bucket size `burst`.
  * In any window of length W, admitted tokens ≤ `burst + rate × W / period`.
  * @publicApi
  */
@@ -9,7 +9,7 @@ export interface RateLimiterOptions {
   /** Tokens added per period. Required. */
   rate: number;
   /** Period in ms. Default 1000. */
-  period?: number;
+  periodMs?: number;
   /** Bucket size (tokens that can be spent at once). Default `rate`. */
   burst?: number;
   /** Tokens one call takes: a number, or a function of the method's arguments. Default 1. */
@@ -25,25 +25,25 @@ export interface RateLimiterOptions {
   maxPartitions?: number;
   /**
    * `token-bucket` (default) or `sliding-window`: at most `rate` tokens in ANY window of
-   * `period` ms, as a provider publishing "N per window" counts them (`burst` must then be
+   * `periodMs` ms, as a provider publishing "N per window" counts them (`burst` must then be
    * left out: a window admits `rate` at once). See the README, "Sliding-window limiter".
    */
   algorithm?: RateLimiterAlgorithm;
   /**
    * Sliding window only: each admission counts for `period + safetyMarginMs`, so requests
    * that reach the provider up to this much later than others still fit its window.
-   * Default 3 % of `period`, at most 250 ms (`min(250, period × 0.03)`).
+   * Default 3 % of `periodMs`, at most 250 ms (`min(250, period × 0.03)`).
    */
   safetyMarginMs?: number;
 }
 
-/** How a limiter counts: a token bucket, or a sliding window of `period` ms. @publicApi */
+/** How a limiter counts: a token bucket, or a sliding window of `periodMs` ms. @publicApi */
 export type RateLimiterAlgorithm = 'token-bucket' | 'sliding-window';
 
 /** Options after defaults and validation. */
 export interface NormalizedRateLimiterOptions {
   rate: number;
-  period: number;
+  periodMs: number;
   burst: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   tokens: number | ((...args: any[]) => number);

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock, type Clock } from '../clock.js';
-import { RateLimitExceededError, ResilienceConfigError } from '../errors.js';
-import { MemoryStore } from '../memory.store.js';
-import type { BucketBackend, BucketSpec, StateOwner } from '../store.js';
+import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/errors.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { BucketBackend, BucketSpec, StateOwner } from '../store/store.js';
 import type { RateLimiterOptions } from './rate-limiter.options.js';
 import { RateLimiterPolicy } from './rate-limiter.policy.js';
 
@@ -40,7 +40,13 @@ function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 /** Starts `execute` and records the virtual time (relative to T0) at which `fn` ran. */
-function timed(l: RateLimiterPolicy, log: Array<[string, number]>, id: string, args: unknown[] = [], signal?: AbortSignal): Promise<unknown> {
+function timed(
+  l: RateLimiterPolicy,
+  log: Array<[string, number]>,
+  id: string,
+  args: unknown[] = [],
+  signal?: AbortSignal,
+): Promise<unknown> {
   return l
     .execute(
       () => {
@@ -55,20 +61,20 @@ function timed(l: RateLimiterPolicy, log: Array<[string, number]>, id: string, a
 
 describe('RateLimiterPolicy basics', () => {
   it('execute runs fn and returns its value while tokens last; the bucket is keyed by name', async () => {
-    const l = make({ rate: 2, period: 1000 });
+    const l = make({ rate: 2, periodMs: 1000 });
     expect(await l.execute(() => 'a')).toBe('a');
     expect(await l.execute(async () => 42)).toBe(42);
-    expect(l.snapshot()).toEqual({ name: 'api', rate: 2, period: 1000, burst: 2, available: 0, waiting: 0 });
+    expect(l.snapshot()).toEqual({ name: 'api', rate: 2, periodMs: 1000, burst: 2, available: 0, waiting: 0 });
     expect(store.created).toEqual(['limiter:api']);
     expect(l.partitionCount).toBe(0);
   });
 
-  it('reject mode fails at once with RateLimitExceededError (policy, tokens, retryAfterMs) and never calls fn', async () => {
-    const l = make({ rate: 1, period: 1000, burst: 1, mode: 'reject' });
+  it('reject mode fails at once with RateLimiterRejectedError (policy, tokens, retryAfterMs) and never calls fn', async () => {
+    const l = make({ rate: 1, periodMs: 1000, burst: 1, mode: 'reject' });
     await l.execute(() => 'x');
     let calls = 0;
-    const e = (await rejection(l.execute(() => calls++))) as RateLimitExceededError;
-    expect(e).toBeInstanceOf(RateLimitExceededError);
+    const e = (await rejection(l.execute(() => calls++))) as RateLimiterRejectedError;
+    expect(e).toBeInstanceOf(RateLimiterRejectedError);
     expect(e.policy).toBe('api');
     expect(e.tokens).toBe(1);
     expect(e.retryAfterMs).toBe(1000);
@@ -80,12 +86,12 @@ describe('RateLimiterPolicy basics', () => {
   });
 
   it('wait mode queues up to maxWaitMs; beyond it fails at once with the estimated wait', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 1, maxWaitMs: 250 });
+    const l = make({ rate: 10, periodMs: 1000, burst: 1, maxWaitMs: 250 });
     const log: Array<[string, number]> = [];
     const ps = [timed(l, log, 'a'), timed(l, log, 'b'), timed(l, log, 'c')];
     const late = timed(l, log, 'd');
-    const e = (await late) as RateLimitExceededError;
-    expect(e).toBeInstanceOf(RateLimitExceededError);
+    const e = (await late) as RateLimiterRejectedError;
+    expect(e).toBeInstanceOf(RateLimiterRejectedError);
     expect(e.policy).toBe('api');
     expect(e.tokens).toBe(1);
     expect(e.retryAfterMs).toBe(300);
@@ -102,7 +108,7 @@ describe('RateLimiterPolicy basics', () => {
   });
 
   it('acquire resolves when admitted, in FIFO order', async () => {
-    const l = make({ rate: 4, period: 1000, burst: 1 });
+    const l = make({ rate: 4, periodMs: 1000, burst: 1 });
     const order: Array<[number, number]> = [];
     const ps = [1, 2, 3].map((i) => l.acquire().then(() => order.push([i, clock.now() - T0])));
     await clock.runAll();
@@ -115,7 +121,7 @@ describe('RateLimiterPolicy basics', () => {
   });
 
   it('an aborted execute rejects with signal.reason, never calls fn, and gives its tokens back', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 1 });
+    const l = make({ rate: 10, periodMs: 1000, burst: 1 });
     await l.acquire();
     const log: Array<[string, number]> = [];
     const ac = new AbortController();
@@ -135,7 +141,7 @@ describe('RateLimiterPolicy basics', () => {
 
 describe('RateLimiterPolicy tokens', () => {
   it('takes the tokens the function computes from the call arguments', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 10, tokens: (req: { cost: number }) => req.cost });
+    const l = make({ rate: 10, periodMs: 1000, burst: 10, tokens: (req: { cost: number }) => req.cost });
     expect(l.tokensFor([{ cost: 3 }])).toBe(3);
     await l.execute(() => 'x', [{ cost: 3 }]);
     expect(l.snapshot().available).toBe(7);
@@ -150,27 +156,30 @@ describe('RateLimiterPolicy tokens', () => {
   });
 
   it('the reject error carries the computed token count', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 10, tokens: (n: number) => n, mode: 'reject' });
+    const l = make({ rate: 10, periodMs: 1000, burst: 10, tokens: (n: number) => n, mode: 'reject' });
     await l.acquire([8]);
-    const e = (await rejection(l.execute(() => 0, [5]))) as RateLimitExceededError;
+    const e = (await rejection(l.execute(() => 0, [5]))) as RateLimiterRejectedError;
     expect(e.tokens).toBe(5);
     expect(e.retryAfterMs).toBe(300);
   });
 
-  it.each([11, 0, -1, NaN, '3'])('a tokens function returning %p fails with ResilienceConfigError naming limiters.<name>.tokens', async (bad) => {
-    const l = make({ rate: 10, period: 1000, burst: 10, tokens: () => bad as number }, 'partner');
-    let calls = 0;
-    const e = (await rejection(l.execute(() => calls++))) as ResilienceConfigError;
-    expect(e).toBeInstanceOf(ResilienceConfigError);
-    expect(e.path).toBe('limiters.partner.tokens');
-    expect(Object.is(e.value, bad)).toBe(true);
-    expect(e.message).toContain('limiters.partner.tokens');
-    expect(calls).toBe(0);
-    expect(l.snapshot().available).toBe(10);
-  });
+  it.each([11, 0, -1, NaN, '3'])(
+    'a tokens function returning %p fails with ResilienceConfigError naming limiters.<name>.tokens',
+    async (bad) => {
+      const l = make({ rate: 10, periodMs: 1000, burst: 10, tokens: () => bad as number }, 'partner');
+      let calls = 0;
+      const e = (await rejection(l.execute(() => calls++))) as ResilienceConfigError;
+      expect(e).toBeInstanceOf(ResilienceConfigError);
+      expect(e.path).toBe('limiters.partner.tokens');
+      expect(Object.is(e.value, bad)).toBe(true);
+      expect(e.message).toContain('limiters.partner.tokens');
+      expect(calls).toBe(0);
+      expect(l.snapshot().available).toBe(10);
+    },
+  );
 
   it('an explicit token count above burst fails with ResilienceConfigError', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 4 }, 'partner');
+    const l = make({ rate: 10, periodMs: 1000, burst: 4 }, 'partner');
     const e = (await rejection(l.acquire([], 5))) as ResilienceConfigError;
     expect(e).toBeInstanceOf(ResilienceConfigError);
     expect(e.path).toBe('limiters.partner.tokens');
@@ -191,9 +200,9 @@ describe('RateLimiterPolicy tokens', () => {
 
 describe('RateLimiterPolicy updateLimit and pauseUntil', () => {
   it('updateLimit changes the rate at run time and clamps the level to the new burst', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 10 });
+    const l = make({ rate: 10, periodMs: 1000, burst: 10 });
     l.updateLimit({ burst: 4 });
-    expect(l.snapshot()).toMatchObject({ rate: 10, period: 1000, burst: 4, available: 4 });
+    expect(l.snapshot()).toMatchObject({ rate: 10, periodMs: 1000, burst: 4, available: 4 });
     await l.acquire([], 4);
     l.updateLimit({ rate: 20 });
     expect(l.snapshot()).toMatchObject({ rate: 20, burst: 4 });
@@ -209,10 +218,10 @@ describe('RateLimiterPolicy updateLimit and pauseUntil', () => {
   });
 
   it('updateLimit with a bad value throws naming the option and changes nothing', () => {
-    const l = make({ rate: 10, period: 1000 });
+    const l = make({ rate: 10, periodMs: 1000 });
     for (const [k, v] of [
       ['rate', 0],
-      ['period', NaN],
+      ['periodMs', NaN],
       ['burst', Infinity],
     ] as const) {
       let err: unknown;
@@ -225,11 +234,11 @@ describe('RateLimiterPolicy updateLimit and pauseUntil', () => {
       expect((err as ResilienceConfigError).path).toBe(`limiters.api.${k}`);
       expect(Object.is((err as ResilienceConfigError).value, v)).toBe(true);
     }
-    expect(l.snapshot()).toMatchObject({ rate: 10, period: 1000, burst: 10 });
+    expect(l.snapshot()).toMatchObject({ rate: 10, periodMs: 1000, burst: 10 });
   });
 
   it('pauseUntil admits nobody before the pause ends, then the normal rate resumes', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 5 });
+    const l = make({ rate: 10, periodMs: 1000, burst: 5 });
     l.pauseUntil(T0 + 2000);
     const log: Array<[string, number]> = [];
     const ps = ['a', 'b', 'c'].map((id) => timed(l, log, id));
@@ -245,9 +254,9 @@ describe('RateLimiterPolicy updateLimit and pauseUntil', () => {
   });
 
   it('pauseUntil in reject mode rejects with the time until the pause ends', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 5, mode: 'reject' });
+    const l = make({ rate: 10, periodMs: 1000, burst: 5, mode: 'reject' });
     l.pauseUntil(T0 + 700);
-    const e = (await rejection(l.acquire())) as RateLimitExceededError;
+    const e = (await rejection(l.acquire())) as RateLimiterRejectedError;
     expect(e.retryAfterMs).toBe(800);
   });
 });
@@ -256,16 +265,24 @@ describe('RateLimiterPolicy partitions', () => {
   const byUser = (user: string) => user;
 
   it('keeps an independent bucket per partition key', async () => {
-    const l = make({ rate: 1, period: 1000, burst: 2, mode: 'reject', partitionKey: byUser });
+    const l = make({ rate: 1, periodMs: 1000, burst: 2, mode: 'reject', partitionKey: byUser });
     await l.acquire(['alice']);
     await l.acquire(['alice']);
-    const e = (await rejection(l.acquire(['alice']))) as RateLimitExceededError;
-    expect(e).toBeInstanceOf(RateLimitExceededError);
+    const e = (await rejection(l.acquire(['alice']))) as RateLimiterRejectedError;
+    expect(e).toBeInstanceOf(RateLimiterRejectedError);
     expect(e.partitionKey).toBe('alice');
     expect(e.retryAfterMs).toBe(1000);
     // bob is unaffected
     await l.acquire(['bob']);
-    expect(l.snapshot('alice')).toEqual({ name: 'api', partitionKey: 'alice', rate: 1, period: 1000, burst: 2, available: 0, waiting: 0 });
+    expect(l.snapshot('alice')).toEqual({
+      name: 'api',
+      partitionKey: 'alice',
+      rate: 1,
+      periodMs: 1000,
+      burst: 2,
+      available: 0,
+      waiting: 0,
+    });
     expect(l.snapshot('bob')).toMatchObject({ partitionKey: 'bob', available: 1 });
     expect(l.snapshot('carol')).toMatchObject({ partitionKey: 'carol', available: 2, waiting: 0 });
     expect(l.partitionCount).toBe(2);
@@ -274,9 +291,14 @@ describe('RateLimiterPolicy partitions', () => {
   });
 
   it('waiters in one partition do not delay another; the aggregate snapshot sums waiters', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 1, partitionKey: byUser });
+    const l = make({ rate: 10, periodMs: 1000, burst: 1, partitionKey: byUser });
     const log: Array<[string, number]> = [];
-    const ps = [timed(l, log, 'a1', ['alice']), timed(l, log, 'a2', ['alice']), timed(l, log, 'a3', ['alice']), timed(l, log, 'b1', ['bob'])];
+    const ps = [
+      timed(l, log, 'a1', ['alice']),
+      timed(l, log, 'a2', ['alice']),
+      timed(l, log, 'a3', ['alice']),
+      timed(l, log, 'b1', ['bob']),
+    ];
     expect(l.snapshot()).toMatchObject({ waiting: 2, partitions: 2 });
     await clock.runAll();
     await Promise.all(ps);
@@ -289,18 +311,18 @@ describe('RateLimiterPolicy partitions', () => {
   });
 
   it('pauseUntil with a key pauses only that partition; without a key, all of them', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 1, mode: 'reject', partitionKey: byUser });
+    const l = make({ rate: 10, periodMs: 1000, burst: 1, mode: 'reject', partitionKey: byUser });
     l.pauseUntil(T0 + 500, 'alice');
-    expect(((await rejection(l.acquire(['alice']))) as RateLimitExceededError).retryAfterMs).toBe(600);
+    expect(((await rejection(l.acquire(['alice']))) as RateLimiterRejectedError).retryAfterMs).toBe(600);
     await l.acquire(['bob']);
     await clock.advance(100);
     l.pauseUntil(T0 + 1000);
-    expect(((await rejection(l.acquire(['bob']))) as RateLimitExceededError).retryAfterMs).toBe(1000);
-    expect(((await rejection(l.acquire(['alice']))) as RateLimitExceededError).retryAfterMs).toBe(1000);
+    expect(((await rejection(l.acquire(['bob']))) as RateLimiterRejectedError).retryAfterMs).toBe(1000);
+    expect(((await rejection(l.acquire(['alice']))) as RateLimiterRejectedError).retryAfterMs).toBe(1000);
   });
 
   it('updateLimit applies to every partition and to partitions created later', async () => {
-    const l = make({ rate: 10, period: 1000, burst: 5, partitionKey: byUser });
+    const l = make({ rate: 10, periodMs: 1000, burst: 5, partitionKey: byUser });
     await l.acquire(['alice']);
     l.updateLimit({ rate: 2, burst: 2 });
     expect(l.snapshot('alice')).toMatchObject({ rate: 2, burst: 2, available: 2 });
@@ -309,7 +331,7 @@ describe('RateLimiterPolicy partitions', () => {
   });
 
   it('maxPartitions bounds the map, evicting idle (full, no waiters) buckets before older busy ones', async () => {
-    const l = make({ rate: 1, period: 1000, burst: 2, partitionKey: byUser, maxPartitions: 2 });
+    const l = make({ rate: 1, periodMs: 1000, burst: 2, partitionKey: byUser, maxPartitions: 2 });
     await l.acquire(['alice'], 2); // alice: empty, least recently used
     await l.acquire(['bob']); // bob: level 1, more recently used
     await clock.advance(1500); // bob full again (idle); alice at 1.5 (busy)
@@ -327,7 +349,7 @@ describe('RateLimiterPolicy partitions', () => {
   });
 
   it('stays bounded when every partition is busy (least recently used evicted)', async () => {
-    const l = make({ rate: 1, period: 60_000, burst: 1, partitionKey: byUser, maxPartitions: 3 });
+    const l = make({ rate: 1, periodMs: 60_000, burst: 1, partitionKey: byUser, maxPartitions: 3 });
     for (let i = 0; i < 50; i++) await l.acquire([`user-${i}`]);
     expect(l.partitionCount).toBe(3);
     expect(l.snapshot()).toMatchObject({ partitions: 3 });

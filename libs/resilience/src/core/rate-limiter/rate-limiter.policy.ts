@@ -1,13 +1,13 @@
 import { systemClock, type Clock } from '../clock.js';
-import { ResilienceConfigError } from '../errors.js';
-import { MemoryStore } from '../memory.store.js';
-import { PartitionMap } from '../partitions.js';
-import type { BucketBackend, BucketSpec, ResilienceStore } from '../store.js';
+import { ResilienceConfigError } from '../errors/errors.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { PartitionMap } from '../store/partitions.js';
+import type { BucketBackend, BucketSpec, ResilienceStore } from '../store/store.js';
 import type { PolicyDeps } from '../circuit-breaker/circuit-breaker.policy.js';
 import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
 import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
-import { stateKey } from '../state-key.js';
-import { checkPolicyDeps } from '../validate.js';
+import { stateKey } from '../store/state-key.js';
+import { checkPolicyDeps } from '../options/validate.js';
 
 const memory = new MemoryStore();
 
@@ -16,7 +16,7 @@ export interface RateLimiterSnapshot {
   name: string;
   partitionKey?: string;
   rate: number;
-  period: number;
+  periodMs: number;
   burst: number;
   /** Tokens available now, minus those waiting callers queued for (negative while they wait). */
   available: number;
@@ -28,11 +28,11 @@ export interface RateLimiterSnapshot {
 
 /**
  * A named rate limiter: a token bucket, or a sliding window (`algorithm: 'sliding-window'`:
- * at most `rate` tokens in any window of `period` ms). State lives in the store, keyed by the name (and the
+ * at most `rate` tokens in any window of `periodMs` ms). State lives in the store, keyed by the name (and the
  * partition key), never by instance.
  * @example
  * ```ts
- * const limiter = RateLimiterPolicy.create('partner-api', { rate: 10, period: 1000 });
+ * const limiter = RateLimiterPolicy.create('partner-api', { rate: 10, periodMs: 1000 });
  * const data = await limiter.execute(() => partner.fetch(id));
  * ```
  * @publicApi
@@ -61,9 +61,13 @@ export class RateLimiterPolicy {
     const checked = checkPolicyDeps(`limiters.${name}`, deps, ['clock', 'store']);
     this.clock = checked.clock ?? systemClock;
     this.store = checked.store ?? memory;
-    this.current = { rate: options.rate, period: options.period, burst: options.burst };
+    this.current = { rate: options.rate, periodMs: options.periodMs, burst: options.burst };
     if (options.algorithm === 'sliding-window' && this.store.createSlidingWindow === undefined) {
-      throw new ResilienceConfigError(`limiters.${name}.algorithm`, 'sliding-window', `a store that holds sliding windows (the ${this.store.kind} store has none)`);
+      throw new ResilienceConfigError(
+        `limiters.${name}.algorithm`,
+        'sliding-window',
+        `a store that holds sliding windows (the ${this.store.kind} store has none)`,
+      );
     }
     if (options.partitionKey !== undefined) {
       this.partitions = new PartitionMap(options.maxPartitions, (key) => this.createBucket(key));
@@ -84,14 +88,18 @@ export class RateLimiterPolicy {
     if (typeof t === 'number') return t;
     const n = t(...args);
     if (typeof n !== 'number' || !(n > 0) || n > this.current.burst) {
-      throw new ResilienceConfigError(`limiters.${this.name}.tokens`, n, `a number > 0 and <= burst (${this.current.burst}) returned by the tokens function`);
+      throw new ResilienceConfigError(
+        `limiters.${this.name}.tokens`,
+        n,
+        `a number > 0 and <= burst (${this.current.burst}) returned by the tokens function`,
+      );
     }
     return n;
   }
 
   /**
    * Takes tokens (default: `tokensFor(args)`). Resolves when admitted; rejects with
-   * `RateLimitExceededError` (reject mode, or a wait beyond `maxWaitMs`) or the abort reason.
+   * `RateLimiterRejectedError` (reject mode, or a wait beyond `maxWaitMs`) or the abort reason.
    */
   async acquire(args: readonly unknown[] = [], tokens?: number, signal?: AbortSignal): Promise<void> {
     const wait = this.bucketFor(args).acquire(tokens ?? this.tokensFor(args), this.options.maxWaitMs, signal);
@@ -111,7 +119,9 @@ export class RateLimiterPolicy {
     if (this.single !== undefined) return this.describe(this.single, undefined);
     if (partitionKey !== undefined) {
       const b = this.partitions!.peek(partitionKey);
-      return b ? this.describe(b, partitionKey) : { name: this.name, partitionKey, ...spec, available: spec.burst, waiting: 0 };
+      return b
+        ? this.describe(b, partitionKey)
+        : { name: this.name, partitionKey, ...spec, available: spec.burst, waiting: 0 };
     }
     let waiting = 0;
     this.partitions!.forEach((b) => (waiting += b.waiting()));
@@ -123,7 +133,7 @@ export class RateLimiterPolicy {
     const next = { ...this.current, ...spec };
     // A sliding window admits its limit at once: its burst is always its rate.
     if (this.options.algorithm === 'sliding-window') next.burst = next.rate;
-    for (const k of ['rate', 'period', 'burst'] as const) {
+    for (const k of ['rate', 'periodMs', 'burst'] as const) {
       if (!(typeof next[k] === 'number' && next[k] > 0 && Number.isFinite(next[k]))) {
         throw new ResilienceConfigError(`limiters.${this.name}.${k}`, next[k], 'a finite number > 0');
       }
@@ -155,7 +165,11 @@ export class RateLimiterPolicy {
     const key = stateKey('limiter', this.name, partitionKey);
     const owner = { policy: this.name, partitionKey, key };
     if (this.options.algorithm !== 'sliding-window') return this.store.createBucket(owner, this.current, this.clock);
-    const spec = { limit: this.current.rate, windowMs: this.current.period, safetyMarginMs: this.options.safetyMarginMs ?? 0 };
+    const spec = {
+      limit: this.current.rate,
+      windowMs: this.current.periodMs,
+      safetyMarginMs: this.options.safetyMarginMs ?? 0,
+    };
     return this.store.createSlidingWindow!(owner, spec, this.clock);
   }
 }

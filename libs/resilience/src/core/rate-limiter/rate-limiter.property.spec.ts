@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { seededRandom, VirtualClock, type RandomSource } from '../clock.js';
-import { RateLimitExceededError } from '../errors.js';
-import { MemoryStore } from '../memory.store.js';
+import { RateLimiterRejectedError } from '../errors/errors.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { RateLimiterPolicy } from './rate-limiter.policy.js';
 
 /**
@@ -28,7 +28,7 @@ interface Caller {
 
 interface Scenario {
   rate: number;
-  period: number;
+  periodMs: number;
   burst: number;
   maxTokens: number;
   callers: Caller[];
@@ -76,15 +76,17 @@ function scenario(seed: number, large = false): Scenario {
       callers.push(c);
     }
   }
-  return { rate, period, burst, maxTokens, callers };
+  return { rate, periodMs: period, burst, maxTokens, callers };
 }
 
 /** Runs the scenario against a real RateLimiterPolicy on a VirtualClock; fills in each caller's outcome. */
-async function run(s: Scenario): Promise<{ admitted: Caller[]; maxTimers: number; clock: VirtualClock; policy: RateLimiterPolicy }> {
+async function run(
+  s: Scenario,
+): Promise<{ admitted: Caller[]; maxTimers: number; clock: VirtualClock; policy: RateLimiterPolicy }> {
   const clock = new VirtualClock(0);
   const policy = RateLimiterPolicy.create(
     'prop',
-    { rate: s.rate, period: s.period, burst: s.burst, tokens: (c: Caller) => c.tokens, maxWaitMs: 1 },
+    { rate: s.rate, periodMs: s.periodMs, burst: s.burst, tokens: (c: Caller) => c.tokens, maxWaitMs: 1 },
     { clock, store: new MemoryStore() },
   );
   const admitted: Caller[] = [];
@@ -103,13 +105,10 @@ async function run(s: Scenario): Promise<{ admitted: Caller[]; maxTimers: number
       const ac = new AbortController();
       signal = ac.signal;
       pendingEvents++;
-      clock.setTimeout(
-        () => {
-          pendingEvents--;
-          ac.abort(new Error(`abort ${c.id}`));
-        },
-        c.abortAt - c.arrival,
-      );
+      clock.setTimeout(() => {
+        pendingEvents--;
+        ac.abort(new Error(`abort ${c.id}`));
+      }, c.abortAt - c.arrival);
     }
     const args = [c];
     const bucket = policy.bucketFor(args);
@@ -142,9 +141,9 @@ async function run(s: Scenario): Promise<{ admitted: Caller[]; maxTimers: number
   const end = s.callers[s.callers.length - 1]!.arrival;
   // Bounded: every token is admitted by then (plus slack), whatever the pattern.
   const totalTokens = s.callers.reduce((sum, c) => sum + c.tokens, 0);
-  const deadline = end + ((totalTokens + s.burst) * s.period) / s.rate + s.period * 10;
+  const deadline = end + ((totalTokens + s.burst) * s.periodMs) / s.rate + s.periodMs * 10;
   while (clock.now() <= end || clock.pendingTimers() > 0) {
-    await clock.advance(Math.max(1, s.period / 7));
+    await clock.advance(Math.max(1, s.periodMs / 7));
     maxTimers = Math.max(maxTimers, timersOf());
     if (maxTimers > 1) throw new Error(`${maxTimers} limiter timers pending at ${clock.now()}`);
     if (clock.now() > deadline) throw new Error(`scenario did not finish by ${deadline}`);
@@ -177,7 +176,7 @@ describe('RateLimiter property: token-bucket bound, FIFO, no starvation', () => 
   it.each(seeds)('seed %d', async (seed) => {
     const s = scenario(seed);
     const { admitted, maxTimers, policy } = await run(s);
-    const ctx = `seed ${seed}: rate ${s.rate} / ${s.period} ms, burst ${s.burst}`;
+    const ctx = `seed ${seed}: rate ${s.rate} / ${s.periodMs} ms, burst ${s.burst}`;
 
     // Every caller ended one way or another.
     expect(s.callers.filter((c) => c.outcome === undefined).map((c) => c.id)).toEqual([]);
@@ -185,8 +184,16 @@ describe('RateLimiter property: token-bucket bound, FIFO, no starvation', () => 
     expect(admitted.length).toBeGreaterThan(0);
 
     // 1. The bound, for windows shorter than, equal to and longer than the period.
-    for (const W of [0, s.period / 10, s.period / 2, s.period, s.period * 1.5, s.period * 3, s.period * 7.3]) {
-      const limit = s.burst + (s.rate * W) / s.period + 1e-6;
+    for (const W of [
+      0,
+      s.periodMs / 10,
+      s.periodMs / 2,
+      s.periodMs,
+      s.periodMs * 1.5,
+      s.periodMs * 3,
+      s.periodMs * 7.3,
+    ]) {
+      const limit = s.burst + (s.rate * W) / s.periodMs + 1e-6;
       const { worst, at } = maxInWindow(admitted, W);
       if (worst > limit) throw new Error(`${ctx}: ${worst} tokens admitted in [${at}, ${at + W}] > ${limit}`);
     }
@@ -213,8 +220,8 @@ describe('RateLimiter property: token-bucket bound, FIFO, no starvation', () => 
         expect(c.admittedAt).toBeCloseTo(c.abortAt!, 6);
       } else if (c.outcome === 'rejected') {
         // Rejected only because the estimated wait is beyond its maxWaitMs.
-        const e = c.error as RateLimitExceededError;
-        expect(e).toBeInstanceOf(RateLimitExceededError);
+        const e = c.error as RateLimiterRejectedError;
+        expect(e).toBeInstanceOf(RateLimiterRejectedError);
         expect(e.policy).toBe('prop');
         expect(e.tokens).toBe(c.tokens);
         expect(e.retryAfterMs).toBeGreaterThan(c.maxWaitMs);
@@ -231,12 +238,12 @@ describe('RateLimiter property: token-bucket bound, FIFO, no starvation', () => 
   it.each(seeds.slice(0, 30))('large bursts (untimed admissions), seed %d: the bound and FIFO hold', async (seed) => {
     const s = scenario(seed, true);
     const { admitted } = await run(s);
-    const ctx = `seed ${seed} (large): rate ${s.rate} / ${s.period} ms, burst ${s.burst}`;
+    const ctx = `seed ${seed} (large): rate ${s.rate} / ${s.periodMs} ms, burst ${s.burst}`;
     expect(s.callers.filter((c) => c.outcome === undefined).map((c) => c.id)).toEqual([]);
     // Non-trivial: the limit was reached (someone waited or was refused).
     expect(s.callers.some((c) => c.outcome !== 'fast')).toBe(true);
-    for (const W of [0, s.period / 10, s.period / 2, s.period, s.period * 1.5, s.period * 3]) {
-      const limit = s.burst + (s.rate * W) / s.period + 1e-6;
+    for (const W of [0, s.periodMs / 10, s.periodMs / 2, s.periodMs, s.periodMs * 1.5, s.periodMs * 3]) {
+      const limit = s.burst + (s.rate * W) / s.periodMs + 1e-6;
       const { worst, at } = maxInWindow(admitted, W);
       if (worst > limit) throw new Error(`${ctx}: ${worst} tokens admitted in [${at}, ${at + W}] > ${limit}`);
     }
@@ -267,16 +274,16 @@ describe('RateLimiter property: token-bucket bound, FIFO, no starvation', () => 
 
 describe('RateLimiter property: achieved rate with a deep queue', () => {
   it.each([
-    { rate: 7, period: 1000, burst: 7, maxTokens: 1 },
-    { rate: 3, period: 1000, burst: 5, maxTokens: 3 },
-    { rate: 100, period: 60_000, burst: 10, maxTokens: 2 },
-    { rate: 13.7, period: 250, burst: 20, maxTokens: 4 },
-  ])('admits >= 99% of rate x duration (%o)', async ({ rate, period, burst, maxTokens }) => {
+    { rate: 7, periodMs: 1000, burst: 7, maxTokens: 1 },
+    { rate: 3, periodMs: 1000, burst: 5, maxTokens: 3 },
+    { rate: 100, periodMs: 60_000, burst: 10, maxTokens: 2 },
+    { rate: 13.7, periodMs: 250, burst: 20, maxTokens: 4 },
+  ])('admits >= 99% of rate x duration (%o)', async ({ rate, periodMs: period, burst, maxTokens }) => {
     const clock = new VirtualClock(0);
     const r = seededRandom(42);
     const policy = RateLimiterPolicy.create(
       'deep',
-      { rate, period, burst, tokens: (n: number) => n, maxWaitMs: Infinity },
+      { rate, periodMs: period, burst, tokens: (n: number) => n, maxWaitMs: Infinity },
       { clock, store: new MemoryStore() },
     );
     const duration = period * 100;

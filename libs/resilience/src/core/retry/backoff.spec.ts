@@ -1,30 +1,32 @@
 import { describe, expect, it } from '@jest/globals';
 import { seededRandom, VirtualClock, type RandomSource } from '../clock.js';
-import { ResilienceConfigError } from '../errors.js';
+import { ResilienceConfigError } from '../errors/errors.js';
 import { backoffDelay } from './backoff.js';
 import type { Jitter } from './retry.options.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
 import { RetryPolicy } from './retry.policy.js';
 
-const opts = (jitter: Jitter, extra: { baseDelay?: number; backoffFactor?: number; maxDelay?: number } = {}) =>
-  normalizeRetryOptions({ baseDelay: 100, backoffFactor: 2, maxDelay: 1_000, jitter, ...extra });
+const opts = (jitter: Jitter, extra: { baseDelayMs?: number; backoffFactor?: number; maxDelayMs?: number } = {}) =>
+  normalizeRetryOptions({ baseDelayMs: 100, backoffFactor: 2, maxDelayMs: 1_000, jitter, ...extra });
 
 const never: RandomSource = () => {
   throw new Error('random() must not be drawn for jitter none');
 };
 
-/** Nominal delay d for retry n with baseDelay 100, factor 2, maxDelay 1000. */
+/** Nominal delay d for retry n with baseDelayMs 100, factor 2, maxDelayMs 1000. */
 const nominal = (n: number) => Math.min(1_000, 100 * 2 ** (n - 1));
 
 describe('backoffDelay', () => {
-  it("jitter 'none': exactly baseDelay × factor^(n−1), capped at maxDelay, without drawing randomness", () => {
+  it("jitter 'none': exactly baseDelayMs × factor^(n−1), capped at maxDelayMs, without drawing randomness", () => {
     const o = opts('none');
-    expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => backoffDelay(o, n, never))).toEqual([100, 200, 400, 800, 1000, 1000, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => backoffDelay(o, n, never))).toEqual([
+      100, 200, 400, 800, 1000, 1000, 1000, 1000,
+    ]);
   });
 
-  it('factor 1 gives a constant delay; baseDelay 0 gives 0', () => {
+  it('factor 1 gives a constant delay; baseDelayMs 0 gives 0', () => {
     expect([1, 2, 5].map((n) => backoffDelay(opts('none', { backoffFactor: 1 }), n, never))).toEqual([100, 100, 100]);
-    expect(backoffDelay(opts('none', { baseDelay: 0 }), 3, never)).toBe(0);
+    expect(backoffDelay(opts('none', { baseDelayMs: 0 }), 3, never)).toBe(0);
   });
 
   it('never overflows to Infinity/NaN for huge retry numbers', () => {
@@ -46,12 +48,12 @@ describe('backoffDelay', () => {
     expect(backoffDelay(o, 3, () => 0.999999)).toBeCloseTo(400, 3);
   });
 
-  it('proportional jitter x: U[d(1−x), d(1+x)], capped at maxDelay after jitter', () => {
+  it('proportional jitter x: U[d(1−x), d(1+x)], capped at maxDelayMs after jitter', () => {
     const o = opts(0.25);
     expect(backoffDelay(o, 3, () => 0)).toBe(300);
     expect(backoffDelay(o, 3, () => 0.5)).toBe(400);
     expect(backoffDelay(o, 3, () => 0.999999)).toBeCloseTo(500, 3);
-    // d = 1000 = maxDelay: the upper half is capped.
+    // d = 1000 = maxDelayMs: the upper half is capped.
     expect(backoffDelay(o, 5, () => 0)).toBe(750);
     expect(backoffDelay(o, 5, () => 0.9)).toBe(1000);
     // x = 1: U[0, 2d].
@@ -114,39 +116,55 @@ describe('backoffDelay', () => {
 describe('a random source that returns a value outside [0, 1)', () => {
   const bad = [NaN, 1, 2, -1, -0.5, Infinity, '0.5' as unknown as number];
 
-  it.each(['full', 'equal', 0.5] as const)('jitter %s: each draw is checked, the error names random and the value', (jitter) => {
-    for (const value of bad) {
-      let thrown: unknown;
-      try {
-        backoffDelay(opts(jitter), 2, () => value);
-      } catch (error) {
-        thrown = error;
+  it.each(['full', 'equal', 0.5] as const)(
+    'jitter %s: each draw is checked, the error names random and the value',
+    (jitter) => {
+      for (const value of bad) {
+        let thrown: unknown;
+        try {
+          backoffDelay(opts(jitter), 2, () => value);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(ResilienceConfigError);
+        expect(thrown).toMatchObject({ path: 'random', value });
+        expect((thrown as Error).message).toContain('a number in [0, 1)');
       }
-      expect(thrown).toBeInstanceOf(ResilienceConfigError);
-      expect(thrown).toMatchObject({ path: 'random', value });
-      expect((thrown as Error).message).toContain('a number in [0, 1)');
-    }
-    // The interval's ends: 0 is valid, the largest double below 1 too.
-    expect(Number.isFinite(backoffDelay(opts(jitter), 2, () => 0))).toBe(true);
-    expect(Number.isFinite(backoffDelay(opts(jitter), 2, () => 1 - Number.EPSILON / 2))).toBe(true);
-  });
+      // The interval's ends: 0 is valid, the largest double below 1 too.
+      expect(Number.isFinite(backoffDelay(opts(jitter), 2, () => 0))).toBe(true);
+      expect(Number.isFinite(backoffDelay(opts(jitter), 2, () => 1 - Number.EPSILON / 2))).toBe(true);
+    },
+  );
 
-  it.each([NaN, 2, -1])('random %p: a jittered retry fails the call with ResilienceConfigError on the first retry (no hang, no silently skipped retry)', async (value) => {
-    const clock = new VirtualClock(0);
-    const retry = RetryPolicy.create('bad-random', { maxRetries: 2, baseDelay: 1000, jitter: 'full', retryOn: () => true }, { clock, random: () => value });
-    let attempts = 0;
-    const settled = retry.execute(() => {
-      attempts++;
-      throw new Error('transient');
-    }).then(
-      () => 'resolved',
-      (error: unknown) => error,
-    );
-    await clock.runAll(60_000);
-    const error = await settled;
-    expect(error).toBeInstanceOf(ResilienceConfigError);
-    expect({ path: (error as ResilienceConfigError).path, attempts, pending: clock.pendingTimers() }).toEqual({ path: 'random', attempts: 1, pending: 0 });
-  });
+  it.each([NaN, 2, -1])(
+    'random %p: a jittered retry fails the call with ResilienceConfigError on the first retry (no hang, no silently skipped retry)',
+    async (value) => {
+      const clock = new VirtualClock(0);
+      const retry = RetryPolicy.create(
+        'bad-random',
+        { maxRetries: 2, baseDelayMs: 1000, jitter: 'full', retryOn: () => true },
+        { clock, random: () => value },
+      );
+      let attempts = 0;
+      const settled = retry
+        .execute(() => {
+          attempts++;
+          throw new Error('transient');
+        })
+        .then(
+          () => 'resolved',
+          (error: unknown) => error,
+        );
+      await clock.runAll(60_000);
+      const error = await settled;
+      expect(error).toBeInstanceOf(ResilienceConfigError);
+      expect({ path: (error as ResilienceConfigError).path, attempts, pending: clock.pendingTimers() }).toEqual({
+        path: 'random',
+        attempts: 1,
+        pending: 0,
+      });
+    },
+  );
 
   it("jitter 'none' never draws, so any random source is accepted", () => {
     expect(backoffDelay(opts('none'), 2, () => NaN)).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ResilienceConfigError } from '../errors.js';
+import { ResilienceConfigError } from '../errors/errors.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
 import type { RetryOptions } from './retry.options.js';
 import { isRetryableByDefault } from './retry.predicate.js';
@@ -23,9 +23,9 @@ describe('normalizeRetryOptions: defaults', () => {
     const o = normalizeRetryOptions();
     expect(o).toEqual({
       maxRetries: 3,
-      baseDelay: 1000,
+      baseDelayMs: 1000,
       backoffFactor: 2,
-      maxDelay: 60_000,
+      maxDelayMs: 60_000,
       jitter: 0.2,
       shouldRetry: isRetryableByDefault,
       maxElapsedMs: Infinity,
@@ -38,15 +38,24 @@ describe('normalizeRetryOptions: defaults', () => {
     const onRetry = () => undefined;
     const o = normalizeRetryOptions({
       maxRetries: 0,
-      baseDelay: 0,
+      baseDelayMs: 0,
       backoffFactor: 1,
-      maxDelay: 0,
+      maxDelayMs: 0,
       jitter: 'equal',
       maxElapsedMs: 5_000,
       maxRetryAfterMs: Infinity,
       onRetry,
     });
-    expect(o).toMatchObject({ maxRetries: 0, baseDelay: 0, backoffFactor: 1, maxDelay: 0, jitter: 'equal', maxElapsedMs: 5_000, maxRetryAfterMs: Infinity, onRetry });
+    expect(o).toMatchObject({
+      maxRetries: 0,
+      baseDelayMs: 0,
+      backoffFactor: 1,
+      maxDelayMs: 0,
+      jitter: 'equal',
+      maxElapsedMs: 5_000,
+      maxRetryAfterMs: Infinity,
+      onRetry,
+    });
     expect(normalizeRetryOptions({ maxRetries: Infinity, maxElapsedMs: Infinity }).maxRetries).toBe(Infinity);
   });
 
@@ -64,18 +73,18 @@ describe('normalizeRetryOptions: defaults', () => {
 
 describe('normalizeRetryOptions: bad options throw ResilienceConfigError naming the path and the value', () => {
   it.each([
-    ['baseDelay', NaN, 'NaN'],
-    ['baseDelay', -1, '-1'],
-    ['baseDelay', '100', '"100"'],
-    ['baseDelay', Infinity, 'Infinity'],
+    ['baseDelayMs', NaN, 'NaN'],
+    ['baseDelayMs', -1, '-1'],
+    ['baseDelayMs', '100', '"100"'],
+    ['baseDelayMs', Infinity, 'Infinity'],
     ['maxRetries', -1, '-1'],
     ['maxRetries', 1.5, '1.5'],
     ['maxRetries', NaN, 'NaN'],
     ['maxRetries', null, 'null'],
     ['backoffFactor', 0.5, '0.5'],
     ['backoffFactor', 0, '0'],
-    ['maxDelay', -100, '-100'],
-    ['maxDelay', NaN, 'NaN'],
+    ['maxDelayMs', -100, '-100'],
+    ['maxDelayMs', NaN, 'NaN'],
     ['jitter', 2, '2'],
     ['jitter', -0.1, '-0.1'],
     ['jitter', NaN, 'NaN'],
@@ -125,12 +134,12 @@ describe('normalizeRetryOptions: bad options throw ResilienceConfigError naming 
   });
 
   it('the default path prefix is "retry"', () => {
-    expect(configError(() => normalizeRetryOptions({ baseDelay: -1 })).path).toBe('retry.baseDelay');
+    expect(configError(() => normalizeRetryOptions({ baseDelayMs: -1 })).path).toBe('retry.baseDelayMs');
   });
 
   it('the error message bounds the rendered value (no object dump)', () => {
     const big = { secret: 'sk-123', nested: { deep: true } };
-    const e = configError(create({ maxDelay: big }));
+    const e = configError(create({ maxDelayMs: big }));
     expect(e.message).not.toContain('sk-123');
     expect(e.message).toContain('[object Object]');
   });

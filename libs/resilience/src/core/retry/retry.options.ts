@@ -1,4 +1,4 @@
-import type { ErrorFilter } from '../types.js';
+import type { ErrorFilter } from '../options/types.js';
 
 /**
  * Jitter applied to each backoff delay `d`:
@@ -6,7 +6,7 @@ import type { ErrorFilter } from '../types.js';
  * - `'full'`: uniform in `[0, d]`;
  * - `'equal'`: uniform in `[d/2, d]`;
  * - a number `x` in (0, 1]: proportional, uniform in `[d·(1−x), d·(1+x)]`.
- * The result is capped at `maxDelay` after jitter.
+ * The result is capped at `maxDelayMs` after jitter.
  * @publicApi
  */
 export type Jitter = 'none' | 'full' | 'equal' | number;
@@ -29,11 +29,11 @@ export interface RetryOptions {
   /** Retries after the first attempt. Default 3 (so up to 4 calls). */
   maxRetries?: number;
   /** Delay before the first retry, ms. Default 1000. */
-  baseDelay?: number;
+  baseDelayMs?: number;
   /** Multiplier between retries. Default 2. */
   backoffFactor?: number;
   /** Cap on any single backoff delay, ms. Default 60000. */
-  maxDelay?: number;
+  maxDelayMs?: number;
   /** Default 0.2 (±20%). */
   jitter?: Jitter;
   /** Errors to retry: classes or a predicate. Default: {@link isRetryableByDefault}. */
@@ -51,9 +51,9 @@ export interface RetryOptions {
 /** Options after defaults and validation. */
 export interface NormalizedRetryOptions {
   maxRetries: number;
-  baseDelay: number;
+  baseDelayMs: number;
   backoffFactor: number;
-  maxDelay: number;
+  maxDelayMs: number;
   jitter: Jitter;
   shouldRetry: (error: unknown) => boolean;
   maxElapsedMs: number;

@@ -16,7 +16,6 @@ class NotFoundError extends Error {}
 class ValidationError extends Error {}
 class StrictValidationError extends ValidationError {}
 
-
 let clock: VirtualClock;
 let T0: number;
 /** Clock time (relative to T0) at which each attempt started. */
@@ -35,7 +34,11 @@ afterEach(() => {
 });
 
 function make(options: RetryOptions, random?: RandomSource): RetryPolicy {
-  return RetryPolicy.create('r', { jitter: 'none', baseDelay: 100, onRetry: (e) => events.push(e), ...options }, { clock, random });
+  return RetryPolicy.create(
+    'r',
+    { jitter: 'none', baseDelayMs: 100, onRetry: (e) => events.push(e), ...options },
+    { clock, random },
+  );
 }
 
 /** An attempt function that records its start time and throws `errors[attempt]` (or returns 'ok' past the end). */
@@ -101,7 +104,7 @@ describe('RetryPolicy: attempts', () => {
 
   it('maxRetries Infinity keeps retrying until success', async () => {
     const errors = Array.from({ length: 12 }, () => new TransientError('t'));
-    const s = observe(make({ maxRetries: Infinity, maxDelay: 1_000 }).execute(failing(errors)));
+    const s = observe(make({ maxRetries: Infinity, maxDelayMs: 1_000 }).execute(failing(errors)));
     await clock.runAll();
     expect(s).toEqual({ state: 'fulfilled', value: 'ok@12' });
     expect(starts).toHaveLength(13);
@@ -109,9 +112,9 @@ describe('RetryPolicy: attempts', () => {
 });
 
 describe('RetryPolicy: delays', () => {
-  it("jitter 'none': onRetry reports 100, 200, 400, then maxDelay", async () => {
+  it("jitter 'none': onRetry reports 100, 200, 400, then maxDelayMs", async () => {
     const errors = [1, 2, 3, 4, 5].map((i) => new TransientError(`e${i}`));
-    const s = observe(make({ maxRetries: 5, backoffFactor: 2, maxDelay: 500 }).execute(failing(errors)));
+    const s = observe(make({ maxRetries: 5, backoffFactor: 2, maxDelayMs: 500 }).execute(failing(errors)));
     await clock.runAll();
     expect(s).toEqual({ state: 'fulfilled', value: 'ok@5' });
     expect(events).toEqual([
@@ -166,7 +169,11 @@ describe('RetryPolicy: delays', () => {
       0.3: (d: number) => [d * 0.7, Math.min(2_000, d * 1.3)],
     } as const;
     for (const jitter of ['full', 'equal', 0.3] as const) {
-      const p = RetryPolicy.create('j', { jitter, baseDelay: 100, maxDelay: 2_000, maxRetries: 10 }, { clock, random: seededRandom(99) });
+      const p = RetryPolicy.create(
+        'j',
+        { jitter, baseDelayMs: 100, maxDelayMs: 2_000, maxRetries: 10 },
+        { clock, random: seededRandom(99) },
+      );
       const bad: unknown[] = [];
       for (let i = 0; i < 1_000; i++) {
         for (let n = 1; n <= 6; n++) {
@@ -186,7 +193,9 @@ describe('RetryPolicy: delays', () => {
       T0 = clock.now();
       starts = [];
       events = [];
-      const s = observe(make({ maxRetries: 4, jitter: 'full' }, seededRandom(seed)).execute(failing([], new TransientError('t'))));
+      const s = observe(
+        make({ maxRetries: 4, jitter: 'full' }, seededRandom(seed)).execute(failing([], new TransientError('t'))),
+      );
       await clock.runAll();
       expect(s.state).toBe('rejected');
       return { delays: events.map((e) => e.delayMs), starts: starts.slice() };
@@ -240,8 +249,15 @@ describe('RetryPolicy: which errors are retried', () => {
   });
 
   it('excludeOn wins over retryOn', async () => {
-    expect(await callsFor({ retryOn: [ValidationError], excludeOn: [StrictValidationError] }, new ValidationError('v'))).toBe(3);
-    expect(await callsFor({ retryOn: [ValidationError], excludeOn: [StrictValidationError] }, new StrictValidationError('s'))).toBe(1);
+    expect(
+      await callsFor({ retryOn: [ValidationError], excludeOn: [StrictValidationError] }, new ValidationError('v')),
+    ).toBe(3);
+    expect(
+      await callsFor(
+        { retryOn: [ValidationError], excludeOn: [StrictValidationError] },
+        new StrictValidationError('s'),
+      ),
+    ).toBe(1);
     expect(await callsFor({ retryOn: () => true, excludeOn: () => true }, new TransientError('t'))).toBe(1);
   });
 
@@ -266,7 +282,7 @@ describe('RetryPolicy: Retry-After hints', () => {
   });
 
   it('a hint smaller than the backoff does not shorten it', async () => {
-    const s = observe(make({ maxRetries: 1, baseDelay: 300 }).execute(failing([new HintError(50)])));
+    const s = observe(make({ maxRetries: 1, baseDelayMs: 300 }).execute(failing([new HintError(50)])));
     await clock.runAll();
     expect(s.value).toBe('ok@1');
     expect(events.map((e) => e.delayMs)).toEqual([300]);
@@ -437,7 +453,11 @@ describe('RetryPolicy: sleep never ends early', () => {
   it('re-arms when the timer fires before the delay has passed on the clock (Node timers run on whole-ms loop time)', async () => {
     const base = new VirtualClock();
     // A clock whose timers fire 0.6 ms early, as Node's may against performance.now().
-    const early = { now: () => base.now(), setTimeout: (fn: () => void, ms: number) => base.setTimeout(fn, ms - 0.6), clearTimeout: (h: unknown) => base.clearTimeout(h) };
+    const early = {
+      now: () => base.now(),
+      setTimeout: (fn: () => void, ms: number) => base.setTimeout(fn, ms - 0.6),
+      clearTimeout: (h: unknown) => base.clearTimeout(h),
+    };
     const p = RetryPolicy.create('early', { maxRetries: 1 }, { clock: early });
     const t0 = base.now();
     let doneAt = -1;
@@ -455,7 +475,7 @@ describe('RetryPolicy: onRetry', () => {
       'r',
       {
         jitter: 'none',
-        baseDelay: 100,
+        baseDelayMs: 100,
         maxRetries: 3,
         onRetry: () => {
           hookCalls++;

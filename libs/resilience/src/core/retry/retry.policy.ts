@@ -1,9 +1,9 @@
 import { systemClock, type Clock, type RandomSource } from '../clock.js';
-import { retryAfterOf } from '../errors.js';
+import { retryAfterOf } from '../errors/errors.js';
 import { backoffDelay } from './backoff.js';
 import type { NormalizedRetryOptions, RetryOptions } from './retry.options.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
-import { checkPolicyDeps } from '../validate.js';
+import { checkPolicyDeps } from '../options/validate.js';
 
 /** What a retry policy runs on. @publicApi */
 export interface RetryDeps {
@@ -24,7 +24,7 @@ export interface AttemptContext {
  * A named retry policy. `maxRetries` counts retries after the first attempt.
  * @example
  * ```ts
- * const retry = RetryPolicy.create('idempotent', { maxRetries: 3, baseDelay: 200 });
+ * const retry = RetryPolicy.create('idempotent', { maxRetries: 3, baseDelayMs: 200 });
  * const order = await retry.execute(({ attempt }) => api.getOrder(id));
  * ```
  * @publicApi

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { CircuitBreakerOpenError, RateLimitExceededError, ResilienceConfigError, ResilienceError } from '../errors.js';
+import {
+  CircuitBreakerOpenError,
+  RateLimiterRejectedError,
+  ResilienceConfigError,
+  ResilienceError,
+} from '../errors/errors.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
 import { isRetryableByDefault } from './retry.predicate.js';
 
@@ -28,22 +33,28 @@ describe('isRetryableByDefault', () => {
 
   it("the library's own errors: breaker-open and rate-limit are transient, config errors are not", () => {
     expect(isRetryableByDefault(new CircuitBreakerOpenError('b', 100))).toBe(true);
-    expect(isRetryableByDefault(new RateLimitExceededError('l', 100, 1))).toBe(true);
+    expect(isRetryableByDefault(new RateLimiterRejectedError('l', 100, 1))).toBe(true);
     expect(isRetryableByDefault(new ResilienceConfigError('p', 1, 'x'))).toBe(false);
     expect(isRetryableByDefault(new ResilienceError('base'))).toBe(false);
   });
 
-  it.each([408, 409, 425, 429, 500, 502, 503, 504, 529])('retries HTTP status %i (status, statusCode or response.status)', (status) => {
-    expect(isRetryableByDefault(withProps({ status }))).toBe(true);
-    expect(isRetryableByDefault(withProps({ statusCode: status }))).toBe(true);
-    expect(isRetryableByDefault(withProps({ response: { status } }))).toBe(true);
-  });
+  it.each([408, 409, 425, 429, 500, 502, 503, 504, 529])(
+    'retries HTTP status %i (status, statusCode or response.status)',
+    (status) => {
+      expect(isRetryableByDefault(withProps({ status }))).toBe(true);
+      expect(isRetryableByDefault(withProps({ statusCode: status }))).toBe(true);
+      expect(isRetryableByDefault(withProps({ response: { status } }))).toBe(true);
+    },
+  );
 
-  it.each([400, 401, 403, 404, 405, 410, 413, 422, 499, 501, 505, 511, 599])('does not retry HTTP status %i', (status) => {
-    expect(isRetryableByDefault(withProps({ status }))).toBe(false);
-    expect(isRetryableByDefault(withProps({ statusCode: status }))).toBe(false);
-    expect(isRetryableByDefault(withProps({ response: { status } }))).toBe(false);
-  });
+  it.each([400, 401, 403, 404, 405, 410, 413, 422, 499, 501, 505, 511, 599])(
+    'does not retry HTTP status %i',
+    (status) => {
+      expect(isRetryableByDefault(withProps({ status }))).toBe(false);
+      expect(isRetryableByDefault(withProps({ statusCode: status }))).toBe(false);
+      expect(isRetryableByDefault(withProps({ response: { status } }))).toBe(false);
+    },
+  );
 
   it('a non-retryable status wins over a transient network code', () => {
     expect(isRetryableByDefault(withProps({ status: 404, code: 'ECONNRESET' }))).toBe(false);
@@ -156,11 +167,17 @@ describe('retryOn / excludeOn (normalized shouldRetry)', () => {
   });
 
   it('excludeOn wins over retryOn (classes and predicates)', () => {
-    const byClass = normalizeRetryOptions({ retryOn: [ValidationError], excludeOn: [StrictValidationError] }).shouldRetry;
+    const byClass = normalizeRetryOptions({
+      retryOn: [ValidationError],
+      excludeOn: [StrictValidationError],
+    }).shouldRetry;
     expect(byClass(new ValidationError('v'))).toBe(true);
     expect(byClass(new StrictValidationError('s'))).toBe(false);
 
-    const byPredicate = normalizeRetryOptions({ retryOn: () => true, excludeOn: (e) => e instanceof NotFoundError }).shouldRetry;
+    const byPredicate = normalizeRetryOptions({
+      retryOn: () => true,
+      excludeOn: (e) => e instanceof NotFoundError,
+    }).shouldRetry;
     expect(byPredicate(new Error('x'))).toBe(true);
     expect(byPredicate(new NotFoundError('nf'))).toBe(false);
   });

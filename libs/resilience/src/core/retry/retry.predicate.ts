@@ -34,10 +34,19 @@ const TRANSIENT_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
  */
 export function isRetryableByDefault(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
-  const e = error as { isTransient?: unknown; status?: unknown; statusCode?: unknown; response?: { status?: unknown } | null; code?: unknown; name?: unknown; cause?: unknown };
+  const e = error as {
+    isTransient?: unknown;
+    status?: unknown;
+    statusCode?: unknown;
+    response?: { status?: unknown } | null;
+    code?: unknown;
+    name?: unknown;
+    cause?: unknown;
+  };
   if (typeof e.isTransient === 'boolean') return e.isTransient;
   if (e.name === 'AbortError') return false;
-  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : e.response?.status;
+  const status =
+    typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : e.response?.status;
   if (typeof status === 'number' && status >= 400) return TRANSIENT_STATUS.has(status);
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
   const cause = e.cause as { code?: unknown } | null | undefined;

@@ -52,7 +52,9 @@ server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }
  * @internal
  */
 export async function startSlidingWindowServer(limit: number, windowMs: number): Promise<SlidingWindowServer> {
-  const child = spawn(process.execPath, ['-e', SERVER_SOURCE, String(limit), String(windowMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['-e', SERVER_SOURCE, String(limit), String(windowMs)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const next = () =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const onExit = () => reject(new Error('sliding-window server exited'));
@@ -128,7 +130,12 @@ export function achievedShare(sorted: readonly number[], limit: number, windowMs
  * process alive while callers wait). A call that fails resolves with -1.
  * @internal
  */
-export async function burst(server: SlidingWindowServer, calls: number, run: (fn: () => Promise<number>) => Promise<number>, capMs: number): Promise<number[] | 'timeout'> {
+export async function burst(
+  server: SlidingWindowServer,
+  calls: number,
+  run: (fn: () => Promise<number>) => Promise<number>,
+  capMs: number,
+): Promise<number[] | 'timeout'> {
   let guard: NodeJS.Timeout | undefined;
   const cap = new Promise<'timeout'>((resolve) => (guard = setTimeout(() => resolve('timeout'), capMs)));
   const all = Promise.all(Array.from({ length: calls }, () => run(() => server.get()).catch(() => -1)));

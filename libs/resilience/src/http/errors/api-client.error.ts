@@ -1,16 +1,16 @@
-import { ResilienceError } from '../../core/errors.js';
-import { normalizeHeaders, redactUrl, safeHeaders, scrubSecrets, type HeaderInput } from '../headers.js';
+import { ResilienceError } from '../../core/errors/errors.js';
+import { normalizeHeaders, redactUrl, safeHeaders, scrubSecrets, type HeaderInput } from '../headers/headers.js';
 
 /** Longest body (in characters) kept on an error. */
 export const MAX_ERROR_BODY_CHARS = 2048;
 
 /**
- * What an {@link APIClientError} is built from. Everything is sanitized by the constructor:
+ * What an {@link ApiClientError} is built from. Everything is sanitized by the constructor:
  * the URL's secret query parameters are redacted, credential headers dropped, the body
  * truncated to 2 KB and scrubbed, and every string in `secrets` removed from all of them.
  * @publicApi
  */
-export interface APIClientErrorInit {
+export interface ApiClientErrorInit {
   /** HTTP method (upper-cased on the error). */
   method: string;
   /** Request URL; stored redacted. */
@@ -52,8 +52,10 @@ export function bodyToString(body: unknown): string | undefined {
   if (body === undefined || body === null) return undefined;
   let s: string;
   if (typeof body === 'string') s = body;
-  else if (body instanceof Uint8Array) s = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, MAX_ERROR_BODY_CHARS * 4)).toString('utf8');
-  else if (body instanceof ArrayBuffer) s = Buffer.from(body, 0, Math.min(body.byteLength, MAX_ERROR_BODY_CHARS * 4)).toString('utf8');
+  else if (body instanceof Uint8Array)
+    s = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, MAX_ERROR_BODY_CHARS * 4)).toString('utf8');
+  else if (body instanceof ArrayBuffer)
+    s = Buffer.from(body, 0, Math.min(body.byteLength, MAX_ERROR_BODY_CHARS * 4)).toString('utf8');
   else if (typeof body === 'object') {
     try {
       s = JSON.stringify(body);
@@ -75,7 +77,7 @@ export function bodyToString(body: unknown): string | undefined {
  * (`sk-…`, `AIza…`, `Bearer …`). `toJSON()` returns exactly these fields.
  * @publicApi
  */
-export class APIClientError extends ResilienceError {
+export class ApiClientError extends ResilienceError {
   override readonly isTransient: boolean;
   /** HTTP status, when a response arrived. */
   readonly status?: number;
@@ -102,10 +104,13 @@ export class APIClientError extends ResilienceError {
    */
   readonly notRetriedReason?: string;
 
-  constructor(message: string, init: APIClientErrorInit, defaultTransient = false) {
+  constructor(message: string, init: ApiClientErrorInit, defaultTransient = false) {
     const secrets = init.secrets;
     const full = init.notRetriedReason !== undefined ? `${message}; not retried: ${init.notRetriedReason}` : message;
-    super(scrubSecrets(full, secrets), init.cause !== undefined ? { cause: sanitizeCause(init.cause, secrets) } : undefined);
+    super(
+      scrubSecrets(full, secrets),
+      init.cause !== undefined ? { cause: sanitizeCause(init.cause, secrets) } : undefined,
+    );
     this.isTransient = init.notRetriedReason !== undefined ? false : (init.isTransient ?? defaultTransient);
     if (init.notRetriedReason !== undefined) this.notRetriedReason = init.notRetriedReason;
     this.method = String(init.method ?? 'GET').toUpperCase();
@@ -119,7 +124,8 @@ export class APIClientError extends ResilienceError {
     if (rid !== undefined) this.requestId = scrubSecrets(rid, secrets);
     const body = bodyToString(init.body);
     if (body !== undefined) this.body = scrubSecrets(body, secrets);
-    if (init.retryAfterMs !== undefined && Number.isFinite(init.retryAfterMs) && init.retryAfterMs >= 0) this.retryAfterMs = init.retryAfterMs;
+    if (init.retryAfterMs !== undefined && Number.isFinite(init.retryAfterMs) && init.retryAfterMs >= 0)
+      this.retryAfterMs = init.retryAfterMs;
   }
 
   /** A log-safe plain object (no cause, no request headers, no secrets). */
@@ -153,13 +159,22 @@ function requestIdFromBody(body: unknown): string | undefined {
  */
 export function sanitizeCause(cause: unknown, secrets?: readonly string[]): unknown {
   if (cause === null || typeof cause !== 'object') return cause;
-  const c = cause as { config?: unknown; request?: unknown; response?: unknown; message?: unknown; name?: unknown; code?: unknown; cause?: unknown };
+  const c = cause as {
+    config?: unknown;
+    request?: unknown;
+    response?: unknown;
+    message?: unknown;
+    name?: unknown;
+    code?: unknown;
+    cause?: unknown;
+  };
   if (c.config === undefined && c.request === undefined && c.response === undefined) return cause;
   const copy = new Error(scrubSecrets(typeof c.message === 'string' ? c.message : String(c.code ?? 'error'), secrets));
   if (typeof c.name === 'string') copy.name = c.name;
   let code = typeof c.code === 'string' ? c.code : undefined;
   const inner = c.cause as { code?: unknown } | null | undefined;
-  if (code === undefined && inner !== null && typeof inner === 'object' && typeof inner.code === 'string') code = inner.code;
+  if (code === undefined && inner !== null && typeof inner === 'object' && typeof inner.code === 'string')
+    code = inner.code;
   if (code !== undefined) (copy as Error & { code?: string }).code = code;
   return copy;
 }

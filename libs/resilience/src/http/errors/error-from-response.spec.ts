@@ -1,14 +1,14 @@
 import {
-  APIClientError,
-  AuthenticationError,
-  BadRequestError,
+  ApiClientError,
+  UpstreamAuthenticationError,
+  UpstreamBadRequestError,
   ClientClosedError,
-  ConflictError,
-  PermissionDeniedError,
-  RateLimitError,
-  ResourceNotFoundError,
-  ServerError,
-  UnexpectedStatusError,
+  UpstreamConflictError,
+  UpstreamPermissionError,
+  UpstreamRateLimitError,
+  UpstreamNotFoundError,
+  UpstreamServerError,
+  UpstreamStatusError,
   errorFromResponse,
   extractProviderError,
   isQuotaExhausted,
@@ -20,32 +20,32 @@ const base = { method: 'post', url: 'https://api.example.com/v1/chat?model=x' };
 const CANARY = 'sk-canary-XYZ';
 
 describe('errorFromResponse: status → class and isTransient', () => {
-  const table: Array<[number, abstract new (...a: never[]) => APIClientError, boolean]> = [
-    [400, BadRequestError, false],
-    [401, AuthenticationError, false],
-    [402, UnexpectedStatusError, false],
-    [403, PermissionDeniedError, false],
-    [404, ResourceNotFoundError, false],
-    [405, UnexpectedStatusError, false],
-    [408, UnexpectedStatusError, true],
-    [409, ConflictError, true],
-    [410, UnexpectedStatusError, false],
-    [413, UnexpectedStatusError, false],
-    [422, BadRequestError, false],
-    [429, RateLimitError, true],
-    [500, ServerError, true],
-    [501, ServerError, true],
-    [502, ServerError, true],
-    [503, ServerError, true],
-    [504, ServerError, true],
-    [529, ServerError, true],
-    [599, ServerError, true],
-    [302, UnexpectedStatusError, false],
+  const table: Array<[number, abstract new (...a: never[]) => ApiClientError, boolean]> = [
+    [400, UpstreamBadRequestError, false],
+    [401, UpstreamAuthenticationError, false],
+    [402, UpstreamStatusError, false],
+    [403, UpstreamPermissionError, false],
+    [404, UpstreamNotFoundError, false],
+    [405, UpstreamStatusError, false],
+    [408, UpstreamStatusError, true],
+    [409, UpstreamConflictError, true],
+    [410, UpstreamStatusError, false],
+    [413, UpstreamStatusError, false],
+    [422, UpstreamBadRequestError, false],
+    [429, UpstreamRateLimitError, true],
+    [500, UpstreamServerError, true],
+    [501, UpstreamServerError, true],
+    [502, UpstreamServerError, true],
+    [503, UpstreamServerError, true],
+    [504, UpstreamServerError, true],
+    [529, UpstreamServerError, true],
+    [599, UpstreamServerError, true],
+    [302, UpstreamStatusError, false],
   ];
   it.each(table)('%i → %p (transient %p)', (status, cls, transient) => {
     const err = errorFromResponse({ ...base, status });
     expect(err).toBeInstanceOf(cls);
-    expect(err).toBeInstanceOf(APIClientError);
+    expect(err).toBeInstanceOf(ApiClientError);
     expect(err).toBeInstanceOf(ResilienceError);
     expect(err.constructor).toBe(cls);
     expect(err.name).toBe(cls.name);
@@ -65,9 +65,16 @@ describe('x-should-retry override', () => {
   });
   it('true makes a 4xx transient', () => {
     const e = errorFromResponse({ ...base, status: 400, headers: { 'x-should-retry': 'true' } });
-    expect(e).toBeInstanceOf(BadRequestError);
+    expect(e).toBeInstanceOf(UpstreamBadRequestError);
     expect(e.isTransient).toBe(true);
-    expect(errorFromResponse({ ...base, status: 429, headers: { 'x-should-retry': 'TRUE' }, body: { error: { code: 'insufficient_quota' } } }).isTransient).toBe(true);
+    expect(
+      errorFromResponse({
+        ...base,
+        status: 429,
+        headers: { 'x-should-retry': 'TRUE' },
+        body: { error: { code: 'insufficient_quota' } },
+      }).isTransient,
+    ).toBe(true);
   });
   it('other values are ignored', () => {
     expect(errorFromResponse({ ...base, status: 503, headers: { 'x-should-retry': 'maybe' } }).isTransient).toBe(true);
@@ -77,11 +84,16 @@ describe('x-should-retry override', () => {
 describe('quota-exhausted 429s are permanent', () => {
   it('OpenAI insufficient_quota (string body and object body)', () => {
     const body = JSON.stringify({
-      error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' },
+      error: {
+        message: 'You exceeded your current quota, please check your plan and billing details.',
+        type: 'insufficient_quota',
+        param: null,
+        code: 'insufficient_quota',
+      },
     });
     for (const b of [body, JSON.parse(body), Buffer.from(body)]) {
-      const e = errorFromResponse({ ...base, status: 429, body: b }) as RateLimitError;
-      expect(e).toBeInstanceOf(RateLimitError);
+      const e = errorFromResponse({ ...base, status: 429, body: b }) as UpstreamRateLimitError;
+      expect(e).toBeInstanceOf(UpstreamRateLimitError);
       expect(e.quotaExhausted).toBe(true);
       expect(e.isTransient).toBe(false);
       expect(e.code).toBe('insufficient_quota');
@@ -92,8 +104,16 @@ describe('quota-exhausted 429s are permanent', () => {
     const e = errorFromResponse({
       ...base,
       status: 429,
-      body: { error: { message: 'Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.', type: 'tokens', param: null, code: 'rate_limit_exceeded' } },
-    }) as RateLimitError;
+      body: {
+        error: {
+          message:
+            'Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.',
+          type: 'tokens',
+          param: null,
+          code: 'rate_limit_exceeded',
+        },
+      },
+    }) as UpstreamRateLimitError;
     expect(e.quotaExhausted).toBe(false);
     expect(e.isTransient).toBe(true);
     expect(e.code).toBe('rate_limit_exceeded');
@@ -106,28 +126,56 @@ describe('quota-exhausted 429s are permanent', () => {
         message: 'You exceeded your current quota, please check your plan and billing details.',
         status: 'RESOURCE_EXHAUSTED',
         details: [
-          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId }] },
+          {
+            '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+            violations: [
+              { quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId },
+            ],
+          },
           { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '34.4s' },
         ],
       },
     });
-    const perDay = errorFromResponse({ ...base, status: 429, body: JSON.stringify(gemini('GenerateRequestsPerDayPerProjectPerModel-FreeTier')) }) as RateLimitError;
+    const perDay = errorFromResponse({
+      ...base,
+      status: 429,
+      body: JSON.stringify(gemini('GenerateRequestsPerDayPerProjectPerModel-FreeTier')),
+    }) as UpstreamRateLimitError;
     expect(perDay.quotaExhausted).toBe(true);
     expect(perDay.isTransient).toBe(false);
     expect(perDay.code).toBe('RESOURCE_EXHAUSTED');
     expect(perDay.retryAfterMs).toBe(34_400);
-    const perMinute = errorFromResponse({ ...base, status: 429, body: JSON.stringify(gemini('GenerateRequestsPerMinutePerProjectPerModel-FreeTier')) }) as RateLimitError;
+    const perMinute = errorFromResponse({
+      ...base,
+      status: 429,
+      body: JSON.stringify(gemini('GenerateRequestsPerMinutePerProjectPerModel-FreeTier')),
+    }) as UpstreamRateLimitError;
     expect(perMinute.quotaExhausted).toBe(false);
     expect(perMinute.isTransient).toBe(true);
     expect(perMinute.retryAfterMs).toBe(34_400);
   });
   it('Anthropic billing error on a 429 is permanent; rate_limit_error is not', () => {
-    const billing = { type: 'error', error: { type: 'billing_error', message: 'Your credit balance is too low.' }, request_id: 'req_011' };
+    const billing = {
+      type: 'error',
+      error: { type: 'billing_error', message: 'Your credit balance is too low.' },
+      request_id: 'req_011',
+    };
     expect(isQuotaExhausted(billing)).toBe(true);
-    const e = errorFromResponse({ ...base, status: 429, body: billing }) as RateLimitError;
+    const e = errorFromResponse({ ...base, status: 429, body: billing }) as UpstreamRateLimitError;
     expect(e.quotaExhausted).toBe(true);
     expect(e.isTransient).toBe(false);
-    const rl = errorFromResponse({ ...base, status: 429, headers: { 'retry-after': '7' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } } }) as RateLimitError;
+    const rl = errorFromResponse({
+      ...base,
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: {
+        type: 'error',
+        error: {
+          type: 'rate_limit_error',
+          message: 'Number of request tokens has exceeded your per-minute rate limit',
+        },
+      },
+    }) as UpstreamRateLimitError;
     expect(rl.quotaExhausted).toBe(false);
     expect(rl.isTransient).toBe(true);
     expect(rl.retryAfterMs).toBe(7000);
@@ -143,8 +191,10 @@ describe('provider messages and fields', () => {
       headers: { 'x-request-id': 'req_abc123' },
       body: '{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}',
     });
-    expect(e).toBeInstanceOf(ResourceNotFoundError);
-    expect(e.message).toBe('POST https://api.example.com/v1/chat?model=x failed with status 404: The model `gpt-9` does not exist or you do not have access to it.');
+    expect(e).toBeInstanceOf(UpstreamNotFoundError);
+    expect(e.message).toBe(
+      'POST https://api.example.com/v1/chat?model=x failed with status 404: The model `gpt-9` does not exist or you do not have access to it.',
+    );
     expect(e.code).toBe('model_not_found');
     expect(e.type).toBe('invalid_request_error');
     expect(e.requestId).toBe('req_abc123');
@@ -156,21 +206,40 @@ describe('provider messages and fields', () => {
       headers: { 'Request-Id': 'req_018EeWyXxfu5pfWkrYcMdjWG' },
       body: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_018EeWyXxfu5pfWkrYcMdjWG"}',
     });
-    expect(e).toBeInstanceOf(ServerError);
+    expect(e).toBeInstanceOf(UpstreamServerError);
     expect(e.isTransient).toBe(true);
     expect(e.type).toBe('overloaded_error');
     expect(e.message.endsWith(': Overloaded')).toBe(true);
     expect(e.requestId).toBe('req_018EeWyXxfu5pfWkrYcMdjWG');
   });
   it('request_id from an Anthropic body when no header', () => {
-    const e = errorFromResponse({ ...base, status: 500, body: { type: 'error', error: { type: 'api_error', message: 'Internal server error' }, request_id: 'req_body' } });
+    const e = errorFromResponse({
+      ...base,
+      status: 500,
+      body: { type: 'error', error: { type: 'api_error', message: 'Internal server error' }, request_id: 'req_body' },
+    });
     expect(e.requestId).toBe('req_body');
-    const text = errorFromResponse({ ...base, status: 500, body: '{"type":"error","error":{"type":"api_error","message":"Internal server error"},"request_id":"req_text"}' });
+    const text = errorFromResponse({
+      ...base,
+      status: 500,
+      body: '{"type":"error","error":{"type":"api_error","message":"Internal server error"},"request_id":"req_text"}',
+    });
     expect(text.requestId).toBe('req_text');
   });
   it('Gemini body: message, status as code', () => {
-    const info = extractProviderError({ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [{ reason: 'API_KEY_INVALID' }] } });
-    expect(info).toEqual({ message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', code: 'INVALID_ARGUMENT' });
+    const info = extractProviderError({
+      error: {
+        code: 400,
+        message: 'API key not valid. Please pass a valid API key.',
+        status: 'INVALID_ARGUMENT',
+        details: [{ reason: 'API_KEY_INVALID' }],
+      },
+    });
+    expect(info).toEqual({
+      message: 'API key not valid. Please pass a valid API key.',
+      status: 'INVALID_ARGUMENT',
+      code: 'INVALID_ARGUMENT',
+    });
   });
   it('generic {detail}, {message}, {error:"text"} and text bodies', () => {
     expect(extractProviderError('{"detail":"Not authenticated"}').message).toBe('Not authenticated');
@@ -192,7 +261,7 @@ describe('provider messages and fields', () => {
 });
 
 describe('secrets never reach the error', () => {
-  const leak = (err: APIClientError) => {
+  const leak = (err: ApiClientError) => {
     const json = JSON.stringify(err);
     const all = `${json}\n${err.message}\n${err.stack}\n${JSON.stringify(err.headers)}\n${err.url}\n${err.body ?? ''}\n${inspect(err, { depth: 20 })}\n${String(err)}`;
     return all;
@@ -211,19 +280,27 @@ describe('secrets never reach the error', () => {
         'x-echo': `got Bearer ${CANARY}`,
         'x-request-id': 'req_1',
       },
-      body: { error: { message: `Incorrect API key provided: ${CANARY}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', code: 'invalid_api_key' } },
+      body: {
+        error: {
+          message: `Incorrect API key provided: ${CANARY}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        },
+      },
     });
-    expect(err).toBeInstanceOf(AuthenticationError);
+    expect(err).toBeInstanceOf(UpstreamAuthenticationError);
     const text = leak(err);
     expect(text).not.toContain(CANARY);
     expect(text).not.toContain('canary');
     expect(text.toLowerCase()).not.toContain('authorization');
     expect(text).not.toContain('session=abc');
-    expect(err.url).toBe('https://generativelanguage.googleapis.com/v1beta/models?key=[REDACTED]&api_key=[REDACTED]&access_token=[REDACTED]&X-Amz-Signature=[REDACTED]&page=2');
+    expect(err.url).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/models?key=[REDACTED]&api_key=[REDACTED]&access_token=[REDACTED]&X-Amz-Signature=[REDACTED]&page=2',
+    );
     expect(Object.keys(err.headers).sort()).toEqual(['x-echo', 'x-request-id']);
     expect(err.headers['x-echo']).toBe('got Bearer [REDACTED]');
     expect(err.toJSON()).toEqual({
-      name: 'AuthenticationError',
+      name: 'UpstreamAuthenticationError',
       message: expect.stringContaining('Incorrect API key provided: [REDACTED]'),
       isTransient: false,
       method: 'GET',
@@ -278,7 +355,7 @@ describe('secrets never reach the error', () => {
 
   it('ClientClosedError is typed, permanent and redacts the url', () => {
     const e = new ClientClosedError({ method: 'get', url: `/v1/models?key=${CANARY}`, client: 'openai' });
-    expect(e).toBeInstanceOf(APIClientError);
+    expect(e).toBeInstanceOf(ApiClientError);
     expect(e.isTransient).toBe(false);
     expect(e.message).toBe("API client 'openai' is closed: GET /v1/models?key=[REDACTED] was not sent");
     expect(JSON.stringify(e)).not.toContain(CANARY);

@@ -1,15 +1,15 @@
-import { normalizeHeaders, redactUrl, scrubSecrets, type HeaderInput } from '../headers.js';
-import { googleErrorDetails, parseJsonBody, parseRetryAfterMs } from '../retry-after.js';
-import { APIClientError, type APIClientErrorInit } from './api-client.error.js';
+import { normalizeHeaders, redactUrl, scrubSecrets, type HeaderInput } from '../headers/headers.js';
+import { googleErrorDetails, parseJsonBody, parseRetryAfterMs } from '../headers/retry-after.js';
+import { ApiClientError, type ApiClientErrorInit } from './api-client.error.js';
 import {
-  AuthenticationError,
-  BadRequestError,
-  ConflictError,
-  PermissionDeniedError,
-  RateLimitError,
-  ResourceNotFoundError,
-  ServerError,
-  UnexpectedStatusError,
+  UpstreamAuthenticationError,
+  UpstreamBadRequestError,
+  UpstreamConflictError,
+  UpstreamPermissionError,
+  UpstreamRateLimitError,
+  UpstreamNotFoundError,
+  UpstreamServerError,
+  UpstreamStatusError,
 } from './status.error.js';
 
 /** A response the client did not accept. @publicApi */
@@ -117,24 +117,24 @@ function shouldRetryHeader(h: Record<string, string>): boolean | undefined {
  *
  * | status | class | transient |
  * |---|---|---|
- * | 400, 422 | BadRequestError | no |
- * | 401 | AuthenticationError | no |
- * | 403 | PermissionDeniedError | no |
- * | 404 | ResourceNotFoundError | no |
- * | 408 | UnexpectedStatusError | yes |
- * | 409 | ConflictError | yes |
- * | 429 | RateLimitError | yes, unless quota exhausted |
- * | 5xx (incl. 529) | ServerError | yes |
- * | other | UnexpectedStatusError | no |
+ * | 400, 422 | UpstreamBadRequestError | no |
+ * | 401 | UpstreamAuthenticationError | no |
+ * | 403 | UpstreamPermissionError | no |
+ * | 404 | UpstreamNotFoundError | no |
+ * | 408 | UpstreamStatusError | yes |
+ * | 409 | UpstreamConflictError | yes |
+ * | 429 | UpstreamRateLimitError | yes, unless quota exhausted |
+ * | 5xx (incl. 529) | UpstreamServerError | yes |
+ * | other | UpstreamStatusError | no |
  *
  * `x-should-retry: true|false` overrides `isTransient`. With `idempotent: false` (a POST or
  * PATCH without an idempotency key), 408, 409, 500, 502, 504 and other 5xx are not transient
  * (`notRetriedReason` says why); 429, 503, 529 and `x-should-retry: true` stay transient.
  * `retryAfterMs` comes from {@link parseRetryAfterMs} (any status). Nothing secret reaches the
- * error (see APIClientError).
+ * error (see ApiClientError).
  * @publicApi
  */
-export function errorFromResponse(input: ErrorResponseInput): APIClientError {
+export function errorFromResponse(input: ErrorResponseInput): ApiClientError {
   const { status, method, url, body, secrets } = input;
   const headers = normalizeHeaders(input.headers);
   const parsed = parseJsonBody(body); // once: the helpers below accept the parsed object
@@ -144,7 +144,7 @@ export function errorFromResponse(input: ErrorResponseInput): APIClientError {
   const m = String(method ?? 'GET').toUpperCase();
   const detail = info.message !== undefined ? `: ${truncate(info.message, 500)}` : '';
   const message = `${m} ${redactUrl(url, secrets)} failed with status ${status}${detail}`;
-  const init: APIClientErrorInit = { method: m, url, status, headers, body, secrets };
+  const init: ApiClientErrorInit = { method: m, url, status, headers, body, secrets };
   if (info.code !== undefined) init.code = info.code;
   const bodyRequestId = (parsed as { request_id?: unknown } | undefined)?.request_id;
   if (typeof bodyRequestId === 'string') init.requestId = bodyRequestId;
@@ -153,17 +153,24 @@ export function errorFromResponse(input: ErrorResponseInput): APIClientError {
   if (retryAfterMs !== undefined) init.retryAfterMs = retryAfterMs;
   if (override !== undefined) init.isTransient = override;
   if (input.cause !== undefined) init.cause = input.cause;
-  if (input.idempotent === false && override !== true && !NOT_PROCESSED.has(status) && override !== false && (status === 408 || status === 409 || status >= 500)) {
+  if (
+    input.idempotent === false &&
+    override !== true &&
+    !NOT_PROCESSED.has(status) &&
+    override !== false &&
+    (status === 408 || status === 409 || status >= 500)
+  ) {
     init.notRetriedReason = notRetried(m, `status ${status}`);
   }
-  if (status === 400 || status === 422) return new BadRequestError(message, init);
-  if (status === 401) return new AuthenticationError(message, init);
-  if (status === 403) return new PermissionDeniedError(message, init);
-  if (status === 404) return new ResourceNotFoundError(message, init);
-  if (status === 409) return new ConflictError(message, init);
-  if (status === 429) return new RateLimitError(message, { ...init, quotaExhausted: isQuotaExhausted(parsed, info) });
-  if (status >= 500 && status <= 599) return new ServerError(message, init);
-  return new UnexpectedStatusError(message, init);
+  if (status === 400 || status === 422) return new UpstreamBadRequestError(message, init);
+  if (status === 401) return new UpstreamAuthenticationError(message, init);
+  if (status === 403) return new UpstreamPermissionError(message, init);
+  if (status === 404) return new UpstreamNotFoundError(message, init);
+  if (status === 409) return new UpstreamConflictError(message, init);
+  if (status === 429)
+    return new UpstreamRateLimitError(message, { ...init, quotaExhausted: isQuotaExhausted(parsed, info) });
+  if (status >= 500 && status <= 599) return new UpstreamServerError(message, init);
+  return new UpstreamStatusError(message, init);
 }
 
 function truncate(s: string, n: number): string {

@@ -3,12 +3,12 @@ import { inspect } from 'node:util';
 import type { AddressInfo, Socket } from 'node:net';
 import axios, { type AxiosInstance } from 'axios';
 import {
-  APIClientError,
-  APIConnectionError,
-  APITimeoutError,
-  APIUserAbortError,
-  RateLimitError,
-  ServerError,
+  ApiClientError,
+  UpstreamConnectionError,
+  UpstreamTimeoutError,
+  RequestAbortedError,
+  UpstreamRateLimitError,
+  UpstreamServerError,
   errorFromTransport,
   isAbortError,
 } from 'nest-resilience/http';
@@ -35,7 +35,9 @@ function startServer(): Promise<{ server: http.Server; port: number; sockets: Se
     }
     if (path === '/429') {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2', 'x-request-id': 'req_429' });
-      res.end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
+      res.end(
+        JSON.stringify({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }),
+      );
       return;
     }
     if (path === '/503') {
@@ -50,7 +52,9 @@ function startServer(): Promise<{ server: http.Server; port: number; sockets: Se
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, sockets })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, sockets })),
+  );
 }
 
 /** A port nobody listens on: bind one, note it, close it. */
@@ -80,7 +84,12 @@ describe('errorFromTransport against a real server (axios)', () => {
   beforeAll(async () => {
     srv = await startServer();
     base = `http://127.0.0.1:${srv.port}`;
-    client = axios.create({ baseURL: base, httpAgent: agent, headers: { Authorization: `Bearer ${CANARY}` }, proxy: false });
+    client = axios.create({
+      baseURL: base,
+      httpAgent: agent,
+      headers: { Authorization: `Bearer ${CANARY}` },
+      proxy: false,
+    });
   });
   afterAll(async () => {
     agent.destroy();
@@ -88,18 +97,22 @@ describe('errorFromTransport against a real server (axios)', () => {
     await new Promise<void>((r) => srv.server.close(() => r()));
   });
 
-  const ctx = (path: string, extra: object = {}) => ({ method: 'get', url: `${base}${path}?api_key=${CANARY}`, ...extra });
-  const noLeak = (e: APIClientError) => {
+  const ctx = (path: string, extra: object = {}) => ({
+    method: 'get',
+    url: `${base}${path}?api_key=${CANARY}`,
+    ...extra,
+  });
+  const noLeak = (e: ApiClientError) => {
     const text = `${JSON.stringify(e)} ${e.message} ${e.stack} ${inspect(e, { depth: 20 })} ${JSON.stringify((e as { cause?: unknown }).cause)}`;
     expect(text).not.toContain(CANARY);
     expect(JSON.stringify(e).toLowerCase()).not.toContain('authorization');
   };
 
-  it('connection refused → APIConnectionError (transient, ECONNREFUSED)', async () => {
+  it('connection refused → UpstreamConnectionError (transient, ECONNREFUSED)', async () => {
     const port = await freePort();
     const raw = await capture(client.get(`http://127.0.0.1:${port}/x`));
     const e = errorFromTransport(raw, { method: 'get', url: `http://127.0.0.1:${port}/x?key=${CANARY}` });
-    expect(e).toBeInstanceOf(APIConnectionError);
+    expect(e).toBeInstanceOf(UpstreamConnectionError);
     expect(e.code).toBe('ECONNREFUSED');
     expect(e.isTransient).toBe(true);
     expect(e.status).toBeUndefined();
@@ -110,19 +123,19 @@ describe('errorFromTransport against a real server (axios)', () => {
     noLeak(e);
   });
 
-  it('reset before headers → APIConnectionError', async () => {
+  it('reset before headers → UpstreamConnectionError', async () => {
     const raw = await capture(client.get('/reset-before-headers'));
     const e = errorFromTransport(raw, ctx('/reset-before-headers'));
-    expect(e).toBeInstanceOf(APIConnectionError);
+    expect(e).toBeInstanceOf(UpstreamConnectionError);
     expect(e.isTransient).toBe(true);
     expect(e.code).toBe('ECONNRESET');
     noLeak(e);
   });
 
-  it('reset mid-body → APIConnectionError, not a status error', async () => {
+  it('reset mid-body → UpstreamConnectionError, not a status error', async () => {
     const raw = await capture(client.get('/reset-mid-body'));
     const e = errorFromTransport(raw, ctx('/reset-mid-body'));
-    expect(e).toBeInstanceOf(APIConnectionError);
+    expect(e).toBeInstanceOf(UpstreamConnectionError);
     expect(e.isTransient).toBe(true);
     expect(e.status).toBeUndefined();
     // axios reports a body cut short as ERR_BAD_RESPONSE "stream has been aborted" with the 200 response attached
@@ -131,40 +144,40 @@ describe('errorFromTransport against a real server (axios)', () => {
     noLeak(e);
   });
 
-  it('axios timeout → APITimeoutError with timeoutMs', async () => {
+  it('axios timeout → UpstreamTimeoutError with timeoutMs', async () => {
     const raw = await capture(client.get('/hang', { timeout: 50 }));
     const e = errorFromTransport(raw, ctx('/hang', { timeoutMs: 50 }));
-    expect(e).toBeInstanceOf(APITimeoutError);
+    expect(e).toBeInstanceOf(UpstreamTimeoutError);
     expect(e.isTransient).toBe(true);
-    expect((e as APITimeoutError).timeoutMs).toBe(50);
+    expect((e as UpstreamTimeoutError).timeoutMs).toBe(50);
     expect(e.code).toBe('ECONNABORTED');
     expect(e.message).toContain('timed out after 50 ms');
     noLeak(e);
   });
 
-  it('axios timeout with clarifyTimeoutError → ETIMEDOUT → APITimeoutError', async () => {
+  it('axios timeout with clarifyTimeoutError → ETIMEDOUT → UpstreamTimeoutError', async () => {
     const raw = await capture(client.get('/hang', { timeout: 50, transitional: { clarifyTimeoutError: true } }));
     const e = errorFromTransport(raw, ctx('/hang'));
-    expect(e).toBeInstanceOf(APITimeoutError);
+    expect(e).toBeInstanceOf(UpstreamTimeoutError);
     expect(e.code).toBe('ETIMEDOUT');
   });
 
-  it('abort via AbortSignal → APIUserAbortError (not transient)', async () => {
+  it('abort via AbortSignal → RequestAbortedError (not transient)', async () => {
     const ac = new AbortController();
     const p = capture(client.get('/hang', { signal: ac.signal }));
     setTimeout(() => ac.abort(), 10);
     const raw = await p;
     expect(isAbortError(raw)).toBe(true);
     const e = errorFromTransport(raw, ctx('/hang'));
-    expect(e).toBeInstanceOf(APIUserAbortError);
+    expect(e).toBeInstanceOf(RequestAbortedError);
     expect(e.isTransient).toBe(false);
     expect(e.message).toBe(`GET ${base}/hang?api_key=[REDACTED] was aborted`);
   });
 
-  it('an axios error with a 429 response → RateLimitError with retryAfterMs', async () => {
+  it('an axios error with a 429 response → UpstreamRateLimitError with retryAfterMs', async () => {
     const raw = await capture(client.get('/429'));
     const e = errorFromTransport(raw, ctx('/429'));
-    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e).toBeInstanceOf(UpstreamRateLimitError);
     expect(e.status).toBe(429);
     expect(e.retryAfterMs).toBe(2000);
     expect(e.requestId).toBe('req_429');
@@ -174,27 +187,34 @@ describe('errorFromTransport against a real server (axios)', () => {
     noLeak(e);
   });
 
-  it('an axios error with a 503 text response → ServerError with retry-after-ms', async () => {
+  it('an axios error with a 503 text response → UpstreamServerError with retry-after-ms', async () => {
     const raw = await capture(client.get('/503'));
     const e = errorFromTransport(raw, ctx('/503'));
-    expect(e).toBeInstanceOf(ServerError);
+    expect(e).toBeInstanceOf(UpstreamServerError);
     expect(e.retryAfterMs).toBe(250);
     expect(e.body).toBe('upstream unavailable');
   });
 
   it('plain Node errors: DNS codes and unknown errors', () => {
     const dns = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' });
-    expect(errorFromTransport(dns, { method: 'get', url: 'http://nowhere.invalid/' })).toBeInstanceOf(APIConnectionError);
+    expect(errorFromTransport(dns, { method: 'get', url: 'http://nowhere.invalid/' })).toBeInstanceOf(
+      UpstreamConnectionError,
+    );
     const again = Object.assign(new Error('getaddrinfo EAI_AGAIN x'), { code: 'EAI_AGAIN' });
     expect(errorFromTransport(again, { method: 'get', url: 'http://x/' }).code).toBe('EAI_AGAIN');
-    const nested = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
-    expect(errorFromTransport(nested, { method: 'get', url: 'http://x/' })).toBeInstanceOf(APIConnectionError);
+    const nested = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
+    expect(errorFromTransport(nested, { method: 'get', url: 'http://x/' })).toBeInstanceOf(UpstreamConnectionError);
     const weird = errorFromTransport(new Error('something odd'), { method: 'get', url: 'http://x/' });
-    expect(weird.constructor).toBe(APIClientError);
+    expect(weird.constructor).toBe(ApiClientError);
     expect(weird.isTransient).toBe(false);
-    const dom = errorFromTransport(new DOMException('This operation was aborted', 'AbortError'), { method: 'get', url: 'http://x/' });
-    expect(dom).toBeInstanceOf(APIUserAbortError);
-    const already = new APIConnectionError('x', { method: 'GET', url: '/' });
+    const dom = errorFromTransport(new DOMException('This operation was aborted', 'AbortError'), {
+      method: 'get',
+      url: 'http://x/',
+    });
+    expect(dom).toBeInstanceOf(RequestAbortedError);
+    const already = new UpstreamConnectionError('x', { method: 'GET', url: '/' });
     expect(errorFromTransport(already, { method: 'get', url: '/' })).toBe(already);
   });
 });

@@ -1,7 +1,7 @@
-import { redactUrl, scrubSecrets, type HeaderInput } from '../headers.js';
-import { APIClientError, type APIClientErrorInit } from './api-client.error.js';
+import { redactUrl, scrubSecrets, type HeaderInput } from '../headers/headers.js';
+import { ApiClientError, type ApiClientErrorInit } from './api-client.error.js';
 import { errorFromResponse, notRetried } from './error-from-response.js';
-import { APIConnectionError, APITimeoutError, APIUserAbortError } from './transport.error.js';
+import { UpstreamConnectionError, UpstreamTimeoutError, RequestAbortedError } from './transport.error.js';
 
 /** Where a transport error happened. @publicApi */
 export interface TransportErrorContext {
@@ -24,7 +24,16 @@ export interface TransportErrorContext {
 }
 
 /** Codes that only arise before a connection exists: nothing was sent. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
@@ -41,7 +50,14 @@ const CONNECTION_CODES = new Set([
   'UND_ERR_CLOSED',
   'ERR_STREAM_PREMATURE_CLOSE',
 ]);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TIMEOUT_CODES = new Set([
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 interface TransportLike {
   name?: unknown;
@@ -57,77 +73,109 @@ function codeOf(e: TransportLike): string | undefined {
   const c = e.cause as TransportLike | undefined;
   if (c !== null && typeof c === 'object' && typeof c.code === 'string') return c.code;
   if (Array.isArray(e.errors)) {
-    for (const x of e.errors as TransportLike[]) if (x !== null && typeof x === 'object' && typeof x.code === 'string') return x.code;
+    for (const x of e.errors as TransportLike[])
+      if (x !== null && typeof x === 'object' && typeof x.code === 'string') return x.code;
   }
   return undefined;
 }
 
 /**
  * True for a cancellation: a DOM `AbortError`, axios' `CanceledError` (`ERR_CANCELED`), or an
- * `APIUserAbortError`.
+ * `RequestAbortedError`.
  * @publicApi
  */
 export function isAbortError(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
   const e = error as TransportLike;
-  return e.name === 'AbortError' || e.name === 'CanceledError' || e.code === 'ERR_CANCELED' || e.code === 'ABORT_ERR' || error instanceof APIUserAbortError;
+  return (
+    e.name === 'AbortError' ||
+    e.name === 'CanceledError' ||
+    e.code === 'ERR_CANCELED' ||
+    e.code === 'ABORT_ERR' ||
+    error instanceof RequestAbortedError
+  );
 }
 
 /**
  * Maps an error thrown by the transport (axios, Node `http`, undici) to a typed error.
  * - An axios error that carries a response with status >= 400 → {@link errorFromResponse}.
  * - `ECONNREFUSED`, `ECONNRESET` (also reset mid-body), `ENOTFOUND`, `EAI_AGAIN`, `EPIPE`,
- *   `ERR_NETWORK`, ... → `APIConnectionError` (transient).
+ *   `ERR_NETWORK`, ... → `UpstreamConnectionError` (transient).
  * - `ECONNABORTED`, `ETIMEDOUT`, axios "timeout of N ms exceeded", undici timeouts →
- *   `APITimeoutError` (transient).
- * - Aborts (`AbortError`, axios `CanceledError`) → `APIUserAbortError` (not transient).
+ *   `UpstreamTimeoutError` (transient).
+ * - Aborts (`AbortError`, axios `CanceledError`) → `RequestAbortedError` (not transient).
  * - With `idempotent: false`, a connection error or timeout is not transient
  *   (`notRetriedReason`) unless the request provably was not sent: `sent: false`, or a
  *   connect-phase code (`ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`, unreachable network).
  *   **Callers that passed an `AbortSignal` should check `signal.aborted` first and rethrow
  *   `signal.reason`**, as `fetch` does; this mapping is for cancellations with no reason.
- * - An `APIClientError` is returned unchanged; anything else → `APIConnectionError` when it
- *   has a network code, else a plain non-transient `APIClientError`.
+ * - An `ApiClientError` is returned unchanged; anything else → `UpstreamConnectionError` when it
+ *   has a network code, else a plain non-transient `ApiClientError`.
  *
  * The original error is **not** kept as `cause` (an axios error holds the request config,
  * including the `Authorization` header); `cause` is a sanitized `Error` with the same
  * name, code and message.
  * @publicApi
  */
-export function errorFromTransport(error: unknown, ctx: TransportErrorContext): APIClientError {
-  if (error instanceof APIClientError) return error;
+export function errorFromTransport(error: unknown, ctx: TransportErrorContext): ApiClientError {
+  if (error instanceof ApiClientError) return error;
   const { secrets } = ctx;
   const method = String(ctx.method ?? 'GET').toUpperCase();
   const safeUrl = redactUrl(ctx.url, secrets);
   const e = (error !== null && typeof error === 'object' ? error : { message: String(error) }) as TransportLike;
   const res = e.response;
   if (res !== null && res !== undefined && typeof res.status === 'number' && res.status >= 400) {
-    return errorFromResponse({ status: res.status, headers: res.headers, body: res.data, method, url: ctx.url, secrets, cause: error, now: ctx.now, ...(ctx.idempotent === false ? { idempotent: false } : {}) });
+    return errorFromResponse({
+      status: res.status,
+      headers: res.headers,
+      body: res.data,
+      method,
+      url: ctx.url,
+      secrets,
+      cause: error,
+      now: ctx.now,
+      ...(ctx.idempotent === false ? { idempotent: false } : {}),
+    });
   }
   const code = codeOf(e);
-  const rawMessage = typeof e.message === 'string' && e.message !== '' ? e.message : code ?? 'unknown error';
+  const rawMessage = typeof e.message === 'string' && e.message !== '' ? e.message : (code ?? 'unknown error');
   const msg = scrubSecrets(rawMessage, secrets);
-  const init: APIClientErrorInit = { method, url: ctx.url, secrets, cause: sanitizedCause(e, secrets) };
+  const init: ApiClientErrorInit = { method, url: ctx.url, secrets, cause: sanitizedCause(e, secrets) };
   if (code !== undefined) init.code = code;
-  if (isAbortError(e)) return new APIUserAbortError(`${method} ${safeUrl} was aborted`, init);
+  if (isAbortError(e)) return new RequestAbortedError(`${method} ${safeUrl} was aborted`, init);
   // A request that is not idempotent is retried only when it provably never reached the server.
   const unsafe = ctx.idempotent === false && ctx.sent !== false && !(code !== undefined && NOT_SENT_CODES.has(code));
   const timedOut =
-    (code !== undefined && TIMEOUT_CODES.has(code)) || e.name === 'TimeoutError' || /timeout of \d+ms exceeded|timed? ?out/i.test(rawMessage);
+    (code !== undefined && TIMEOUT_CODES.has(code)) ||
+    e.name === 'TimeoutError' ||
+    /timeout of \d+ms exceeded|timed? ?out/i.test(rawMessage);
   if (timedOut) {
     const after = ctx.timeoutMs !== undefined ? ` after ${ctx.timeoutMs} ms` : '';
-    if (unsafe) init.notRetriedReason = notRetried(method, ctx.sent === true ? 'timed out after it was sent' : 'timed out, possibly after it was sent');
-    return new APITimeoutError(`${method} ${safeUrl} timed out${after} (${msg})`, { ...init, ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}) });
+    if (unsafe)
+      init.notRetriedReason = notRetried(
+        method,
+        ctx.sent === true ? 'timed out after it was sent' : 'timed out, possibly after it was sent',
+      );
+    return new UpstreamTimeoutError(`${method} ${safeUrl} timed out${after} (${msg})`, {
+      ...init,
+      ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
+    });
   }
-  if (unsafe) init.notRetriedReason = notRetried(method, ctx.sent === true ? 'the connection failed after it was sent' : 'the connection failed, possibly after it was sent');
+  if (unsafe)
+    init.notRetriedReason = notRetried(
+      method,
+      ctx.sent === true
+        ? 'the connection failed after it was sent'
+        : 'the connection failed, possibly after it was sent',
+    );
   if (code !== undefined && (CONNECTION_CODES.has(code) || /socket hang up|aborted/i.test(rawMessage))) {
-    return new APIConnectionError(`${method} ${safeUrl} failed: connection error ${code} (${msg})`, init);
+    return new UpstreamConnectionError(`${method} ${safeUrl} failed: connection error ${code} (${msg})`, init);
   }
   if (/socket hang up|stream has been aborted|ECONNRESET|ECONNREFUSED|network error/i.test(rawMessage)) {
-    return new APIConnectionError(`${method} ${safeUrl} failed: connection error (${msg})`, init);
+    return new UpstreamConnectionError(`${method} ${safeUrl} failed: connection error (${msg})`, init);
   }
   delete init.notRetriedReason; // not transient anyway
-  return new APIClientError(`${method} ${safeUrl} failed: ${msg}`, init, false);
+  return new ApiClientError(`${method} ${safeUrl} failed: ${msg}`, init, false);
 }
 
 /** A copy of a transport error that keeps name, code and message but no request config. */

@@ -1,20 +1,32 @@
-import { APIClientError } from './api-client.error.js';
+import { ApiClientError } from './api-client.error.js';
 
 /** Why a request was refused before any I/O. @publicApi */
-export type InvalidRequestReason = 'host-override' | 'invalid-path' | 'invalid-method' | 'body-conflict' | 'invalid-option' | 'unknown-option' | 'path-param' | 'sdk-transport';
+export type InvalidRequestReason =
+  | 'host-override'
+  | 'invalid-path'
+  | 'invalid-method'
+  | 'body-conflict'
+  | 'invalid-option'
+  | 'unknown-option'
+  | 'path-param'
+  | 'sdk-transport';
 
 /**
  * A request the client refused to send (a caller bug, never transient): an absolute or
  * protocol-relative path on a client that does not allow them, a bad method, both `json` and
  * `data`, an unknown `call()` option, a missing `{param}` in an endpoint path.
- * Nothing was sent. The URL is stored redacted (see `APIClientError`).
+ * Nothing was sent. The URL is stored redacted (see `ApiClientError`).
  * @publicApi
  */
-export class InvalidRequestError extends APIClientError {
+export class InvalidRequestError extends ApiClientError {
   /** What is wrong with the request. */
   readonly reason: InvalidRequestReason;
 
-  constructor(reason: InvalidRequestReason, message: string, init: { method: string; url: string; secrets?: readonly string[] }) {
+  constructor(
+    reason: InvalidRequestReason,
+    message: string,
+    init: { method: string; url: string; secrets?: readonly string[] },
+  ) {
     super(message, init, false);
     this.reason = reason;
   }

@@ -1,25 +1,25 @@
-import { redactUrl } from '../headers.js';
-import { APIClientError, type APIClientErrorInit } from './api-client.error.js';
+import { redactUrl } from '../headers/headers.js';
+import { ApiClientError, type ApiClientErrorInit } from './api-client.error.js';
 
 /**
  * No response arrived: connection refused or reset (also mid-body), DNS failure, socket
  * closed. `code` holds the Node code (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, ...). Transient.
  * @publicApi
  */
-export class APIConnectionError extends APIClientError {
-  constructor(message: string, init: APIClientErrorInit) {
+export class UpstreamConnectionError extends ApiClientError {
+  constructor(message: string, init: ApiClientErrorInit) {
     super(message, init, true);
   }
 }
 
-/** What an {@link APITimeoutError} is built from. @publicApi */
-export interface APITimeoutErrorInit extends APIClientErrorInit {
+/** What an {@link UpstreamTimeoutError} is built from. @publicApi */
+export interface APITimeoutErrorInit extends ApiClientErrorInit {
   /** The timeout that expired, ms. */
   timeoutMs?: number;
 }
 
 /** The request did not complete within its timeout. Transient. @publicApi */
-export class APITimeoutError extends APIClientError {
+export class UpstreamTimeoutError extends ApiClientError {
   /** The timeout that expired, ms (when known). */
   readonly timeoutMs?: number;
 
@@ -40,19 +40,23 @@ export class APITimeoutError extends APIClientError {
  * abort reason was available to rethrow. Never transient. See `errorFromTransport`.
  * @publicApi
  */
-export class APIUserAbortError extends APIClientError {
-  constructor(message: string, init: APIClientErrorInit) {
+export class RequestAbortedError extends ApiClientError {
+  constructor(message: string, init: ApiClientErrorInit) {
     super(message, init, false);
   }
 }
 
 /** A request was made on a client after `close()`. Never transient. @publicApi */
-export class ClientClosedError extends APIClientError {
+export class ClientClosedError extends ApiClientError {
   /** Name of the closed client, when it has one. */
   readonly client?: string;
 
   constructor(init: { method: string; url: string; client?: string; secrets?: readonly string[] }) {
-    super(`${init.client !== undefined ? `API client '${init.client}'` : 'API client'} is closed: ${String(init.method).toUpperCase()} ${redactUrl(init.url, init.secrets)} was not sent`, init, false);
+    super(
+      `${init.client !== undefined ? `API client '${init.client}'` : 'API client'} is closed: ${String(init.method).toUpperCase()} ${redactUrl(init.url, init.secrets)} was not sent`,
+      init,
+      false,
+    );
     if (init.client !== undefined) this.client = init.client;
   }
 

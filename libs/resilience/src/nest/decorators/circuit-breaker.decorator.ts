@@ -12,7 +12,7 @@ import { addPolicy, type PolicyRef } from './resilient-method.js';
  * State is keyed by name, shared by all instances of the class. The method becomes async.
  * @example
  * ```ts
- * @CircuitBreaker({ failureThreshold: 3, recoveryTime: 10_000 })
+ * @CircuitBreaker({ failureThreshold: 3, recoveryTimeMs: 10_000 })
  * async getQuote(symbol: string) { ... }
  * ```
  * @publicApi

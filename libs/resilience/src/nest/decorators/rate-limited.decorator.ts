@@ -3,10 +3,10 @@ import { addPolicy, type PolicyRef } from './resilient-method.js';
 
 /**
  * Admits calls through a token bucket. In `wait` mode callers queue FIFO (up to
- * `maxWaitMs`); in `reject` mode they fail at once with `RateLimitExceededError`.
+ * `maxWaitMs`); in `reject` mode they fail at once with `RateLimiterRejectedError`.
  * @example
  * ```ts
- * @RateLimited({ rate: 50, period: 1000, tokens: (req: ChatRequest) => req.maxTokens })
+ * @RateLimited({ rate: 50, periodMs: 1000, tokens: (req: ChatRequest) => req.maxTokens })
  * async complete(req: ChatRequest) { ... }
  * ```
  * @publicApi

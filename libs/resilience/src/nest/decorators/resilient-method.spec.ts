@@ -5,10 +5,12 @@ import { methodSpecOf } from './resilient-method.js';
 import { WithRetry } from './with-retry.decorator.js';
 
 const KEY = 'test:meta';
-const Meta = (value: string): MethodDecorator => (_t, _k, d) => {
-  Reflect.defineMetadata(KEY, value, d.value as object);
-  return d;
-};
+const Meta =
+  (value: string): MethodDecorator =>
+  (_t, _k, d) => {
+    Reflect.defineMetadata(KEY, value, d.value as object);
+    return d;
+  };
 
 class Sample {
   @Meta('below-us')
@@ -29,7 +31,13 @@ class Sample {
 describe('resilience method decorators', () => {
   it('install one trampoline holding every policy of the method', () => {
     const spec = methodSpecOf(Sample.prototype.work);
-    expect(spec).toMatchObject({ className: 'Sample', methodName: 'work', breaker: {}, retry: 'fast', limiter: { rate: 5 } });
+    expect(spec).toMatchObject({
+      className: 'Sample',
+      methodName: 'work',
+      breaker: {},
+      retry: 'fast',
+      limiter: { rate: 5 },
+    });
   });
 
   it('keep the name, arity and metadata of the method', () => {
@@ -58,6 +66,8 @@ describe('resilience method decorators', () => {
 
   it('reject a non-method target', () => {
     const descriptor = { value: 42 } as PropertyDescriptor;
-    expect(() => CircuitBreaker()(Sample.prototype, 'x', descriptor)).toThrow('@CircuitBreaker can only decorate methods');
+    expect(() => CircuitBreaker()(Sample.prototype, 'x', descriptor)).toThrow(
+      '@CircuitBreaker can only decorate methods',
+    );
   });
 });

@@ -1,10 +1,10 @@
 import { Inject, Optional } from '@nestjs/common';
 import type { CircuitBreakerOptions } from '../../core/circuit-breaker/circuit-breaker.options.js';
-import type { Pipeline } from '../../core/pipeline.js';
+import type { Pipeline } from '../../core/pipeline/pipeline.js';
 import type { RateLimiterOptions } from '../../core/rate-limiter/rate-limiter.options.js';
 import type { RetryOptions } from '../../core/retry/retry.options.js';
 import { METHOD_SPEC, REGISTRY_PROPERTY } from '../resilience.constants.js';
-import { ResilienceRegistry } from '../resilience.registry.js';
+import { ResilienceRegistry } from '../registry/resilience.registry.js';
 
 /**
  * How a decorator refers to its policy: by the name of a configured policy, or inline
@@ -25,7 +25,11 @@ export interface ResilientMethodSpec {
 }
 
 type Kind = 'breaker' | 'retry' | 'limiter';
-const DECORATOR_NAMES: Record<Kind, string> = { breaker: '@CircuitBreaker', retry: '@WithRetry', limiter: '@RateLimited' };
+const DECORATOR_NAMES: Record<Kind, string> = {
+  breaker: '@CircuitBreaker',
+  retry: '@WithRetry',
+  limiter: '@RateLimited',
+};
 
 /** Finds the AbortSignal of a call: the last argument, or its `signal` property. */
 function signalOf(args: unknown[]): AbortSignal | undefined {
@@ -55,15 +59,23 @@ export function addPolicy(kind: Kind, ref: PolicyRef<unknown> | undefined): Meth
     const existing = (current as { [METHOD_SPEC]?: ResilientMethodSpec })[METHOD_SPEC];
     if (existing !== undefined) {
       if (existing[kind] !== undefined) {
-        throw new TypeError(`${DECORATOR_NAMES[kind]} is applied twice to ${existing.className}.${existing.methodName}`);
+        throw new TypeError(
+          `${DECORATOR_NAMES[kind]} is applied twice to ${existing.className}.${existing.methodName}`,
+        );
       }
       (existing as unknown as Record<Kind, unknown>)[kind] = ref ?? {};
       return descriptor;
     }
     // A static method's target is the class itself; an instance method's, its prototype.
     const isStatic = typeof target === 'function';
-    const className = isStatic ? (target as { name: string }).name : (target as { constructor: { name: string } }).constructor.name;
-    const spec: ResilientMethodSpec = { className, methodName: String(propertyKey), original: current as () => unknown };
+    const className = isStatic
+      ? (target as { name: string }).name
+      : (target as { constructor: { name: string } }).constructor.name;
+    const spec: ResilientMethodSpec = {
+      className,
+      methodName: String(propertyKey),
+      original: current as () => unknown,
+    };
     (spec as unknown as Record<Kind, unknown>)[kind] = ref ?? {};
     descriptor.value = createTrampoline(spec) as never;
     // Let Nest inject the registry of the application the instance belongs to (a static

@@ -8,7 +8,7 @@ import { addPolicy, type PolicyRef } from './resilient-method.js';
  * A trailing `AbortSignal` argument (or an options argument with a `signal`) cancels waits.
  * @example
  * ```ts
- * @WithRetry({ maxRetries: 2, baseDelay: 200 })
+ * @WithRetry({ maxRetries: 2, baseDelayMs: 200 })
  * async charge(order: Order) { ... }
  * ```
  * @publicApi

@@ -37,8 +37,11 @@ export function freePort(): Promise<number> {
 export async function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
   const u = new URL(url);
   if (u.protocol === 'rediss:') return pingWithIoredis(url, timeoutMs);
-  const auth = u.password ? ['AUTH', ...(u.username ? [decodeURIComponent(u.username)] : []), decodeURIComponent(u.password)] : undefined;
-  const command = (parts: string[]) => `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
+  const auth = u.password
+    ? ['AUTH', ...(u.username ? [decodeURIComponent(u.username)] : []), decodeURIComponent(u.password)]
+    : undefined;
+  const command = (parts: string[]) =>
+    `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
   return new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) });
     let reply = '';
@@ -59,7 +62,13 @@ export async function pingRedis(url: string, timeoutMs = 1000): Promise<boolean>
 }
 
 async function pingWithIoredis(url: string, timeoutMs: number): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -76,7 +85,8 @@ export function hasRedisServerBinary(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-const NO_REDIS = 'No Redis answers at REDIS_URL (default redis://127.0.0.1:6379) and no redis-server binary was found. ' +
+const NO_REDIS =
+  'No Redis answers at REDIS_URL (default redis://127.0.0.1:6379) and no redis-server binary was found. ' +
   'Start one (docker run -p 6379:6379 redis:7, or apt-get install redis-server / brew install redis), or set REDIS_URL.';
 
 /**

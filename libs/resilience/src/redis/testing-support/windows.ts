@@ -18,6 +18,6 @@ export function maxSurelyInWindow(intervals: ReadonlyArray<readonly [number, num
 }
 
 /** The token-bucket bound: tokens admitted in any window of `w` ms. @internal */
-export function bucketBound(w: number, l: { rate: number; period: number; burst: number }): number {
-  return Math.floor(l.burst + (l.rate * w) / l.period + 1e-9);
+export function bucketBound(w: number, l: { rate: number; periodMs: number; burst: number }): number {
+  return Math.floor(l.burst + (l.rate * w) / l.periodMs + 1e-9);
 }

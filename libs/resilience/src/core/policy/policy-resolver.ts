@@ -1,0 +1,24 @@
+import type { Clock } from '../clock.js';
+import type { CircuitBreakerPolicy } from '../circuit-breaker/circuit-breaker.policy.js';
+import type { RateLimiterPolicy } from '../rate-limiter/rate-limiter.policy.js';
+import type { RetryPolicy } from '../retry/retry.policy.js';
+
+/**
+ * Resolves policy names to policies. `ResilienceModule` provides one under the
+ * {@link POLICY_RESOLVER} token (the application's registry); the HTTP layer and other
+ * consumers depend on this interface, never on the registry class.
+ * @publicApi
+ */
+export interface PolicyResolver {
+  breaker(name: string): CircuitBreakerPolicy;
+  retry(name: string): RetryPolicy;
+  limiter(name: string): RateLimiterPolicy;
+  /** The clock the policies run on. */
+  readonly clock?: Clock;
+}
+
+/** Injection token of the application's {@link PolicyResolver}. @publicApi */
+export const POLICY_RESOLVER = Symbol('nest-resilience:PolicyResolver');
+
+/** A policy given by name (resolved through a {@link PolicyResolver}) or as an instance. @publicApi */
+export type PolicyOption<P> = string | P;

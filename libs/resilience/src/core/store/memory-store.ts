@@ -1,0 +1,39 @@
+import type { Clock } from '../clock.js';
+import type { NormalizedCircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.options.js';
+import { MemoryBreaker } from './memory-breaker.js';
+import { MemoryBucket } from './memory-bucket.js';
+import { MemorySlidingWindow } from './memory-sliding-window.js';
+import { MemoryCounters } from './memory-counters.js';
+import type {
+  BreakerBackend,
+  BucketBackend,
+  BucketSpec,
+  CounterBackend,
+  ResilienceStore,
+  SlidingWindowSpec,
+  StateOwner,
+} from './store.js';
+
+/**
+ * The default store: state lives in this process. Needs no set-up.
+ * @publicApi
+ */
+export class MemoryStore implements ResilienceStore {
+  readonly kind = 'memory';
+
+  createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend {
+    return new MemoryBucket(owner, spec, clock);
+  }
+
+  createSlidingWindow(owner: StateOwner, spec: SlidingWindowSpec, clock: Clock): BucketBackend {
+    return new MemorySlidingWindow(owner, spec, clock);
+  }
+
+  createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend {
+    return new MemoryBreaker(owner, options, clock);
+  }
+
+  createCounters(clock: Clock): CounterBackend {
+    return new MemoryCounters(clock);
+  }
+}

@@ -1,0 +1,158 @@
+import type { Clock } from '../clock.js';
+import type {
+  CircuitBreakerSnapshot,
+  CircuitState,
+  NormalizedCircuitBreakerOptions,
+} from '../circuit-breaker/circuit-breaker.options.js';
+
+/** Limits of one token bucket: `rate` tokens per `periodMs` ms, at most `burst` stored. @publicApi */
+export interface BucketSpec {
+  rate: number;
+  periodMs: number;
+  burst: number;
+}
+
+/**
+ * Limits of one sliding window: at most `limit` tokens admitted in any window of `windowMs`,
+ * each admission counting for `windowMs + safetyMarginMs` (see the README, "Sliding-window
+ * limiter"). @publicApi
+ */
+export interface SlidingWindowSpec {
+  limit: number;
+  windowMs: number;
+  safetyMarginMs: number;
+}
+
+/** Identifies the policy (and partition) a piece of state belongs to, for error messages. */
+export interface StateOwner {
+  /** Policy name. */
+  policy: string;
+  /** Partition key, when the policy is partitioned. */
+  partitionKey?: string;
+  /** Full storage key (prefix, policy, partition). */
+  key: string;
+}
+
+/**
+ * State of one token bucket, owned by a store. Waiting callers queue in FIFO order and
+ * reserve their tokens; see the README for the bound this must keep.
+ * @publicApi
+ */
+export interface BucketBackend {
+  /**
+   * Takes `tokens` for one caller.
+   * - returns `undefined` when admitted at once (the fast path allocates nothing);
+   * - returns a promise that resolves when the caller is admitted;
+   * - throws (or rejects with) `RateLimiterRejectedError` when the caller cannot be admitted within
+   *   `maxWaitMs` (`0` = reject mode), without waiting first;
+   * - rejects with `signal.reason` when `signal` aborts while waiting (its tokens are given back).
+   */
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined;
+  /** True when nobody waits and the bucket is full: dropping it changes no behaviour. */
+  isIdle(): boolean;
+  /** Tokens available now (negative while callers wait on reservations). */
+  available(): number;
+  /** Callers currently waiting. */
+  waiting(): number;
+  /** Changes the limits at run time (the level is clamped to the new burst). */
+  setSpec(spec: BucketSpec): void;
+  /** Current limits. */
+  spec(): BucketSpec;
+  /** Admits nobody until the clock reaches `untilMs` (e.g. after a 429 with Retry-After). */
+  pauseUntil(untilMs: number): void;
+  /**
+   * Gives back `tokens` taken by an admission whose call then never ran (e.g. its breaker
+   * opened while it waited). The level is capped at `burst`; waiters may be admitted at once.
+   * Only tokens of a call that did not reach the upstream may be refunded: the bound counts
+   * calls that ran.
+   */
+  refund(tokens: number): void;
+  /**
+   * Ends a pause now (newer rate-limit headers show capacity again). The bucket stays empty
+   * and refills at its rate from now; waiters are re-timed. No-op when not paused.
+   */
+  resume(): void;
+}
+
+/** Permit returned by {@link BreakerBackend.admit} for a normal (closed-state) call. */
+export const PERMIT_NORMAL = 0;
+/** Permit returned by {@link BreakerBackend.admit} for a half-open trial call. */
+export const PERMIT_TRIAL = 1;
+/** Returned by {@link BreakerBackend.precheck} when the call must be decided by `admit()`. */
+export const ADMIT_LATER = -1;
+
+/**
+ * State machine of one circuit breaker (one partition), owned by a store.
+ * @publicApi
+ */
+export interface BreakerBackend {
+  /** Admits a call (`PERMIT_NORMAL` or `PERMIT_TRIAL`) or throws `CircuitBreakerOpenError`. Synchronous for the memory store. */
+  admit(): number | Promise<number>;
+  /**
+   * Decides a call before it waits for anything else (a rate-limiter token), reserving nothing:
+   * throws what `admit()` would throw now for an open (or half-open and full) breaker, counted
+   * as a rejection; returns a permit when `admit()` would admit it now as a normal call
+   * (closed or disabled), to use as is if the call then runs without waiting; returns
+   * {@link ADMIT_LATER} when only `admit()` can decide (a half-open trial, a decision that
+   * needs the store). Synchronous; allocates nothing when it returns a permit.
+   */
+  precheck(): number;
+  /** The admitted call succeeded after `durationMs` (0 when slow-call counting is off). */
+  onSuccess(permit: number, durationMs: number): void;
+  /** The admitted call failed with an error that counts as a failure. */
+  onFailure(permit: number, durationMs: number): void;
+  /** The admitted call ended in an excluded error, or never ran: releases a trial slot, counts nothing. */
+  onIgnored(permit: number): void;
+  /** The effective state now (an open breaker whose recovery time passed reports `half_open`). */
+  state(): CircuitState;
+  snapshot(): CircuitBreakerSnapshot;
+  forceOpen(): void;
+  /** Closes the breaker and clears its counters. */
+  reset(): void;
+  /** Lets every call through and records nothing until `reset()`. */
+  disable(): void;
+  /** True when closed with nothing counted: dropping it changes no behaviour. */
+  isIdle(): boolean;
+}
+
+/**
+ * Numeric counters in fixed windows (e.g. spend reserved/committed per budget window).
+ * Keys are chosen by the caller (include the window in the key); a counter expires
+ * `windowMs` after it was first written in its window.
+ * @publicApi
+ */
+export interface CounterBackend {
+  /** Adds `delta` (may be negative or fractional) and returns the new value. */
+  incrBy(key: string, delta: number, windowMs: number): Promise<number>;
+  /** The current value (0 when absent or expired). */
+  get(key: string): Promise<number>;
+}
+
+/**
+ * Where policy state lives. The in-memory store is the default; the Redis store shares
+ * state across processes. Policies only talk to this interface.
+ * @publicApi
+ */
+export interface ResilienceStore {
+  /** `memory`, `redis`, ... (shown in health output). */
+  readonly kind: string;
+  /** Creates the state of one bucket. Called once per policy (and partition). */
+  createBucket(owner: StateOwner, spec: BucketSpec, clock: Clock): BucketBackend;
+  /**
+   * Creates the state of one sliding-window limiter (`algorithm: 'sliding-window'`). Called
+   * once per policy (and partition). Stores without it cannot hold sliding-window limiters.
+   */
+  createSlidingWindow?(owner: StateOwner, spec: SlidingWindowSpec, clock: Clock): BucketBackend;
+  /** Creates the state of one breaker. Called once per policy (and partition). */
+  createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend;
+  /** Counters (optional: stores without it cannot hold budgets). */
+  createCounters?(clock: Clock): CounterBackend;
+  /** Releases connections (only those the store opened itself). */
+  close?(): Promise<void>;
+  /**
+   * The same store (same connection and state) with another failure policy for the policies
+   * created through it: what they do while the store cannot answer. Stores that cannot fail
+   * (memory) do not implement it.
+   */
+  withStoreErrorPolicy?(onStoreError: 'fail-open' | 'fail-closed'): ResilienceStore;
+}
