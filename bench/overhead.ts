@@ -13,13 +13,10 @@ import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retr
 import OpossumBreaker from 'opossum';
 import { CircuitBreaker, CircuitBreakerPolicy, RateLimited, ResilienceModule, WithRetry } from 'nest-resilience';
 import { fullGc, median, timeConcurrent, timeSequential } from './lib/stats.js';
+import type { Variant } from './lib/variant.js';
+import { PolicyTarget } from './policies.js';
 
-/** A method under test: `call()` returns a promise of 1. */
-export interface Variant {
-  name: string;
-  call: () => Promise<unknown>;
-  close?: () => unknown;
-}
+export type { Variant };
 
 const fn = async (): Promise<number> => 1;
 
@@ -44,10 +41,10 @@ export class BenchTarget {
   }
 }
 
-@Module({ imports: [ResilienceModule.forRoot({})], providers: [BenchTarget] })
+@Module({ imports: [ResilienceModule.forRoot({})], providers: [BenchTarget, PolicyTarget] })
 class BenchModule {}
 
-/** Boots the Nest application context and returns the decorated provider. */
+/** Boots the Nest application context and returns the decorated provider (PolicyTarget: `app.get`). */
 export async function bootTarget(): Promise<{ target: BenchTarget; app: INestApplicationContext }> {
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   return { target: app.get(BenchTarget), app };

@@ -2,22 +2,18 @@
  * Benchmark suite of nest-resilience: `npm run bench`
  * (= node --expose-gc --import ./bench/register.mjs bench/run.ts).
  *
- * Options: --quick (fewer calls and tasks), --sections=1,2,3,4,5, --help.
+ * Options: --quick (fewer calls and tasks), --sections=1,2,3,4,5, --only=<regex> (sections 1-2: the
+ * variant ids it matches, plus bare; e.g. --only='timeout|bulkhead|limit'), --help.
  * Section 5 (Redis acquire vs PING vs rate-limiter-flexible) needs a Redis at REDIS_URL
  * (default redis://127.0.0.1:6379) and is skipped when none answers; run it alone with
  * `npm run bench -- --sections=5` or `node --import ./bench/register.mjs bench/redis-acquire.ts`.
  * Prints every section and a summary of targets; writes the same as markdown to bench/RESULTS.md.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import {
-  bootTarget,
-  measureConcurrent,
-  measureSequential,
-  overheadVariants,
-  pairedRatio,
-  type Measured,
-} from './overhead.js';
+import { bootTarget, overheadVariants } from './overhead.js';
+import { concurrentSection, sequentialSection, type SectionRun } from './overhead-sections.js';
+import { policyVariants } from './policies.js';
 import { activeTimers, measureMemory } from './memory.js';
 import { limiterVariants, measureAccuracy, type AccuracyRow } from './limiter.js';
 import { redisAcquireTable, redisAnswers, redisBenchTarget, runRedisAcquireBench } from './redis-acquire.js';
@@ -28,10 +24,12 @@ const args = new Set(process.argv.slice(2));
 if (args.has('--help')) {
   console.log(
     [
-      'Usage: npm run bench -- [--quick] [--sections=1,2,3,4,5]',
+      'Usage: npm run bench -- [--quick] [--sections=1,2,3,4,5] [--only=<regex of variant ids>]',
       '  1 sequential overhead   2 throughput, 1,000 in flight   3 memory of idle breakers',
       '  4 limiter accuracy      5 Redis acquire vs raw PING vs rate-limiter-flexible (REDIS_URL; BENCH_N calls, default 5000)',
-      'Writes bench/RESULTS.md.',
+      '  --only: sections 1-2 run the variant ids matching the regex (case-insensitive) plus bare, e.g.',
+      "          --only='timeout|bulkhead|limit' or --only='stack|wrap'; targets need both of their rows.",
+      'Writes bench/RESULTS.md; a partial run (--quick, --sections, --only) writes bench/results/partial.tmp instead.',
     ].join('\n'),
   );
   process.exit(0);
@@ -39,6 +37,8 @@ if (args.has('--help')) {
 const quick = args.has('--quick');
 const sectionsArg = process.argv.slice(2).find((a) => a.startsWith('--sections='));
 const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5').split(','));
+const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='));
+const only = onlyArg === undefined ? undefined : new RegExp(onlyArg.slice('--only='.length), 'i');
 const REPS = quick ? 3 : 7;
 const SEQ_CALLS = quick ? 20_000 : 100_000;
 const IN_FLIGHT = 1000;
@@ -56,7 +56,6 @@ const emit = (s: string) => {
   out.push(s);
 };
 const targets: TargetRow[] = [];
-const byId = (rows: Measured[]) => Object.fromEntries(rows.map((r) => [r.id, r])) as Record<string, Measured>;
 
 emit('# nest-resilience benchmark results\n');
 emit(
@@ -69,104 +68,20 @@ emit(
     .join(' / ')} (other processes may share the CPUs: absolute figures vary; ratios come from interleaved reps).`,
 );
 emit(
-  `Command: \`npm run bench\` (node --expose-gc --import ./bench/register.mjs bench/run.ts). ${REPS} reps per variant, interleaved, gc before each; medians (min–max).`,
+  `Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (node --expose-gc --import ./bench/register.mjs bench/run.ts). ${REPS} reps per variant, interleaved, gc before each; medians (min–max).`,
 );
 emit(
   'Our variants are decorated methods of a provider created by `NestFactory.createApplicationContext` with `ResilienceModule.forRoot({})` (the registry the module creates and injects).\n',
 );
 
 const { target, app } = await bootTarget();
-const variants = overheadVariants(target);
+const policies = await policyVariants(app);
+const variants = { ...overheadVariants(target), ...policies.variants };
+const eventsSeen = policies.eventsSeen;
 
-if (sections.has('1')) {
-  const ids = [
-    'bare',
-    'ourRetry',
-    'cockRetry',
-    'ourBreaker',
-    'coreBreaker',
-    'cockBreaker',
-    'opossum',
-    'opossumDefault',
-    'ourStack',
-    'cockWrap',
-  ];
-  const rows = byId(await measureSequential(variants, ids, REPS, SEQ_CALLS));
-  const bare = rows.bare!.median;
-  emit(`## 1. Sequential overhead: ns per call (${fmt(SEQ_CALLS)} awaited calls per rep)\n`);
-  emit(
-    markdownTable(
-      ['variant', 'median ns/call', 'min–max', '× bare (paired)', '+ns over bare'],
-      ids.map((id) => {
-        const r = rows[id]!;
-        return [
-          r.name,
-          fmt(r.median),
-          `${fmt(r.min)}–${fmt(r.max)}`,
-          fmt(pairedRatio(r, rows.bare!), 2),
-          fmt(r.median - bare),
-        ];
-      }),
-    ) + '\n',
-  );
-  emit('Ratios in the summary are paired: the median over reps of (ours ÷ comparator) measured in the same rep.\n');
-  const ratio = (a: string, b: string) => pairedRatio(rows[a]!, rows[b]!);
-  targets.push(
-    {
-      section: '1',
-      target: '@WithRetry ≤ 0.8× cockatiel retry (ns/call)',
-      ours: `${fmt(rows.ourRetry!.median)} ns (${fmt(ratio('ourRetry', 'cockRetry'), 2)}×)`,
-      comparator: `${fmt(rows.cockRetry!.median)} ns`,
-      pass: ratio('ourRetry', 'cockRetry') <= 0.8,
-    },
-    {
-      section: '1',
-      target: '@CircuitBreaker ≤ 0.8× cockatiel breaker',
-      ours: `${fmt(rows.ourBreaker!.median)} ns (${fmt(ratio('ourBreaker', 'cockBreaker'), 2)}×)`,
-      comparator: `${fmt(rows.cockBreaker!.median)} ns; opossum ${fmt(rows.opossum!.median)} ns`,
-      pass: ratio('ourBreaker', 'cockBreaker') <= 0.8,
-    },
-    {
-      section: '1',
-      target: 'stack ≤ 0.5× cockatiel wrap(retry, breaker)',
-      ours: `${fmt(rows.ourStack!.median)} ns (${fmt(ratio('ourStack', 'cockWrap'), 2)}×)`,
-      comparator: `${fmt(rows.cockWrap!.median)} ns`,
-      pass: ratio('ourStack', 'cockWrap') <= 0.5,
-    },
-    {
-      section: '1',
-      target: 'stack ≤ 4× bare call',
-      ours: `${fmt(ratio('ourStack', 'bare'), 2)}× (bare ${fmt(bare)} ns)`,
-      comparator: `cockatiel wrap ${fmt(ratio('cockWrap', 'bare'), 2)}×`,
-      pass: ratio('ourStack', 'bare') <= 4,
-    },
-  );
-}
-
-if (sections.has('2')) {
-  const ids = ['bare', 'ourRetry', 'cockRetry', 'ourBreaker', 'cockBreaker', 'opossum', 'ourStack', 'cockWrap'];
-  const rows = byId(await measureConcurrent(variants, ids, REPS, IN_FLIGHT, PER_WORKER));
-  emit(
-    `## 2. Throughput with ${fmt(IN_FLIGHT)} calls in flight (${fmt(IN_FLIGHT)} callers × ${PER_WORKER} awaited calls per rep): calls/s\n`,
-  );
-  emit(
-    markdownTable(
-      ['variant', 'median calls/s', 'min–max', '× bare time (paired)'],
-      ids.map((id) => {
-        const r = rows[id]!;
-        return [r.name, fmt(r.median), `${fmt(r.min)}–${fmt(r.max)}`, fmt(pairedRatio(rows.bare!, r), 2)];
-      }),
-    ) + '\n',
-  );
-  const x = pairedRatio(rows.ourStack!, rows.cockWrap!);
-  targets.push({
-    section: '2',
-    target: 'stack ≥ 2× cockatiel wrap throughput (1,000 in flight)',
-    ours: `${fmt(rows.ourStack!.median)} calls/s (${fmt(x, 2)}×)`,
-    comparator: `${fmt(rows.cockWrap!.median)} calls/s`,
-    pass: x >= 2,
-  });
-}
+const sectionRun: SectionRun = { variants, reps: REPS, only, emit, targets };
+if (sections.has('1')) await sequentialSection(sectionRun, SEQ_CALLS, eventsSeen);
+if (sections.has('2')) await concurrentSection(sectionRun, IN_FLIGHT, PER_WORKER, eventsSeen);
 
 for (const v of Object.values(variants)) await v.close?.();
 await app.close();
@@ -315,5 +230,9 @@ if (sections.has('5')) {
 
 emit('## Summary of targets\n');
 emit(targetTable(targets) + '\n');
-writeFileSync(new URL('./RESULTS.md', import.meta.url), out.join('\n') + '\n');
-console.error(`wrote bench/RESULTS.md`);
+// Only a full run replaces RESULTS.md; a partial one (--only, --sections, --quick) goes to bench/results/ (git-ignored).
+const partial = only !== undefined || sectionsArg !== undefined || quick;
+const file = partial ? 'results/partial.tmp' : 'RESULTS.md';
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL(`./${file}`, import.meta.url), out.join('\n') + '\n');
+console.error(`wrote bench/${file}`);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { inspect } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -16,7 +16,11 @@ import {
   ResilienceHttpModule,
   getApiClientToken,
 } from 'nest-resilience/http';
-import { startTestServer, waitFor, type TestServer } from './support/http-test-server.js';
+import {
+  startTestServer,
+  waitFor,
+  type TestServer,
+} from '../libs/resilience/src/http/testing-support/http-test-server.js';
 
 let srv: TestServer;
 let quoteCalls = 0;
@@ -213,13 +217,15 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     });
   });
 
-  it('forRootAsync builds clients from a factory', async () => {
+  it('registerClientAsync builds a client from a factory; forRootAsync the shared settings (its logger)', async () => {
+    const lines: string[] = [];
     @Module({
       imports: [
         ResilienceModule.forRoot({ retries: { r: { maxRetries: 0 } } }),
-        ResilienceHttpModule.forRootAsync({
-          useFactory: async () => ({ clients: { quotes: { baseUrl: srv.baseUrl, retry: 'r' } } }),
-          clientNames: ['quotes'],
+        ResilienceHttpModule.forRootAsync({ useFactory: async () => ({ logger: { debug: (m) => lines.push(m) } }) }),
+        ResilienceHttpModule.registerClientAsync({
+          name: 'quotes',
+          useFactory: async () => ({ baseUrl: srv.baseUrl, retry: 'r' }),
         }),
       ],
     })
@@ -229,6 +235,8 @@ describe('ResilienceHttpModule + ResilienceModule (e2e)', () => {
     try {
       const client = app.get<ApiClient>(getApiClientToken('quotes'));
       expect(await client.request('GET', '/hello')).toEqual({ path: '/hello', auth: null });
+      expect(lines).toEqual([expect.stringMatching(/^quotes GET http:\/\/127\.0\.0\.1:\d+\/hello → 200 in \d+ ms$/)]);
+      expect(app.get(ApiClientRegistry).names()).toEqual(['quotes']);
     } finally {
       await app.close();
     }
@@ -354,7 +362,7 @@ describe('bootstrap errors name what is wrong and where', () => {
   }
 
   async function bootError(
-    http: ReturnType<typeof ResilienceHttpModule.forRoot>,
+    http: DynamicModule,
     providers: Array<new (...args: never[]) => unknown> = [TypoService],
   ): Promise<Error | undefined> {
     @Module({ imports: [ResilienceModule.forRoot({}), http], providers })
@@ -370,47 +378,35 @@ describe('bootstrap errors name what is wrong and where', () => {
       );
   }
 
-  it("forRootAsync: @InjectApiClient('paymnts') of an undeclared name fails naming it, the class and the declared names", async () => {
-    const err = (await bootError(
+  it("forRootAsync / registerClientAsync: @InjectApiClient('paymnts') of an unregistered name fails the bootstrap naming it", async () => {
+    for (const http of [
       ResilienceHttpModule.forRootAsync({
-        useFactory: async () => ({
-          clients: { payments: { baseUrl: srv.baseUrl }, refunds: { baseUrl: srv.baseUrl } },
-        }),
+        useFactory: async () => ({}),
+        clients: { payments: { baseUrl: srv.baseUrl }, refunds: { baseUrl: srv.baseUrl } },
+        endpoints: { chatTypo: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none' } },
       }),
-    )) as ResilienceConfigError;
-    expect(err).toBeInstanceOf(ResilienceConfigError);
-    expect(err.path).toBe('clients.paymnts');
-    expect(err.message).toContain("@InjectApiClient('paymnts') in TypoService");
-    expect(err.message).toContain('declared: payments, refunds');
+      ResilienceHttpModule.registerClientAsync({ name: 'payments', useFactory: () => ({ baseUrl: srv.baseUrl }) }),
+    ]) {
+      const err = (await bootError(http)) as Error;
+      expect(err).toBeInstanceOf(Error);
+      expect(err.message).toContain('TypoService');
+      expect(err.message).toContain('nest-resilience:api-client:paymnts');
+    }
   });
 
-  it('forRootAsync: an undeclared @InjectEndpoint property fails the same way; forRoot too', async () => {
+  it('an unregistered @InjectEndpoint property fails the same way; forRoot too', async () => {
     const err = (await bootError(
-      ResilienceHttpModule.forRootAsync({
-        useFactory: () => ({
-          clients: { paymnts: { baseUrl: srv.baseUrl } },
-          endpoints: { chat: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none' } },
-        }),
+      ResilienceHttpModule.forRoot({
+        clients: { paymnts: { baseUrl: srv.baseUrl } },
+        endpoints: { chat: { provider: 'p', baseUrl: srv.baseUrl, endpoint: 'c', authType: 'none' } },
       }),
-    )) as ResilienceConfigError;
-    expect(err).toBeInstanceOf(ResilienceConfigError);
-    expect(err.path).toBe('endpoints.chatTypo');
-    expect(err.message).toContain("@InjectEndpoint('chatTypo') in TypoService");
-    expect(err.message).toContain('declared: chat');
+    )) as Error;
+    expect(err.message).toContain('TypoService');
+    expect(err.message).toContain('nest-resilience:endpoint:chatTypo');
     const viaForRoot = (await bootError(
       ResilienceHttpModule.forRoot({ clients: { payments: { baseUrl: srv.baseUrl } } }),
-    )) as ResilienceConfigError;
-    expect(viaForRoot).toBeInstanceOf(ResilienceConfigError);
-    expect(viaForRoot.path).toBe('clients.paymnts');
-    expect(viaForRoot.message).toContain('declared: payments');
-  });
-
-  it('names used only by classes outside the application still resolve to nothing (no false failure)', async () => {
-    const err = await bootError(
-      ResilienceHttpModule.forRootAsync({ useFactory: () => ({ clients: { payments: { baseUrl: srv.baseUrl } } }) }),
-      [],
-    );
-    expect(err).toBeUndefined();
+    )) as Error;
+    expect(viaForRoot.message).toContain('nest-resilience:api-client:paymnts');
   });
 
   it('a CR/LF header names the client (and an endpoint header names the endpoint), never the value', async () => {
@@ -501,16 +497,16 @@ describe('ResilienceHttpModule with @nestjs/axios', () => {
     const { HttpModule, HttpService } = await import('@nestjs/axios');
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ResilienceHttpModule.forRootAsync({
+        ResilienceHttpModule.registerClientAsync({
+          name: 'viaHttpService',
           imports: [HttpModule],
           inject: [HttpService],
-          clientNames: ['viaHttpService'],
           useFactory: (http: InstanceType<typeof HttpService>) => {
             http.axiosRef.interceptors.request.use((config) => {
               config.headers.set('x-traced-by', 'http-module');
               return config;
             });
-            return { clients: { viaHttpService: { baseUrl: srv.baseUrl, axios: http.axiosRef } } };
+            return { baseUrl: srv.baseUrl, axios: http.axiosRef };
           },
         }),
       ],

@@ -248,7 +248,7 @@ suite('RedisStore on a three-master Redis Cluster', () => {
     }
     expect(localRuns).toBe(6);
     expect(refused).toBeGreaterThan(0);
-    expect(events.some((e) => e.status === 'down')).toBe(true);
+    expect(events.some((e) => e.type === 'store.down')).toBe(true);
     expect(JSON.stringify(events)).not.toMatch(/redis:\/\//);
 
     await cluster.restart(victim);
@@ -282,6 +282,6 @@ suite('RedisStore on a three-master Redis Cluster', () => {
       async () => (await admin.hget(a.keyOf(`breaker:${breakerName}`), 's').catch(() => null)) === '1',
     );
     await expect(bb.execute(() => 'reached')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
-    expect(events.at(-1)?.status).toBe('up');
+    expect(events.at(-1)?.type).toBe('store.up');
   }, 40_000);
 });

@@ -154,7 +154,7 @@ describe('Redis store across 3 processes (real Redis)', () => {
         expect(replicas.some((r) => r.crashed())).toBe(false);
         for (const r of results) {
           // Logged/reported once per outage: exactly one down and one up.
-          expect(r.status.map((s) => s.status)).toEqual(['down', 'up']);
+          expect(r.status.map((s) => s.type)).toEqual(['store.down', 'store.up']);
           expect(r.status[0]!.wall).toBeGreaterThanOrEqual(downAt);
           expect(r.status[1]!.wall).toBeGreaterThanOrEqual(upAt);
         }

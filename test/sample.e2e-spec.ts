@@ -278,6 +278,7 @@ describe('quotes sample app', () => {
       const circuits = await http().get('/circuits').expect(200);
       expect(circuits.body[0]).toMatchObject({ name: 'quotes', state: 'open', openedAt: sample.clock.now() });
       expect(circuits.body[0].stateChanges.at(-1)).toEqual({
+        type: 'breaker.state',
         policy: 'quotes',
         from: 'closed',
         to: 'open',
@@ -608,6 +609,80 @@ describe('the sample never shows its provider key', () => {
     expect(lines.some((l) => l.includes('Quotes provider answered 401'))).toBe(true);
     const leaks = [...shown, ...lines].filter((x) => x.includes(canary));
     expect(leaks).toEqual([]);
+  });
+});
+
+describe('quote board: timeout, bulkhead and fallback to the last known quote', () => {
+  let sample: Awaited<ReturnType<typeof createSample>>;
+  const http = () => request(sample.app.getHttpServer());
+
+  beforeAll(async () => {
+    sample = await createSample({}, { env: { BOARD_TIMEOUT_MS: '1500' } });
+  });
+
+  afterAll(async () => {
+    await sample.app.close();
+  });
+
+  beforeEach(() => {
+    sample.upstream.configure({ failureRate: 0, latencyMs: 0, rateLimitShare: 0 });
+    sample.breakers.reset('quotes');
+  });
+
+  it('answers fresh quotes; when the provider fails, the last known quote marked stale', async () => {
+    const fresh = await http().get('/board/acme').expect(200);
+    expect(fresh.body).toMatchObject({ symbol: 'ACME', currency: 'USD', stale: false });
+    await http().post('/chaos').send({ failureRate: 1 }).expect(200);
+    const stale = await http().get('/board/ACME').expect(200);
+    expect(stale.body).toEqual({ ...fresh.body, stale: true, staleReason: 'UpstreamServerError' });
+    // The breaker opened meanwhile: the board still answers, without calling the provider.
+    expect(sample.breakers.state('quotes')).toBe('open');
+    const before = sample.upstream.stats.requests;
+    const refused = await http().get('/board/ACME').expect(200);
+    expect(refused.body).toMatchObject({ stale: true, staleReason: 'CircuitBreakerOpenError' });
+    expect(sample.upstream.stats.requests).toBe(before);
+  });
+
+  it('with no quote known yet the failure goes through; an unknown symbol (404) is never hidden', async () => {
+    await http().get('/board/NOPE').expect(404);
+    await http().post('/chaos').send({ failureRate: 1 }).expect(200);
+    await http().get('/board/GLOBEX').expect(502);
+  });
+
+  it('a provider slower than BOARD_TIMEOUT_MS gets the last known quote at the deadline (TimeoutError)', async () => {
+    const fresh = await http().get('/board/HOOLI').expect(200);
+    await http().post('/chaos').send({ latencyMs: 300 }).expect(200);
+    const requests = sample.upstream.stats.requests;
+    let done = false;
+    const pending = http()
+      .get('/board/HOOLI')
+      .then((res) => ((done = true), res));
+    await until(() => sample.upstream.stats.requests > requests, 'the board call to reach the provider');
+    await sample.clock.advance(1_499);
+    expect(done).toBe(false);
+    await sample.clock.advance(1);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ...fresh.body, stale: true, staleReason: 'TimeoutError' });
+    // The late answer still arrives and refreshes the board's cache (seen once the provider fails).
+    await http().post('/chaos').send({ latencyMs: 0, failureRate: 1 }).expect(200);
+    let latest = res.body as { seq: number };
+    for (let i = 0; i < 200 && latest.seq === fresh.body.seq; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      latest = (await http().get('/board/HOOLI').expect(200)).body;
+    }
+    expect(latest).toMatchObject({ symbol: 'HOOLI', stale: true });
+    expect(latest.seq).toBeGreaterThan(fresh.body.seq);
+  });
+
+  it('/health reports the board bulkhead: calls in flight and queued beside its limits', async () => {
+    const res = await http().get('/health').expect(200);
+    expect(res.body.details.bulkheads).toEqual({
+      status: 'up',
+      saturated: [],
+      saturatedCritical: [],
+      bulkheads: { board: { inFlight: 0, queued: 0, maxConcurrent: 10, maxQueued: 20, saturated: false } },
+    });
   });
 });
 

@@ -105,7 +105,8 @@ export async function createChaosApp(opts: {
           keyPrefix: 'chaos:',
           onStoreError: 'fail-open',
           logger: { warn: logger('store log'), log: logger('store log') },
-          onStoreStatus: (e: StoreStatusEvent) => rec.storeStatus.push({ status: e.status, at: now() }),
+          onStoreStatus: (e: StoreStatusEvent) =>
+            rec.storeStatus.push({ status: e.type === 'store.down' ? 'down' : 'up', at: now() }),
         };
   @Module({
     imports: [

@@ -23,7 +23,7 @@ export interface LimitResult {
   /** `[lo, hi]` per admission (local wall-clock ms). */
   admitted: Array<[number, number]>;
   errors: Array<{ at: number; name: string }>;
-  status: Array<{ status: string; wall: number }>;
+  status: Array<{ type: string; wall: number }>;
 }
 
 /** Forks one replica with `config` (see `ReplicaConfig` in redis-replica.ts) and waits for it to be ready (30 s at most). */

@@ -1,74 +1,63 @@
-import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
-import { CircuitBreakerOpenError, RateLimiterRejectedError } from 'nest-resilience';
-import { ApiClientError, UpstreamTimeoutError, UpstreamNotFoundError } from 'nest-resilience/http';
-
-/** `Retry-After` in whole seconds, at least 1 (a client must not hammer a 0). */
-export function retryAfterSeconds(ms: number): number {
-  return Math.max(1, Math.ceil(ms / 1000));
-}
+import { Catch, HttpStatus, Logger } from '@nestjs/common';
+import {
+  isCircuitBreakerOpenError,
+  isRateLimiterRejectedError,
+  ResilienceExceptionFilter,
+  type ResilienceErrorResponse,
+} from 'nest-resilience';
+import {
+  isApiClientError,
+  isInvalidRequestError,
+  isUpstreamNotFoundError,
+  isUpstreamTimeoutError,
+  type ApiClientError,
+} from 'nest-resilience/http';
 
 /** What the sample says about a failed provider call (no URL, no provider text, no key). */
 export function describeProviderError(error: ApiClientError): string {
   if (error.status !== undefined) return `Quotes provider answered ${error.status}`;
-  if (error instanceof UpstreamTimeoutError) return 'Quotes provider did not answer in time';
+  if (isUpstreamTimeoutError(error)) return 'Quotes provider did not answer in time';
   return 'Quotes provider is unreachable';
 }
 
 /**
- * Turns resilience and provider failures into HTTP answers:
- * - `CircuitBreakerOpenError` → 503 with `Retry-After` (when the breaker admits a trial call);
- * - `RateLimiterRejectedError` (the `quotes` limiter, or the adaptive one in the client) → 429
- *   with `Retry-After` (when tokens are available again);
- * - `ApiClientError` (the `quotes` client's typed errors) → 404 when the provider does not
- *   know the symbol, else 502 (with the provider's `Retry-After` when it sent one).
- * Other exceptions go to Nest's default handling. Nothing the provider sent is echoed.
+ * The library's `ResilienceExceptionFilter` (breaker open → 503 + `Retry-After`, local rate
+ * limit → 429 + `Retry-After`, bulkhead → 503, timeout → 504, other exceptions to Nest), worded
+ * for the quotes provider:
+ * - the breaker and limiter answers also name the policy (`circuit`, `limiter`);
+ * - a provider failure (any `ApiClientError` but a request the client refused) → 404 when the
+ *   provider does not know the symbol, else 502 with `upstreamStatus` (also for a provider
+ *   timeout) and the provider's `Retry-After` when it sent one, logged as a warning.
+ * Nothing the provider sent is echoed.
  */
-@Catch(CircuitBreakerOpenError, RateLimiterRejectedError, ApiClientError)
-export class ResilienceExceptionFilter implements ExceptionFilter {
+@Catch()
+export class QuotesExceptionFilter extends ResilienceExceptionFilter {
   private readonly logger = new Logger('Quotes');
 
-  catch(error: CircuitBreakerOpenError | RateLimiterRejectedError | ApiClientError, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (error instanceof CircuitBreakerOpenError) {
-      res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
-      res.status(HttpStatus.SERVICE_UNAVAILABLE).json({
-        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-        error: 'Service Unavailable',
-        message: error.message,
-        circuit: error.policy,
-        retryAfterMs: Math.ceil(error.retryAfterMs),
-      });
-      return;
-    }
-    if (error instanceof RateLimiterRejectedError) {
-      res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
-      res.status(HttpStatus.TOO_MANY_REQUESTS).json({
-        statusCode: HttpStatus.TOO_MANY_REQUESTS,
-        error: 'Too Many Requests',
-        message: error.message,
-        limiter: error.policy,
-        retryAfterMs: Math.ceil(error.retryAfterMs),
-      });
-      return;
-    }
-    if (error instanceof UpstreamNotFoundError) {
-      res
-        .status(HttpStatus.NOT_FOUND)
-        .json({ statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: 'Unknown symbol' });
-      return;
-    }
+  protected override toResponse(error: unknown): ResilienceErrorResponse | undefined {
+    if (isApiClientError(error) && !isInvalidRequestError(error)) return this.providerFailure(error);
+    const answer = super.toResponse(error);
+    if (answer === undefined) return undefined;
+    if (isCircuitBreakerOpenError(error)) return { ...answer, body: { ...answer.body, circuit: error.policy } };
+    if (isRateLimiterRejectedError(error)) return { ...answer, body: { ...answer.body, limiter: error.policy } };
+    return answer;
+  }
+
+  private providerFailure(error: ApiClientError): ResilienceErrorResponse {
+    if (isUpstreamNotFoundError(error))
+      return {
+        status: HttpStatus.NOT_FOUND,
+        body: { statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: 'Unknown symbol' },
+      };
     const message = describeProviderError(error);
     // The error itself is safe to log too (`toJSON()` is redacted); the short form is enough here.
     this.logger.warn(
       `${message}: ${error.name}${error.requestId !== undefined ? ` (request ${error.requestId})` : ''}${error.isTransient ? ', transient, retries spent' : ''}`,
     );
-    if (error.retryAfterMs !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds(error.retryAfterMs)));
-    res.status(HttpStatus.BAD_GATEWAY).json({
-      statusCode: HttpStatus.BAD_GATEWAY,
-      error: 'Bad Gateway',
-      message,
-      upstreamStatus: error.status ?? 0,
-    });
+    return {
+      status: HttpStatus.BAD_GATEWAY,
+      body: { statusCode: HttpStatus.BAD_GATEWAY, error: 'Bad Gateway', message, upstreamStatus: error.status ?? 0 },
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
   }
 }

@@ -9,3 +9,6 @@ export const QUOTES_CLIENT = 'quotes';
 
 /** Injection token of the `AdaptiveRateLimiter` that follows the provider's rate-limit headers. */
 export const QUOTES_ADAPTIVE_LIMITER = 'SAMPLE:QUOTES_ADAPTIVE_LIMITER';
+
+/** Name of the timeout and the bulkhead of the quote board (`GET /board/:symbol`). */
+export const BOARD_POLICY = 'board';

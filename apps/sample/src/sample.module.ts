@@ -5,14 +5,16 @@ import { ResilienceModule, type ResilienceModuleOptions } from 'nest-resilience'
 import { ResilienceHealthModule } from 'nest-resilience/health';
 import { ResilienceHttpModule, type AdaptiveRateLimiter, type AdaptiveRateLimiterOptions } from 'nest-resilience/http';
 import { ChaosController } from './admin/chaos.controller.js';
+import { QuoteBoardController } from './board/quote-board.controller.js';
+import { QuoteBoardService } from './board/quote-board.service.js';
 import { CircuitsController } from './admin/circuits.controller.js';
 import { SampleConfig } from './config/sample.config.js';
 import { HealthController } from './health/health.controller.js';
 import { QuotesController } from './quotes/quotes.controller.js';
-import { quotesHttpOptions } from './quotes/quotes-http.options.js';
+import { quotesClientOptions } from './quotes/quotes-http.options.js';
 import { QuotesService } from './quotes/quotes.service.js';
 import { RateLimitModule } from './ratelimit/ratelimit.module.js';
-import { ResilienceExceptionFilter } from './resilience-exception.filter.js';
+import { QuotesExceptionFilter } from './resilience-exception.filter.js';
 import { QUOTES_ADAPTIVE_LIMITER, QUOTES_CLIENT, UPSTREAM_URL } from './sample.constants.js';
 import type { FlakyUpstream, FlakyUpstreamOptions } from './upstream/flaky-upstream.js';
 import { UpstreamModule } from './upstream/upstream.module.js';
@@ -51,7 +53,9 @@ export class SampleConfigModule {
   }
 }
 
-type Section = 'breakers' | 'retries' | 'limiters';
+/** The module option sections holding named policies. */
+const SECTIONS = ['breakers', 'retries', 'limiters', 'timeouts', 'bulkheads', 'fallbacks'] as const;
+type Section = (typeof SECTIONS)[number];
 
 /** `over` merged into `base`: top-level keys replaced, named policies merged option by option. */
 export function mergeResilienceOptions(
@@ -59,7 +63,8 @@ export function mergeResilienceOptions(
   over: ResilienceModuleOptions = {},
 ): ResilienceModuleOptions {
   const merged: ResilienceModuleOptions = { ...base, ...over };
-  for (const section of ['breakers', 'retries', 'limiters'] as const satisfies readonly Section[]) {
+  for (const section of SECTIONS) {
+    if (base[section] === undefined && over[section] === undefined) continue;
     const a = (base[section] ?? {}) as Record<string, object>;
     const b = (over[section] ?? {}) as Record<string, object>;
     const policies: Record<string, object> = { ...a };
@@ -71,7 +76,8 @@ export function mergeResilienceOptions(
 
 /**
  * The quotes sample: `GET /quotes/:symbol` through a breaker, retries and a rate limiter, then
- * the `quotes` `ApiClient` and its adaptive limiter; `GET /ratelimit`, `GET /health`,
+ * the `quotes` `ApiClient` and its adaptive limiter; `GET /board/:symbol`, the same quote within
+ * a deadline and a bulkhead, falling back to the last known quote; `GET /ratelimit`, `GET /health`,
  * `GET /circuits`, `POST /circuits/:name/reset` and `POST /chaos`.
  * @example
  * ```ts
@@ -96,18 +102,18 @@ export class SampleModule {
         }),
         upstream,
         rateLimit,
-        ResilienceHttpModule.forRootAsync({
+        ResilienceHttpModule.registerClientAsync({
+          name: QUOTES_CLIENT,
           imports: [config, upstream, rateLimit],
           inject: [SampleConfig, UPSTREAM_URL, QUOTES_ADAPTIVE_LIMITER],
           useFactory: (sample: SampleConfig, url: string, adaptive: AdaptiveRateLimiter) =>
-            quotesHttpOptions(sample, url, adaptive, options.requestTimeoutMs),
-          clientNames: [QUOTES_CLIENT],
+            quotesClientOptions(sample, url, adaptive, options.requestTimeoutMs),
         }),
         TerminusModule,
         ResilienceHealthModule,
       ],
-      controllers: [QuotesController, HealthController, CircuitsController, ChaosController],
-      providers: [{ provide: APP_FILTER, useClass: ResilienceExceptionFilter }, QuotesService],
+      controllers: [QuotesController, QuoteBoardController, HealthController, CircuitsController, ChaosController],
+      providers: [{ provide: APP_FILTER, useClass: QuotesExceptionFilter }, QuotesService, QuoteBoardService],
     };
   }
 }

@@ -19,7 +19,16 @@ describe('SampleConfig', () => {
       breakers: { quotes: { failureThreshold: 5, recoveryTimeMs: 15_000 } },
       retries: { quotes: { maxRetries: 2, baseDelayMs: 200, maxRetryAfterMs: 3000 } },
       limiters: { quotes: { rate: 50, periodMs: 1000, maxWaitMs: 2000 } },
+      timeouts: { board: { totalTimeoutMs: 1500 } },
+      bulkheads: { board: { maxConcurrent: 10, maxQueued: 20 } },
     });
+    expect(new SampleConfig({ BOARD_TIMEOUT_MS: '800', BOARD_MAX_QUEUED: '0' }).resilience()).toMatchObject({
+      timeouts: { board: { totalTimeoutMs: 800 } },
+      bulkheads: { board: { maxConcurrent: 10, maxQueued: 0 } },
+    });
+    expect(() => new SampleConfig({ BOARD_MAX_CONCURRENT: '0' }).resilience()).toThrow(
+      'Invalid BOARD_MAX_CONCURRENT="0" (expected a number in [1, 9007199254740991])',
+    );
   });
 
   it('reads the environment', () => {
@@ -52,7 +61,7 @@ describe('SampleConfig', () => {
 });
 
 describe('mergeResilienceOptions', () => {
-  it('merges named policies option by option and replaces top-level values', () => {
+  it('merges named policies option by option and replaces top-level values; absent sections stay absent', () => {
     const random = () => 0.5;
     const merged = mergeResilienceOptions(
       { breakers: { quotes: { failureThreshold: 5, recoveryTimeMs: 15_000 } }, retries: { quotes: { maxRetries: 2 } } },
@@ -62,8 +71,13 @@ describe('mergeResilienceOptions', () => {
       random,
       breakers: { quotes: { failureThreshold: 5, recoveryTimeMs: 50 }, other: { failureThreshold: 1 } },
       retries: { quotes: { maxRetries: 2 } },
-      limiters: {},
     });
+    expect(
+      mergeResilienceOptions(
+        { timeouts: { board: { totalTimeoutMs: 1500 } } },
+        { timeouts: { board: { totalTimeoutMs: 50 } } },
+      ),
+    ).toEqual({ timeouts: { board: { totalTimeoutMs: 50 } } });
   });
 });
 

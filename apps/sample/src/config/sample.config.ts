@@ -31,6 +31,9 @@ export class SampleConfigError extends Error {
  * | `QUOTES_RATE_PER_SECOND` | 50 | client-side limit on provider calls |
  * | `QUOTES_RATE_MAX_WAIT_MS` | 2000 | longest wait for a token before 429 |
  * | `QUOTES_API_KEY` | `demo-quotes-key` | key sent to the provider in `x-api-key` (never logged) |
+ * | `BOARD_TIMEOUT_MS` | 1500 | longest a board quote waits for the provider (retries included) before the last known one is shown |
+ * | `BOARD_MAX_CONCURRENT` | 10 | board requests calling the provider at once |
+ * | `BOARD_MAX_QUEUED` | 20 | board requests waiting for one of those slots (more fall back at once) |
  * | `UPSTREAM_FAILURE_RATE` | 0 | simulated provider: share of 503s |
  * | `UPSTREAM_LATENCY_MS` | 0 | simulated provider: delay of every answer |
  * | `UPSTREAM_RATE_LIMIT_SHARE` | 0 | simulated provider: share of 429s |
@@ -103,7 +106,7 @@ export class SampleConfig {
     };
   }
 
-  /** The `quotes` policies (what `ResilienceModule.forRootAsync` gets), and the store. */
+  /** The `quotes` and `board` policies (what `ResilienceModule.forRootAsync` gets), and the store. */
   resilience(): ResilienceModuleOptions {
     const store = this.store();
     return {
@@ -129,6 +132,15 @@ export class SampleConfig {
           rate: this.number('QUOTES_RATE_PER_SECOND', 50, 1),
           periodMs: 1000,
           maxWaitMs: this.number('QUOTES_RATE_MAX_WAIT_MS', 2000, 0),
+        },
+      },
+      timeouts: {
+        board: { totalTimeoutMs: this.number('BOARD_TIMEOUT_MS', 1500, 1, 2_147_483_647) },
+      },
+      bulkheads: {
+        board: {
+          maxConcurrent: this.integer('BOARD_MAX_CONCURRENT', 10, 1),
+          maxQueued: this.integer('BOARD_MAX_QUEUED', 20, 0),
         },
       },
     };

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ResilienceRegistry } from 'nest-resilience';
+import { RESILIENCE_CLOCK, type Clock } from 'nest-resilience';
 import { AdaptiveRateLimiter, type AdaptiveRateLimiterOptions } from 'nest-resilience/http';
 import { SampleConfig } from '../config/sample.config.js';
 import { QUOTES_ADAPTIVE_LIMITER } from '../sample.constants.js';
@@ -39,10 +39,10 @@ export class RateLimitModule {
       providers: [
         {
           provide: QUOTES_ADAPTIVE_LIMITER,
-          inject: [SampleConfig, ResilienceRegistry],
-          // The registry's clock: a VirtualClock in tests moves the pauses too.
-          useFactory: (sample: SampleConfig, registry: ResilienceRegistry) =>
-            new AdaptiveRateLimiter(adaptiveLimiterOptions(sample, overrides), { clock: registry.clock }),
+          inject: [SampleConfig, RESILIENCE_CLOCK],
+          // The policies' clock: a VirtualClock in tests moves the pauses too.
+          useFactory: (sample: SampleConfig, clock: Clock) =>
+            new AdaptiveRateLimiter(adaptiveLimiterOptions(sample, overrides), { clock }),
         },
       ],
       exports: [QUOTES_ADAPTIVE_LIMITER],

@@ -1,49 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  checkChaosValue,
+  type ChaosSettings,
+  type FlakyUpstreamOptions,
+  type UpstreamRandom,
+  type UpstreamStats,
+} from './flaky-upstream.options.js';
+import { UpstreamQuota } from './upstream-quota.js';
 
-/** Uniform [0, 1) source the simulator draws its failures from. */
-export type UpstreamRandom = () => number;
-
-/** What can be changed at run time (`POST /chaos`). */
-export interface ChaosSettings {
-  /** Share of requests answered `503 Service Unavailable`, 0..1. */
-  failureRate: number;
-  /** Delay before every answer, ms. */
-  latencyMs: number;
-  /** Share of requests answered `429 Too Many Requests` with `Retry-After`, 0..1. */
-  rateLimitShare: number;
-}
-
-/** Options of {@link FlakyUpstream}. */
-export interface FlakyUpstreamOptions extends Partial<ChaosSettings> {
-  /** Source of randomness for failures (inject a seeded or scripted one in tests). Default `Math.random`. */
-  random?: UpstreamRandom;
-  /** `Retry-After` (seconds) sent with a simulated 429. Default 1. */
-  retryAfterSeconds?: number;
-  /** Real quota: requests per window (`x-ratelimit-limit-requests`). Default 100. */
-  quotaLimit?: number;
-  /** Length of the quota window, ms. Default 1000. */
-  quotaWindowMs?: number;
-  /** Time source of the quota window. Default `Date.now`. */
-  now?: () => number;
-  /**
-   * Key the provider expects in `x-api-key`. A request without it, or with another one, is
-   * answered `401` with a body that echoes the key it got (as careless providers do), so the
-   * sample can show that the key still never reaches its own output. Default: no check.
-   */
-  apiKey?: string;
-}
-
-/** Counters of what the simulator answered, for tests and the demo. */
-export interface UpstreamStats {
-  requests: number;
-  ok: number;
-  notFound: number;
-  unavailable: number;
-  rateLimited: number;
-  /** Requests refused with 401 (wrong or missing `x-api-key`). */
-  unauthorized: number;
-}
+// Re-exported: the sample and its tests import the simulator's names from this file.
+export * from './flaky-upstream.options.js';
+export { formatDuration } from './upstream-quota.js';
 
 /** One quote as the provider returns it. */
 export interface UpstreamQuote {
@@ -65,17 +33,6 @@ export const KNOWN_SYMBOLS: Readonly<Record<string, number>> = Object.freeze({
 
 const SYMBOL_PATH = /^\/quotes\/([^/?#]+)$/;
 
-/** Validates one chaos setting; throws a `RangeError` naming it. */
-export function checkChaosValue(name: keyof ChaosSettings, value: unknown): number {
-  const max = name === 'latencyMs' ? 60_000 : 1;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    throw new RangeError(
-      `${name} must be a number in [0, ${max}] (got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`,
-    );
-  }
-  return value;
-}
-
 /**
  * An in-process quotes provider on 127.0.0.1 (ephemeral port) that misbehaves on demand.
  *
@@ -91,13 +48,9 @@ export class FlakyUpstream {
   private readonly settings: ChaosSettings;
   private readonly random: UpstreamRandom;
   private readonly retryAfterSeconds: number;
-  private readonly quotaLimit: number;
-  private readonly quotaWindowMs: number;
-  private readonly now: () => number;
+  private readonly quota: UpstreamQuota;
   private readonly apiKey: string | undefined;
   private server: Server | undefined;
-  private windowStart = 0;
-  private windowCount = 0;
   private readonly counters: UpstreamStats = {
     requests: 0,
     ok: 0,
@@ -115,9 +68,7 @@ export class FlakyUpstream {
     };
     this.random = options.random ?? Math.random;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
-    this.quotaLimit = options.quotaLimit ?? 100;
-    this.quotaWindowMs = options.quotaWindowMs ?? 1000;
-    this.now = options.now ?? Date.now;
+    this.quota = new UpstreamQuota(options.quotaLimit ?? 100, options.quotaWindowMs ?? 1000, options.now ?? Date.now);
     this.apiKey = options.apiKey;
   }
 
@@ -199,28 +150,16 @@ export class FlakyUpstream {
   }
 
   private decide(symbol: string, seq: number): (res: ServerResponse) => void {
-    const now = this.now();
-    if (now - this.windowStart >= this.quotaWindowMs) {
-      this.windowStart = now;
-      this.windowCount = 0;
-    }
-    this.windowCount++;
-    const resetMs = this.windowStart + this.quotaWindowMs - now;
-    const headers: Record<string, string> = {
-      'x-ratelimit-limit-requests': String(this.quotaLimit),
-      'x-ratelimit-remaining-requests': String(Math.max(0, this.quotaLimit - this.windowCount)),
-      'x-ratelimit-reset-requests': formatDuration(resetMs),
-    };
+    const { headers, resetMs, exceeded } = this.quota.count();
     const { failureRate, rateLimitShare } = this.settings;
     const r = this.random();
     if (r < failureRate) {
       this.counters.unavailable++;
       return (res) => send(res, 503, { error: 'unavailable', message: 'Quotes backend is overloaded' }, headers);
     }
-    if (r < failureRate + rateLimitShare || this.windowCount > this.quotaLimit) {
+    if (r < failureRate + rateLimitShare || exceeded) {
       this.counters.rateLimited++;
-      const retryAfter =
-        this.windowCount > this.quotaLimit ? Math.max(1, Math.ceil(resetMs / 1000)) : this.retryAfterSeconds;
+      const retryAfter = exceeded ? Math.max(1, Math.ceil(resetMs / 1000)) : this.retryAfterSeconds;
       return (res) =>
         send(
           res,
@@ -240,15 +179,6 @@ export class FlakyUpstream {
     const quote: UpstreamQuote = { symbol, price, currency: 'USD', seq };
     return (res) => send(res, 200, quote, headers);
   }
-}
-
-/** Formats a duration the way OpenAI-style rate-limit headers do: `'1s'`, `'250ms'`, `'1m30s'`. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms));
-  if (total < 1000) return `${total}ms`;
-  const seconds = Math.ceil(total / 1000);
-  const minutes = Math.floor(seconds / 60);
-  return minutes > 0 ? `${minutes}m${seconds % 60}s` : `${seconds}s`;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -4,7 +4,7 @@ import { ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { VirtualClock } from '../core/clock.js';
-import { ResilienceConfigError } from '../core/errors/errors.js';
+import { ResilienceConfigError } from '../core/errors/index.js';
 import { CircuitBreakerService } from '../nest/services/circuit-breaker.service.js';
 import { ResilienceModule } from '../nest/resilience.module.js';
 import type { ResilienceModuleOptions } from '../nest/resilience-options.interface.js';
@@ -40,7 +40,7 @@ describe('CircuitBreakerHealthIndicator', () => {
 
   /** Opens breaker `name` (failureThreshold 1 in every setup below). */
   async function open(breakers: CircuitBreakerService, name: string, args?: unknown[]) {
-    await expect(breakers.execute(name, boom, args)).rejects.toThrow('down');
+    await expect(breakers.execute(name, boom, { args })).rejects.toThrow('down');
     expect(breakers.state(name, args?.[0] as string | undefined)).toBe('open');
   }
 
@@ -227,7 +227,7 @@ describe('CircuitBreakerHealthIndicator', () => {
     const { indicator, breakers } = await setup({
       breakers: { hosts: { failureThreshold: 1, partitionKey: (h: string) => h } },
     });
-    await expect(breakers.execute('hosts', () => 'ok', ['a.example'])).resolves.toBe('ok');
+    await expect(breakers.execute('hosts', () => 'ok', { args: ['a.example'] })).resolves.toBe('ok');
     await open(breakers, 'hosts', ['b.example']);
     const result = indicator.isHealthy('circuits', { critical: ['hosts'] }).circuits;
     expect(result.status).toBe('down');

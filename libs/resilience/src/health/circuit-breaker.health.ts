@@ -4,8 +4,8 @@ import type {
   CircuitBreakerSnapshot,
   NormalizedCircuitBreakerOptions,
 } from '../core/circuit-breaker/circuit-breaker.options.js';
-import { ResilienceConfigError } from '../core/errors/errors.js';
-import { ResilienceRegistry } from '../nest/registry/resilience.registry.js';
+import { CircuitBreakerService } from '../nest/services/circuit-breaker.service.js';
+import { checkCriticalNames, indicatorResult } from './indicator-result.js';
 
 /** Options of {@link CircuitBreakerHealthIndicator.isHealthy}. @publicApi */
 export interface BreakerHealthOptions {
@@ -85,23 +85,17 @@ export type CircuitsHealth = {
 export class CircuitBreakerHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly registry: ResilienceRegistry,
+    private readonly breakerService: CircuitBreakerService,
   ) {}
 
   isHealthy<const Key extends string = 'circuit_breakers'>(
     key?: Key,
     options: BreakerHealthOptions = {},
   ): HealthIndicatorResult<Key> {
-    const session = this.indicators.check((key ?? 'circuit_breakers') as Key);
-    const breakers = this.registry.breakers();
+    const service = this.breakerService;
+    const breakers = service.names().map((name) => service.get(name));
     const critical = options.critical === undefined ? undefined : new Set(options.critical);
-    if (critical !== undefined) {
-      const names = new Set(breakers.map((b) => b.name));
-      for (const name of critical) {
-        if (!names.has(name))
-          throw new ResilienceConfigError('health critical', name, `the name of a breaker: ${[...names].join(', ')}`);
-      }
-    }
+    if (critical !== undefined) checkCriticalNames(critical, new Set(breakers.map((b) => b.name)), 'breaker');
     const report: Record<string, BreakerHealth> = {};
     const open: string[] = [];
     const openCritical: string[] = [];
@@ -114,8 +108,8 @@ export class CircuitBreakerHealthIndicator {
         if (critical === undefined || critical.has(snap.name)) openCritical.push(label);
       }
     }
-    const data: CircuitsHealth = { store: this.registry.storeKind, open, openCritical, breakers: report };
-    return (openCritical.length > 0 ? session.down(data) : session.up(data)) as HealthIndicatorResult<Key>;
+    const data: CircuitsHealth = { store: service.storeKind, open, openCritical, breakers: report };
+    return indicatorResult(this.indicators, (key ?? 'circuit_breakers') as Key, openCritical.length > 0, data);
   }
 }
 

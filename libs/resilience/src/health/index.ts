@@ -1,2 +1,3 @@
 export * from './circuit-breaker.health.js';
+export * from './bulkhead.health.js';
 export * from './resilience-health.module.js';

@@ -1,4 +1,4 @@
-import { ResilienceConfigError } from '../core/errors/errors.js';
+import { ResilienceConfigError } from '../core/errors/index.js';
 import type { ResilienceStore } from '../core/store/store.js';
 import type { StoreConfig } from './resilience-options.interface.js';
 

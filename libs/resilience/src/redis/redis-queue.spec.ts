@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../core/clock.js';
-import { RateLimiterRejectedError } from '../core/errors/errors.js';
+import { RateLimiterRejectedError } from '../core/errors/index.js';
 import { WaitQueue } from '../core/store/wait-queue.js';
 import type { StateOwner } from '../core/store/store.js';
 import { LocalShare } from './bucket/local-share.js';
@@ -20,8 +20,7 @@ interface Outcome {
 function setup(onTimer: (q: WaitQueue<LocalWaiter>, clock: VirtualClock) => void = () => {}) {
   const clock = new VirtualClock();
   const out: Outcome = { log: [], errors: new Map() };
-  let q!: WaitQueue<LocalWaiter>;
-  q = new WaitQueue<LocalWaiter>(clock, () => onTimer(q, clock));
+  const q: WaitQueue<LocalWaiter> = new WaitQueue<LocalWaiter>(clock, () => onTimer(q, clock));
   const names = new Map<LocalWaiter, string>();
   /** Queues `name` for `tokens`, failing past `maxWait` ms from now. */
   const add = (name: string, tokens: number, maxWait: number, signal?: AbortSignal): LocalWaiter => {

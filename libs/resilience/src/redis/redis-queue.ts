@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { RateLimiterRejectedError } from '../core/errors/errors.js';
+import { RateLimiterRejectedError } from '../core/errors/index.js';
 import type { WaitQueue, Waiter } from '../core/store/wait-queue.js';
 import type { StateOwner } from '../core/store/store.js';
 

@@ -1,21 +1,9 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import { ResilienceConfigError } from '../core/errors/errors.js';
-import { checkKnownKeys, optionalEnum, optionalFunction, optionalNumber } from '../core/options/validate.js';
+import type { StoreErrorPolicy } from '../core/store/store.js';
+import type { StoreStatusEvent } from '../core/store/store-events.js';
 
 /** An ioredis client: a single node (`Redis`) or a `Cluster`. @publicApi */
 export type RedisClient = Redis | Cluster;
-
-/** What happens to calls while Redis cannot answer. @publicApi */
-export type StoreErrorPolicy = 'fail-open' | 'fail-closed';
-
-/** Emitted once when the shared store goes down, and once when it is back. @publicApi */
-export interface StoreStatusEvent {
-  status: 'down' | 'up';
-  /** Clock time of the change (ms, local). */
-  at: number;
-  /** Why it went down (error name and message, never the URL or credentials). */
-  reason?: string;
-}
 
 /**
  * A Redis Cluster the store connects to itself: seed `nodes` (`{ host, port }`, `'host:port'`
@@ -76,13 +64,41 @@ export interface RedisStoreOptions {
    * this often). Default 1000.
    */
   probeIntervalMs?: number;
-  /** Called when the store goes down or comes back (once per outage). */
+  /**
+   * Called when the store goes down or comes back (once each per outage): shorthand for one
+   * `store.onStatus(listener)` subscription made at construction. No default.
+   */
   onStoreStatus?: (event: StoreStatusEvent) => void;
   /** Where the down/up lines go. Default: `console`. */
   logger?: { warn(message: string): void; log(message: string): void };
 }
 
-/** {@link RedisStoreOptions} after validation. */
+/**
+ * Defaults of {@link RedisStoreOptions}: the normaliser reads them from here (the JSDoc of each
+ * option states the same value). @publicApi
+ */
+export const REDIS_STORE_DEFAULTS: Readonly<
+  Pick<
+    NormalizedRedisStoreOptions,
+    | 'keyPrefix'
+    | 'onStoreError'
+    | 'expectedReplicas'
+    | 'storeTimeoutMs'
+    | 'breakerSyncMs'
+    | 'probeIntervalMs'
+    | 'logger'
+  >
+> = Object.freeze({
+  keyPrefix: 'nrs:',
+  onStoreError: 'fail-open',
+  expectedReplicas: 1,
+  storeTimeoutMs: 200,
+  breakerSyncMs: 1000,
+  probeIntervalMs: 1000,
+  logger: console,
+});
+
+/** {@link RedisStoreOptions} after validation (see `normalizeRedisStoreOptions`). */
 export interface NormalizedRedisStoreOptions {
   url?: string;
   client?: RedisClient;
@@ -96,116 +112,4 @@ export interface NormalizedRedisStoreOptions {
   probeIntervalMs: number;
   onStoreStatus?: (event: StoreStatusEvent) => void;
   logger: { warn(message: string): void; log(message: string): void };
-}
-
-const KEYS = [
-  'type',
-  'url',
-  'client',
-  'options',
-  'cluster',
-  'keyPrefix',
-  'onStoreError',
-  'expectedReplicas',
-  'storeTimeoutMs',
-  'breakerSyncMs',
-  'probeIntervalMs',
-  'onStoreStatus',
-  'logger',
-] as const;
-
-/** Validates store options; error paths start with `path` (default `store`). */
-export function normalizeRedisStoreOptions(raw: unknown, path = 'store'): NormalizedRedisStoreOptions {
-  if (raw === null || typeof raw !== 'object') throw new ResilienceConfigError(path, raw, 'an options object');
-  const o = raw as Record<string, unknown>;
-  checkKnownKeys(path, o, KEYS);
-  const p = (k: string) => `${path}.${k}`;
-  const sources = (['url', 'client', 'options', 'cluster'] as const).filter((k) => o[k] !== undefined);
-  if (sources.length !== 1) {
-    throw new ResilienceConfigError(
-      sources.length ? p(sources[1]!) : p('url'),
-      sources.length ? '(also set)' : undefined,
-      'exactly one of url, client, options or cluster',
-    );
-  }
-  if (o.cluster !== undefined) checkCluster(p('cluster'), o.cluster);
-  if (o.url !== undefined && (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url))) {
-    // Never echo the URL: it may carry a password.
-    throw new ResilienceConfigError(
-      p('url'),
-      typeof o.url === 'string' ? '(a string not starting with redis:// or rediss://)' : o.url,
-      'a redis:// or rediss:// URL',
-    );
-  }
-  if (typeof o.url === 'string' && !URL.canParse(o.url)) {
-    throw new ResilienceConfigError(
-      p('url'),
-      '(a redis:// string that is not a valid URL)',
-      'a valid redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0',
-    );
-  }
-  if (
-    o.client !== undefined &&
-    (o.client === null ||
-      typeof o.client !== 'object' ||
-      typeof (o.client as { evalsha?: unknown }).evalsha !== 'function')
-  ) {
-    throw new ResilienceConfigError(p('client'), o.client, 'an ioredis client (Redis or Cluster)');
-  }
-  if (o.options !== undefined && (o.options === null || typeof o.options !== 'object'))
-    throw new ResilienceConfigError(p('options'), o.options, 'an ioredis options object');
-  const keyPrefix = o.keyPrefix ?? 'nrs:';
-  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix))
-    throw new ResilienceConfigError(p('keyPrefix'), keyPrefix, 'a string without { or }');
-  const logger = o.logger ?? console;
-  if (
-    typeof (logger as { warn?: unknown }).warn !== 'function' ||
-    typeof (logger as { log?: unknown }).log !== 'function'
-  ) {
-    throw new ResilienceConfigError(p('logger'), logger, 'an object with warn() and log()');
-  }
-  const out: NormalizedRedisStoreOptions = {
-    keyPrefix,
-    onStoreError: optionalEnum(p('onStoreError'), o.onStoreError, ['fail-open', 'fail-closed'] as const, 'fail-open'),
-    expectedReplicas: optionalNumber(p('expectedReplicas'), o.expectedReplicas, 1, { min: 1, integer: true }),
-    storeTimeoutMs: optionalNumber(p('storeTimeoutMs'), o.storeTimeoutMs, 200, { min: 1 }),
-    breakerSyncMs: optionalNumber(p('breakerSyncMs'), o.breakerSyncMs, 1000, { min: 0 }),
-    probeIntervalMs: optionalNumber(p('probeIntervalMs'), o.probeIntervalMs, 1000, { min: 10 }),
-    onStoreStatus: optionalFunction(p('onStoreStatus'), o.onStoreStatus),
-    logger: logger as NormalizedRedisStoreOptions['logger'],
-  };
-  if (o.url !== undefined) out.url = o.url as string;
-  if (o.client !== undefined) out.client = o.client as RedisClient;
-  if (o.options !== undefined) out.options = o.options as RedisOptions;
-  if (o.cluster !== undefined) out.cluster = o.cluster as RedisClusterConfig;
-  return out;
-}
-
-/** Validates `cluster: { nodes, options }`; a node string is never echoed (it may carry a password). */
-function checkCluster(path: string, value: unknown): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new ResilienceConfigError(path, value, '{ nodes: [{ host, port }, ...], options? }');
-  const c = value as Record<string, unknown>;
-  checkKnownKeys(path, c, ['nodes', 'options']);
-  if (!Array.isArray(c.nodes) || c.nodes.length === 0)
-    throw new ResilienceConfigError(
-      `${path}.nodes`,
-      typeof c.nodes === 'string' ? '(a string)' : c.nodes,
-      'a non-empty array of seed nodes ({ host, port }, "host:port" or a port)',
-    );
-  c.nodes.forEach((n: unknown, i) => {
-    const ok =
-      (typeof n === 'string' && n.length > 0) ||
-      (typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 65536) ||
-      (n !== null && typeof n === 'object' && !Array.isArray(n));
-    if (!ok)
-      throw new ResilienceConfigError(
-        `${path}.nodes[${i}]`,
-        typeof n === 'string' ? '(an empty string)' : n,
-        '{ host, port }, "host:port" or a port',
-      );
-  });
-  if (c.options !== undefined && (c.options === null || typeof c.options !== 'object' || Array.isArray(c.options))) {
-    throw new ResilienceConfigError(`${path}.options`, c.options, 'an ioredis ClusterOptions object');
-  }
 }

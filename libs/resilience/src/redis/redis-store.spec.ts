@@ -182,11 +182,11 @@ describe('per-policy onStoreError, one report per outage, no password in logs (o
         'boom',
       );
       await expect(registry.breaker('relaxed').execute(() => 'ran')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
-      expect(events.map((e) => e.status)).toEqual(['down']);
+      expect(events.map((e) => e.type)).toEqual(['store.down']);
       expect(lines.filter((l) => l.startsWith('warn'))).toHaveLength(1);
       await server.start();
       for (let i = 0; i < 100 && !store.available; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      expect(events.map((e) => e.type)).toEqual(['store.down', 'store.up']);
       expect(lines.filter((l) => l.startsWith('log'))).toHaveLength(1);
       // The first shared call drains the key (see RedisBucket); a token is back 100 ms later.
       await outcome(registry.limiter('strict').acquire());
@@ -202,7 +202,7 @@ describe('per-policy onStoreError, one report per outage, no password in logs (o
         CircuitBreakerOpenError,
       );
       expect(registry.breaker('relaxed').state()).toBe('open');
-      const said = [...lines, ...events.map((e) => e.reason ?? '')].join('\n');
+      const said = [...lines, ...events.map((e) => e.error ?? '')].join('\n');
       expect(said).not.toContain(password);
       expect(said).not.toContain('redis://');
     } finally {

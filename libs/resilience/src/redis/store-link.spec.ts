@@ -67,14 +67,14 @@ describe('StoreLink: a busy event loop is not an outage (real Redis)', () => {
       // The command waits for its timeout, then for the confirming PING's; then the caller is
       // refused by the local share (it starts empty): it never waits for Redis to come back.
       await expect(limiter.acquire()).rejects.toBeInstanceOf(RateLimiterRejectedError);
-      expect(events.map((e) => e.status)).toEqual(['down']);
-      expect(events[0]!.reason).toContain(`no answer within ${storeTimeoutMs} ms`);
+      expect(events.map((e) => e.type)).toEqual(['store.down']);
+      expect(events[0]!.error).toContain(`no answer within ${storeTimeoutMs} ms`);
       // Two periods and scheduling slack (the bound is loose on purpose: a loaded CI machine).
       expect(events[0]!.wall - stoppedAt).toBeLessThanOrEqual(2 * storeTimeoutMs + 250);
       expect(events[0]!.wall - stoppedAt).toBeGreaterThanOrEqual(2 * storeTimeoutMs - 5);
       server.signal('SIGCONT');
       for (let i = 0; i < 100 && !store.available; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      expect(events.map((e) => e.type)).toEqual(['store.down', 'store.up']);
     } finally {
       server.signal('SIGCONT');
       await store.close();

@@ -1,15 +1,10 @@
-import type { LuaScript } from './scripts.js';
+import { EventEmitter, type Event } from '../core/events/event-emitter.js';
+import type { StoreStatusEvent } from '../core/store/store-events.js';
+import type { LuaScript } from './lua-script.js';
 import type { NormalizedRedisStoreOptions, RedisClient } from './redis-store.options.js';
-import { StoreUnavailableError } from './store-errors.js';
+import { StoreUnavailableError } from '../core/errors/index.js';
 import { Deadlines, type Deadline } from './deadlines.js';
-
-/** Thrown internally when a store operation outlives `storeTimeoutMs` and a probe confirms it. */
-class StoreTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-    this.name = 'StoreTimeoutError';
-  }
-}
+import { describeFailure, redact, StoreTimeoutError } from './store-failure.js';
 
 /** Times an operation may be found overdue (each time a PING answered) before it counts as lost. */
 const MAX_TRIES = 2;
@@ -39,6 +34,9 @@ const BUSY_LAG_MS = 20;
  * `expectedReplicas > 1` a grace period of `probeIntervalMs + storeTimeoutMs` follows
  * ({@link shared} stays false): the other replicas resume within it, and limiters hold
  * their local share meanwhile (see `RedisBucket`).
+ *
+ * **Events.** {@link onStatus} emits one `store.down` per outage and one `store.up` when it
+ * ends; the `error` text is the failure's message with any URL removed (never credentials).
  */
 export class StoreLink {
   /** False from a confirmed failure until a probe succeeds. */
@@ -57,6 +55,9 @@ export class StoreLink {
   private confirming: Deadline | undefined;
   private suspects: Deadline[] = [];
   private closed = false;
+  private readonly statusEmitter = new EventEmitter<StoreStatusEvent>();
+  /** Subscribes to `store.down` / `store.up` (once each per outage); returns a disposable. */
+  readonly onStatus: Event<StoreStatusEvent> = this.statusEmitter.subscribe;
   private readonly onReady = () => {
     if (!this.up) void this.runProbe();
   };
@@ -83,7 +84,7 @@ export class StoreLink {
       const op = this.deadlines.add((d) => this.overdue(d));
       const fail = (op.fail = (error: Error) => {
         op.done = true;
-        reject(new StoreUnavailableError(policy, describe(error), { cause: error }));
+        reject(new StoreUnavailableError(policy, describeFailure(error), { cause: error }));
       });
       this.evalScript(script, key, args).then(
         (value) => {
@@ -108,6 +109,7 @@ export class StoreLink {
     this.probe = this.grace = undefined;
     this.expireAll(new StoreTimeoutError(0));
     this.client.off('ready', this.onReady);
+    this.statusEmitter.clear();
   }
 
   private async evalScript(script: LuaScript, key: string, args: readonly (string | number)[]): Promise<unknown> {
@@ -181,13 +183,13 @@ export class StoreLink {
     this.grace = undefined;
     // Operations sent to a Redis that does not answer are lost: their callers move on now.
     this.expireAll(error);
-    const reason = describe(error);
+    const reason = describeFailure(error);
     const byDefault =
       this.options.onStoreError === 'fail-open' ? 'fall back to per-process state' : 'fail with StoreUnavailableError';
     this.options.logger.warn(
       `nest-resilience: Redis store unavailable (${reason}); until it answers again, shared policies ${byDefault} (or what their own onStoreError says)`,
     );
-    this.emit('down', reason);
+    this.emit('store.down', redact(error instanceof Error ? error.message : String(error)));
     this.probe = setInterval(() => void this.runProbe(), this.options.probeIntervalMs);
     this.probe.unref();
   }
@@ -226,7 +228,7 @@ export class StoreLink {
         this.grace.unref();
       }
       this.options.logger.log('nest-resilience: Redis store available again; shared state resumed');
-      this.emit('up', undefined);
+      this.emit('store.up', undefined);
     } catch {
       // Still down: the next probe tries again.
     } finally {
@@ -234,20 +236,11 @@ export class StoreLink {
     }
   }
 
-  private emit(status: 'down' | 'up', reason: string | undefined): void {
-    const cb = this.options.onStoreStatus;
-    if (cb === undefined) return;
-    try {
-      cb(reason === undefined ? { status, at: this.now() } : { status, at: this.now(), reason });
-    } catch {
-      // A throwing listener must not break the store.
-    }
+  /** Emits a status event (a throwing listener is isolated by the emitter: the store goes on). */
+  private emit(type: StoreStatusEvent['type'], error: string | undefined): void {
+    if (!this.statusEmitter.hasListeners) return;
+    this.statusEmitter.emit(
+      error === undefined ? { type, store: 'redis', at: this.now() } : { type, store: 'redis', error, at: this.now() },
+    );
   }
-}
-
-/** Error name and message, with anything that looks like a URL removed (it may carry a password). */
-function describe(error: unknown): string {
-  const e = error as Error | undefined;
-  const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
-  return text.replace(/rediss?:\/\/\S+/g, 'redis://…');
 }

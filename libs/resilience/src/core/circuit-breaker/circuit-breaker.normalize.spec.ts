@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ResilienceConfigError } from '../errors/errors.js';
-import type { CircuitBreakerOptions } from './circuit-breaker.options.js';
+import { ResilienceConfigError } from '../errors/index.js';
+import { CIRCUIT_BREAKER_DEFAULTS, type CircuitBreakerOptions } from './circuit-breaker.options.js';
 import { normalizeCircuitBreakerOptions } from './circuit-breaker.normalize.js';
 import { CircuitBreakerPolicy } from './circuit-breaker.policy.js';
 
@@ -45,6 +45,15 @@ describe('normalizeCircuitBreakerOptions', () => {
     expect(o.onStateChange).toBeUndefined();
     expect(o.countsAsFailure(new Error('x'))).toBe(true);
     expect(normalizeCircuitBreakerOptions(undefined).failureThreshold).toBe(5);
+  });
+
+  it('the defaults are CIRCUIT_BREAKER_DEFAULTS (frozen; the window is a copy)', () => {
+    const o = normalizeCircuitBreakerOptions({});
+    for (const [key, value] of Object.entries(CIRCUIT_BREAKER_DEFAULTS)) {
+      expect(o[key as keyof typeof o]).toEqual(value);
+    }
+    expect(o.slidingWindow).not.toBe(CIRCUIT_BREAKER_DEFAULTS.slidingWindow);
+    expect(Object.isFrozen(CIRCUIT_BREAKER_DEFAULTS)).toBe(true);
   });
 
   it('switches to rate mode when failureRateThreshold is set', () => {
@@ -107,7 +116,8 @@ describe('normalizeCircuitBreakerOptions', () => {
       ['non-integer historySize', { historySize: 1.5 }, 'breakers.x.historySize', '1.5'],
       ['typo failureTreshold', { failureTreshold: 3 }, 'breakers.x.failureTreshold', '3'],
       ['typo recoveryTimeout', { recoveryTimeout: 1000 }, 'breakers.x.recoveryTimeout', '1000'],
-      ['non-function failOn', { failOn: true }, 'breakers.x.failOn', 'true'],
+      ['non-filter failOn', { failOn: true }, 'breakers.x.failOn', 'true'],
+      ['failOn with a string', { failOn: ['TimeoutError'] }, 'breakers.x.failOn[0]', '"TimeoutError"'],
       ['non-function partitionKey', { partitionKey: 'host' }, 'breakers.x.partitionKey', '"host"'],
       ['non-function onStateChange', { onStateChange: 42 }, 'breakers.x.onStateChange', '42'],
       ['non-object slidingWindow', { slidingWindow: 100 }, 'breakers.x.slidingWindow', '100'],
@@ -188,6 +198,18 @@ describe('normalizeCircuitBreakerOptions', () => {
   });
 
   describe('excludeOn / failOn', () => {
+    it('failOn takes error classes (an ErrorFilter, like retryOn): only those count; excludeOn still wins', () => {
+      class Strict extends UpstreamConflictError {}
+      const o = normalizeCircuitBreakerOptions({ failOn: [UpstreamConflictError], excludeOn: [Strict] });
+      expect(o.countsAsFailure(new UpstreamConflictError())).toBe(true);
+      expect(o.countsAsFailure(new Strict())).toBe(false);
+      expect(o.countsAsFailure(new NotFoundError())).toBe(false);
+      expect(o.countsAsFailure(new Error())).toBe(false);
+      const single = normalizeCircuitBreakerOptions({ failOn: UpstreamConflictError as never });
+      expect(single.countsAsFailure(new UpstreamConflictError())).toBe(true);
+      expect(single.countsAsFailure(new Error())).toBe(false);
+    });
+
     it('accepts a single error class without an array', () => {
       const o = normalizeCircuitBreakerOptions({ excludeOn: NotFoundError as never });
       expect(o.countsAsFailure(new NotFoundError())).toBe(false);

@@ -1,4 +1,3 @@
-import type { Clock } from '../clock.js';
 import type { ErrorFilter, PartitionKeyFn } from '../options/types.js';
 
 /** @publicApi */
@@ -12,8 +11,27 @@ export type SlidingWindow =
   | { type: 'time'; durationMs: number };
 
 /**
+ * The defaults of {@link CircuitBreakerOptions}, used by `normalizeCircuitBreakerOptions`.
+ * `minimumCalls` is at most the size of a count window.
+ * @publicApi
+ */
+export const CIRCUIT_BREAKER_DEFAULTS = Object.freeze({
+  failureThreshold: 5,
+  recoveryTimeMs: 30_000,
+  halfOpenMaxCalls: 1,
+  successThreshold: 1,
+  slidingWindow: Object.freeze({ type: 'count', size: 100 } as const),
+  minimumCalls: 10,
+  slowCallDurationMs: Infinity,
+  slowCallRateThreshold: 100,
+  maxPartitions: 10_000,
+  historySize: 10,
+});
+
+/**
  * Circuit breaker options. Without `failureRateThreshold` the breaker counts consecutive
  * failures (`failureThreshold`); with it, it opens on the failure rate over `slidingWindow`.
+ * Defaults: {@link CIRCUIT_BREAKER_DEFAULTS}.
  * @publicApi
  */
 export interface CircuitBreakerOptions {
@@ -23,11 +41,14 @@ export interface CircuitBreakerOptions {
   recoveryTimeMs?: number;
   /** Trial calls admitted at once while half-open. Default 1. */
   halfOpenMaxCalls?: number;
-  /** Trial successes needed to close again. Default 1 (at most `halfOpenMaxCalls`... or more, trials are re-admitted as slots free). */
+  /**
+   * Trial successes needed to close again. Default 1. It may exceed `halfOpenMaxCalls`: each
+   * trial that ends frees its slot for the next one, until the threshold is met.
+   */
   successThreshold?: number;
-  /** Returns false for errors that must not count as failures. */
-  failOn?: (error: unknown) => boolean;
-  /** Error classes (or a predicate) that never count as failures. Wins over `failOn`. */
+  /** Errors that count as failures: error classes or a predicate. Default: every error. */
+  failOn?: ErrorFilter;
+  /** Errors that never count as failures: error classes or a predicate. Wins over `failOn`. Default: none. */
   excludeOn?: ErrorFilter;
   /** Failure rate, in percent (1–100), that opens the breaker (failure-rate mode). */
   failureRateThreshold?: number;
@@ -45,12 +66,17 @@ export interface CircuitBreakerOptions {
   maxPartitions?: number;
   /** State changes kept in the snapshot. Default 10. */
   historySize?: number;
-  /** Called on every state change. */
+  /** Called on every state change: sugar for subscribing once to `policy.onStateChange`. */
   onStateChange?: (event: CircuitStateChange) => void;
 }
 
-/** @publicApi */
+/**
+ * One state change of a breaker (or partition): the `onStateChange` event (`BreakerStateEvent`),
+ * and the entry kept in the snapshot's history (the same object).
+ * @publicApi
+ */
 export interface CircuitStateChange {
+  readonly type: 'breaker.state';
   policy: string;
   partitionKey?: string;
   from: CircuitState;
@@ -77,6 +103,10 @@ export interface NormalizedCircuitBreakerOptions {
   partitionKey?: PartitionKeyFn;
   maxPartitions: number;
   historySize: number;
+  /**
+   * Called by the store's backend on every state change. The policy subscribes the user's
+   * callback to its `onStateChange` event and hands the store its own relay instead.
+   */
   onStateChange?: (event: CircuitStateChange) => void;
 }
 
@@ -103,9 +133,4 @@ export interface CircuitBreakerSnapshot {
   retryAfterMs: number;
   /** The last state changes, oldest first. */
   stateChanges: CircuitStateChange[];
-}
-
-/** Environment a policy runs in. */
-export interface PolicyContext {
-  clock: Clock;
 }

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { flushMicrotasks, VirtualClock } from '../clock.js';
-import { CircuitBreakerOpenError } from '../errors/errors.js';
+import { CircuitBreakerOpenError } from '../errors/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { CircuitBreakerOptions, CircuitStateChange } from './circuit-breaker.options.js';
 import { CircuitBreakerPolicy } from './circuit-breaker.policy.js';
+import { captureListenerErrors, restoreListenerErrors } from '../testing-support/observe.js';
 
 class NotFoundError extends Error {}
 
@@ -33,6 +34,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  restoreListenerErrors();
   // The breaker never schedules a timer (open → half-open is lazy).
   expect(clock.pendingTimers()).toBe(0);
 });
@@ -44,10 +46,13 @@ function make(options: CircuitBreakerOptions, name = 'b'): CircuitBreakerPolicy 
 /** A call that fails with `err`; resolves to what execute rejected with. */
 async function fail(b: CircuitBreakerPolicy, err: unknown = new Error('boom'), args: unknown[] = []): Promise<unknown> {
   return b
-    .execute(() => {
-      calls++;
-      throw err;
-    }, args)
+    .execute(
+      () => {
+        calls++;
+        throw err;
+      },
+      { args },
+    )
     .then(
       () => {
         throw new Error('expected a rejection');
@@ -58,10 +63,13 @@ async function fail(b: CircuitBreakerPolicy, err: unknown = new Error('boom'), a
 
 /** A call that succeeds with 'ok'. */
 function ok(b: CircuitBreakerPolicy, args: unknown[] = []): Promise<string> {
-  return b.execute(() => {
-    calls++;
-    return 'ok';
-  }, args);
+  return b.execute(
+    () => {
+      calls++;
+      return 'ok';
+    },
+    { args },
+  );
 }
 
 /** A call whose fn runs for `ms` of virtual time, then succeeds (or fails). */
@@ -553,7 +561,7 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
       failureCount: 0,
       openedAt: T0,
       retryAfterMs: 1_000,
-      stateChanges: [{ policy: 'b', from: 'closed', to: 'open', at: T0 }],
+      stateChanges: [{ type: 'breaker.state', policy: 'b', from: 'closed', to: 'open', at: T0 }],
     });
   });
 
@@ -565,9 +573,9 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
     await clock.advance(1_500);
     await ok(b); // open → half_open → closed at T0+1510
     const expected = [
-      { policy: 'b', from: 'closed', to: 'open', at: T0 + 10 },
-      { policy: 'b', from: 'open', to: 'half_open', at: T0 + 1_510 },
-      { policy: 'b', from: 'half_open', to: 'closed', at: T0 + 1_510 },
+      { type: 'breaker.state', policy: 'b', from: 'closed', to: 'open', at: T0 + 10 },
+      { type: 'breaker.state', policy: 'b', from: 'open', to: 'half_open', at: T0 + 1_510 },
+      { type: 'breaker.state', policy: 'b', from: 'half_open', to: 'closed', at: T0 + 1_510 },
     ];
     expect(events).toEqual(expected);
     expect(b.snapshot().stateChanges).toEqual(expected);
@@ -598,8 +606,9 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
     expect(events.length).toBe(1);
   });
 
-  it('a throwing onStateChange listener breaks nothing', async () => {
+  it('a throwing onStateChange listener breaks nothing (its error goes to the listener-error reporter)', async () => {
     let seen = 0;
+    const reported = captureListenerErrors();
     const b = make({
       failureThreshold: 1,
       recoveryTimeMs: 100,
@@ -616,6 +625,7 @@ describe('CircuitBreakerPolicy — snapshot and events', () => {
     expect(await ok(b)).toBe('ok');
     expect(b.state()).toBe('closed');
     expect(seen).toBe(3);
+    expect(reported.map((e) => (e as Error).message)).toEqual(['listener bug', 'listener bug', 'listener bug']);
     expect(b.snapshot().stateChanges.length).toBe(3);
   });
 });
@@ -742,7 +752,7 @@ describe('CircuitBreakerPolicy — partitions', () => {
       ['b', 'closed', 0, 1],
     ]);
     expect(b.snapshot('a').stateChanges).toEqual([
-      { policy: 'b', partitionKey: 'a', from: 'closed', to: 'open', at: T0 },
+      { type: 'breaker.state', policy: 'b', partitionKey: 'a', from: 'closed', to: 'open', at: T0 },
     ]);
     const agg = b.snapshot();
     expect([agg.state, agg.successes, agg.failures, agg.rejections, agg.retryAfterMs]).toEqual([
@@ -815,7 +825,9 @@ describe('CircuitBreakerPolicy — partitions', () => {
     expect(b.partitionCount).toBe(0);
     // A real call creates it (open) and emits its change once.
     await openError(fail(b, new Error('x'), ['ghost']));
-    expect(events).toEqual([{ policy: 'b', partitionKey: 'ghost', from: 'closed', to: 'open', at: T0 }]);
+    expect(events).toEqual([
+      { type: 'breaker.state', policy: 'b', partitionKey: 'ghost', from: 'closed', to: 'open', at: T0 },
+    ]);
   });
 
   it('policy-level forceOpen applies to existing and new partitions until reset()', async () => {

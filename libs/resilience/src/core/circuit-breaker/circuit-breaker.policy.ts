@@ -1,25 +1,23 @@
 import { systemClock, type Clock } from '../clock.js';
+import { checkPolicyDeps } from '../options/validate.js';
+import type { ExecuteFn, ExecuteOptions } from '../policy/execute-options.js';
+import type { PolicyDeps } from '../policy/policy-deps.js';
+import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
+import type { BreakerStage } from '../pipeline/stages.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { PartitionMap } from '../store/partitions.js';
-import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
+import { stateKey } from '../store/state-key.js';
 import type { BreakerBackend, ResilienceStore } from '../store/store.js';
+import { BreakerEvents } from './circuit-breaker.emitters.js';
+import { aggregateSnapshots } from './circuit-breaker.aggregate.js';
+import { normalizeCircuitBreakerOptions } from './circuit-breaker.normalize.js';
 import type {
   CircuitBreakerOptions,
   CircuitBreakerSnapshot,
   CircuitState,
+  CircuitStateChange,
   NormalizedCircuitBreakerOptions,
 } from './circuit-breaker.options.js';
-import { normalizeCircuitBreakerOptions } from './circuit-breaker.normalize.js';
-import { stateKey } from '../store/state-key.js';
-import { checkPolicyDeps } from '../options/validate.js';
-
-/** What a policy runs on: a clock and the store that holds its state. @publicApi */
-export interface PolicyDeps {
-  /** Default: the system clock. */
-  clock?: Clock;
-  /** Default: in-process memory. */
-  store?: ResilienceStore;
-}
 
 const memory = new MemoryStore();
 const STATE_RANK: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -30,20 +28,22 @@ const STATE_RANK: Record<CircuitState, number> = { closed: 0, half_open: 1, open
  * @example
  * ```ts
  * const breaker = CircuitBreakerPolicy.create('payments', { failureThreshold: 5, recoveryTimeMs: 30_000 });
- * const receipt = await breaker.execute(() => psp.charge(order));
+ * breaker.onStateChange((e) => log.warn(`${e.policy}: ${e.from} → ${e.to}`));
+ * const receipt = await breaker.execute(({ signal }) => psp.charge(order, { signal }));
  * ```
  * @publicApi
  */
-export class CircuitBreakerPolicy {
-  /** True when calls must be timed (slow-call counting is on). */
-  readonly measuresDuration: boolean;
+export class CircuitBreakerPolicy extends BreakerEvents implements BreakerStage {
   readonly clock: Clock;
+  /** Whether an error counts as a failure (`failOn` / `excludeOn`). */
+  readonly countsAsFailure: (error: unknown) => boolean;
   private readonly store: ResilienceStore;
+  /** What the store's backends are created with: the options, with this policy's state relay. */
+  private readonly backendOptions: NormalizedCircuitBreakerOptions;
   private single: BreakerBackend | undefined;
   private readonly partitions: PartitionMap<BreakerBackend> | undefined;
   private manual: 'forceOpen' | 'disable' | undefined;
-  private runner: Pipeline | undefined;
-
+  private pipeline: Pipeline | undefined;
   /**
    * Validates `options` and `deps` (paths start with `breakers.<name>`, e.g. `breakers.<name>.clock`)
    * and creates the policy; throws `ResilienceConfigError` naming the path and the value.
@@ -52,16 +52,22 @@ export class CircuitBreakerPolicy {
     return new CircuitBreakerPolicy(name, normalizeCircuitBreakerOptions(options, `breakers.${name}`), deps);
   }
 
+  /** Trusts `options` (already normalized); checks `deps` once. */
   constructor(
     readonly name: string,
     readonly options: NormalizedCircuitBreakerOptions,
     deps: PolicyDeps = {},
   ) {
+    super();
     // Checked once here, not per call: a `clock: {}` must fail now, naming the option, not with a TypeError later.
     const checked = checkPolicyDeps(`breakers.${name}`, deps, ['clock', 'store']);
     this.clock = checked.clock ?? systemClock;
     this.store = checked.store ?? memory;
-    this.measuresDuration = options.slowCallDurationMs !== Infinity;
+    this.countsAsFailure = options.countsAsFailure;
+    this.slowCalls = options.slowCallDurationMs !== Infinity;
+    this.measuresDuration = this.slowCalls;
+    if (options.onStateChange !== undefined) this.onStateChange(options.onStateChange);
+    this.backendOptions = { ...options, onStateChange: this.relayStateChange };
     if (options.partitionKey !== undefined) {
       this.partitions = new PartitionMap(options.maxPartitions, (key) => this.createBackend(key));
     } else {
@@ -75,11 +81,17 @@ export class CircuitBreakerPolicy {
     return this.partitions!.get(String(this.options.partitionKey!(...args)));
   }
 
-  /** Runs `fn` through the breaker; `args` select the partition of a partitioned breaker. */
-  execute<T>(fn: () => T | Promise<T>, args: readonly unknown[] = []): Promise<Awaited<T>> {
-    const run = (this.runner ??= createPipeline({ breaker: this, clock: this.clock }));
-    return run(fn, undefined, args);
+  /**
+   * Runs `fn` through the breaker. `options.args` select the partition of a partitioned
+   * breaker; `options.signal` is handed to `fn` (and refuses the call when already aborted).
+   * Rejects with `CircuitBreakerOpenError` while open.
+   */
+  execute<T>(fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    return (this.pipeline ??= createPipeline({ breaker: this, clock: this.clock })).execute(fn, options);
   }
+
+  /** Hands the store's state changes (the history entries) to the `onStateChange` listeners. */
+  private readonly relayStateChange = (change: CircuitStateChange): void => this.emitStateChange(change);
 
   /**
    * Effective state of the breaker, or of one partition. Without a key, a partitioned breaker
@@ -159,37 +171,14 @@ export class CircuitBreakerPolicy {
   /** `detached`: a throw-away backend for a snapshot, which must not emit state changes. */
   private createBackend(partitionKey: string | undefined, detached = false): BreakerBackend {
     const key = stateKey('breaker', this.name, partitionKey);
-    const options = detached ? { ...this.options, onStateChange: undefined, historySize: 0 } : this.options;
+    const options = detached ? { ...this.options, onStateChange: undefined, historySize: 0 } : this.backendOptions;
     const backend = this.store.createBreaker({ policy: this.name, partitionKey, key }, options, this.clock);
     if (this.manual !== undefined) backend[this.manual]();
     return backend;
   }
 
   private aggregate(): CircuitBreakerSnapshot {
-    const snaps = this.partitionSnapshots();
-    const agg: CircuitBreakerSnapshot = {
-      name: this.name,
-      state: this.state(),
-      disabled: this.manual === 'disable',
-      forcedOpen: this.manual === 'forceOpen',
-      successes: 0,
-      failures: 0,
-      rejections: 0,
-      failureCount: 0,
-      retryAfterMs: 0,
-      stateChanges: [],
-    };
-    for (const s of snaps) {
-      agg.successes += s.successes;
-      agg.failures += s.failures;
-      agg.rejections += s.rejections;
-      agg.failureCount += s.failureCount;
-      if (s.state === agg.state && s.retryAfterMs > agg.retryAfterMs) agg.retryAfterMs = s.retryAfterMs;
-      agg.stateChanges.push(...s.stateChanges);
-    }
-    agg.stateChanges.sort((a, b) => a.at - b.at);
-    agg.stateChanges = agg.stateChanges.slice(-this.options.historySize || agg.stateChanges.length);
-    if (this.options.historySize === 0) agg.stateChanges = [];
-    return agg;
+    const manual = { disabled: this.manual === 'disable', forcedOpen: this.manual === 'forceOpen' };
+    return aggregateSnapshots(this.name, this.state(), manual, this.partitionSnapshots(), this.options.historySize);
   }
 }

@@ -1,4 +1,4 @@
 export * from './circuit-breaker.options.js';
+export * from './circuit-breaker.events.js';
 export * from './circuit-breaker.normalize.js';
 export * from './circuit-breaker.policy.js';
-export * from '../store/memory-breaker.js';

@@ -27,32 +27,28 @@ export function setListenerErrorReporter(report: (error: unknown) => void): void
  * Many-listener emitter with no cost when nobody listens: `hasListeners` is a plain field read,
  * so emitters guard the construction of an event object with it. One listener is stored without
  * an array; `emit` iterates a snapshot, so listeners may unsubscribe while being called.
+ *
+ * Policies create their emitters lazily (on the first read of their `onX` subscription), so an
+ * idle policy holds none; `subscribe` itself is bound on first read (it may be used detached).
  * @publicApi
  */
 export class EventEmitter<T> {
-  #one: Listener<T> | undefined;
-  #many: Listener<T>[] | undefined;
+  #one: Listener<T> | undefined = undefined;
+  #many: Listener<T>[] | undefined = undefined;
+  #subscribe: Event<T> | undefined = undefined;
+  readonly #onChange: (() => void) | undefined;
   /** True while at least one listener is subscribed. */
   hasListeners = false;
 
-  /** Subscribes a listener; the returned disposable unsubscribes it. */
-  readonly subscribe: Event<T> = (listener) => {
-    if (typeof listener !== 'function') throw new TypeError('An event listener must be a function');
-    if (this.#one === undefined && this.#many === undefined) this.#one = listener;
-    else {
-      this.#many = this.#many === undefined ? [this.#one!, listener] : [...this.#many, listener];
-      this.#one = undefined;
-    }
-    this.hasListeners = true;
-    let disposed = false;
-    return {
-      dispose: () => {
-        if (disposed) return;
-        disposed = true;
-        this.#remove(listener);
-      },
-    };
-  };
+  /** @param onListenersChange called after a listener is added or removed (e.g. to refresh a cached flag). */
+  constructor(onListenersChange?: () => void) {
+    this.#onChange = onListenersChange;
+  }
+
+  /** Subscribes a listener; the returned disposable unsubscribes it. Bound: usable detached. */
+  get subscribe(): Event<T> {
+    return (this.#subscribe ??= (listener) => this.#add(listener));
+  }
 
   /** Calls every listener with the event; a throwing listener does not stop the others. */
   emit(event: T): void {
@@ -80,7 +76,25 @@ export class EventEmitter<T> {
   clear(): void {
     this.#one = undefined;
     this.#many = undefined;
-    this.hasListeners = false;
+    this.#changed();
+  }
+
+  #add(listener: Listener<T>): Disposable {
+    if (typeof listener !== 'function') throw new TypeError('An event listener must be a function');
+    if (this.#one === undefined && this.#many === undefined) this.#one = listener;
+    else {
+      this.#many = this.#many === undefined ? [this.#one!, listener] : [...this.#many, listener];
+      this.#one = undefined;
+    }
+    this.#changed();
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.#remove(listener);
+      },
+    };
   }
 
   #remove(listener: Listener<T>): void {
@@ -94,6 +108,11 @@ export class EventEmitter<T> {
         this.#many = undefined;
       } else this.#many = next.length === 0 ? undefined : next;
     }
+    this.#changed();
+  }
+
+  #changed(): void {
     this.hasListeners = this.#one !== undefined || this.#many !== undefined;
+    if (this.#onChange !== undefined) this.#onChange();
   }
 }

@@ -1,7 +1,12 @@
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
 import { toErrorPredicate, type ErrorFilter } from './types.js';
 
-/** Validates an {@link ErrorFilter} option and turns it into a predicate. */
+/**
+ * Validates an {@link ErrorFilter} option (an array of classes, a single class, or a predicate)
+ * and turns it into a predicate; `undefined` when the option is absent. Throws
+ * `ResilienceConfigError` naming `path` (or `path[i]` for a bad array element).
+ * @internal
+ */
 export function checkErrorFilter(path: string, value: unknown): ((error: unknown) => boolean) | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'function') {

@@ -1,5 +1,5 @@
 import type { Clock, RandomSource } from '../clock.js';
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
 import type { ResilienceStore } from '../store/store.js';
 
 /** Checks one numeric option; throws {@link ResilienceConfigError} naming `path` and the value. */
@@ -51,6 +51,21 @@ export function optionalEnum<T extends string>(path: string, value: unknown, all
   return value as T;
 }
 
+/** Checks an optional boolean option; returns `fallback` when it is undefined. */
+export function checkBoolean(path: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ResilienceConfigError(path, value, 'a boolean');
+  return value;
+}
+
+/** Checks an optional plain-object option (not null, not an array); returns `{}` when it is undefined. */
+export function checkRecord(path: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ResilienceConfigError(path, value, 'an object');
+  return value as Record<string, unknown>;
+}
+
 /** Rejects keys not in `known` (catches typos such as `failureTreshold`). */
 export function checkKnownKeys(path: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
@@ -62,6 +77,39 @@ export function checkKnownKeys(path: string, options: object, known: readonly st
       );
     }
   }
+}
+
+/**
+ * The first check of a normalizer: `input` is an options object (not null, not an array);
+ * throws `ResilienceConfigError(path, input, expected)` otherwise.
+ */
+export function checkOptionsObject(
+  path: string,
+  input: unknown,
+  expected = 'an options object',
+): asserts input is object {
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new ResilienceConfigError(path, input, expected);
+}
+
+/** Checks the `name` of named options (a non-empty string) and returns it. */
+export function checkName(path: string, name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw new ResilienceConfigError(path, name, 'a non-empty string');
+  return name;
+}
+
+/**
+ * The prologue of a normalizer, once `options` is known to be an object: rejects keys not in
+ * `known` (see {@link checkKnownKeys}) and returns the builder of option paths under `path`
+ * (`p('burst')` is `<path>.burst`) that the normalizer names its errors with.
+ */
+export function startNormalize<K extends string = string>(
+  path: string,
+  options: object,
+  known: readonly string[],
+): (key: K) => string {
+  checkKnownKeys(path, options, known);
+  return (key) => `${path}.${key}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../clock.js';
 import { CircuitBreakerPolicy } from '../circuit-breaker/circuit-breaker.policy.js';
-import { CircuitBreakerOpenError } from '../errors/errors.js';
+import { CircuitBreakerOpenError } from '../errors/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { RateLimiterPolicy } from '../rate-limiter/rate-limiter.policy.js';

@@ -2,14 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../clock.js';
 import type { CircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.options.js';
 import { CircuitBreakerPolicy } from '../circuit-breaker/circuit-breaker.policy.js';
-import { CircuitBreakerOpenError, RateLimiterRejectedError } from '../errors/errors.js';
+import { CircuitBreakerOpenError, RateLimiterRejectedError } from '../errors/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import type { RateLimiterOptions } from '../rate-limiter/rate-limiter.options.js';
 import { RateLimiterPolicy } from '../rate-limiter/rate-limiter.policy.js';
-import type { RetryEvent, RetryOptions } from '../retry/retry.options.js';
+import type { RetryEvent } from '../retry/retry.events.js';
+import type { RetryOptions } from '../retry/retry.options.js';
 import { RetryPolicy } from '../retry/retry.policy.js';
-import { observe, type Settled } from '../testing-support/observe.js';
+import { captureListenerErrors, observe, restoreListenerErrors, type Settled } from '../testing-support/observe.js';
 
 class TransientError extends Error {
   readonly isTransient = true;
@@ -32,6 +33,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  restoreListenerErrors();
   expect(clock.pendingTimers()).toBe(0);
 });
 
@@ -419,7 +421,8 @@ describe('createPipeline: deadline, abort, hooks', () => {
     expect(limiter.snapshot().waiting).toBe(0);
   });
 
-  it('a throwing onRetry does not change the outcome', async () => {
+  it('a throwing onRetry does not change the outcome (its error goes to the listener-error reporter)', async () => {
+    const reported = captureListenerErrors();
     const retry = RetryPolicy.create(
       'r',
       {
@@ -435,5 +438,6 @@ describe('createPipeline: deadline, abort, hooks', () => {
     const s = await drive(createPipeline({ retry, breaker: breakerP({}), clock }), failing([new TransientError('a')]));
     expect(s).toEqual({ state: 'fulfilled', value: 'ok@1' });
     expect(starts).toEqual([0, 100]);
+    expect(reported.map((e) => (e as Error).message)).toEqual(['hook bug']);
   });
 });

@@ -1,125 +1,140 @@
-import { systemClock, type Clock } from '../clock.js';
-import type { CircuitBreakerPolicy } from '../circuit-breaker/circuit-breaker.policy.js';
-import type { RateLimiterPolicy } from '../rate-limiter/rate-limiter.policy.js';
-import type { RetryPolicy } from '../retry/retry.policy.js';
-import type { BreakerBackend } from '../store/store.js';
+import { systemClock } from '../clock.js';
+import type { ExecuteFn, ExecuteOptions } from '../policy/execute-options.js';
+import type { AnyFn, Inner } from './attempt-shared.js';
+import { generalAttempts } from './general-attempts.js';
+import { lightAttempts, retryOnly } from './light-attempts.js';
+import { breakerOnly, bulkheadOnly } from './single-stage.js';
+import type { FallbackStage, PipelineStages } from './stages.js';
 
-/** The policies one call goes through. @publicApi */
-export interface PipelinePolicies {
-  retry?: RetryPolicy;
-  breaker?: CircuitBreakerPolicy;
-  limiter?: RateLimiterPolicy;
-  /** Clock for the retry deadline and slow-call timing. Default: the system clock. */
-  clock?: Clock;
-}
-
-/** Runs `fn.apply(thisArg, args)` through the policies. @publicApi */
-export type Pipeline = <T>(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  fn: (...args: any[]) => T | Promise<T>,
-  thisArg: unknown,
-  args: readonly unknown[],
-  signal?: AbortSignal,
-) => Promise<Awaited<T>>;
+export type { PipelineStages } from './stages.js';
 
 /**
- * Composes the policies in one fixed order, outer to inner:
- *
- *     retry ▸ circuit breaker ▸ rate limiter ▸ fn
- *
- * - Every attempt, first or retry, is admitted by the breaker and takes its tokens from the
- *   limiter, so retries can never bypass a limit and never hammer an open circuit.
- * - The breaker decides last, once the tokens are there: it is checked before the attempt
- *   queues for tokens (an open breaker refuses at once, taking no token), and an attempt that
- *   had to wait is admitted by the breaker only after its tokens arrived. So a half-open trial
- *   slot is taken only by an attempt that is about to run, and an attempt whose breaker
- *   opened while it waited is refused with `CircuitBreakerOpenError` and gives its tokens
- *   back (`BucketBackend.refund`). Tokens are given back only for attempts that never ran.
- * - The breaker sees each attempt's outcome (a sequence of 4 failed attempts counts as 4
- *   failures). Attempts the breaker or limiter refused never reach `fn` and count as nothing.
- * - Breaker-open and rate-limit errors carry `retryAfterMs`, which the retry policy honours
- *   (or gives up at once when the hint is beyond `maxRetryAfterMs` / `maxElapsedMs`).
- *
- * The result is a single async function: no closure, timer or option copy per call.
+ * A composed pipeline. Called as a function it runs a method, `fn.apply(thisArg, args)` (the
+ * decorators' and the HTTP client's shape; `signal` is the caller's); `execute` runs a
+ * context function, `fn({ signal, attempt })` (the policies' and services' shape).
  * @publicApi
  */
-export function createPipeline(policies: PipelinePolicies): Pipeline {
-  const { retry, breaker, limiter } = policies;
-  const clock = policies.clock ?? systemClock;
-  const measure = breaker !== undefined && breaker.measuresDuration;
-  const tracksElapsed = retry !== undefined && retry.tracksElapsed;
-  const countsAsFailure = breaker?.options.countsAsFailure;
-  const maxWaitMs = limiter?.options.maxWaitMs ?? 0;
+export interface Pipeline {
+  <T>(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    fn: (...args: any[]) => T | Promise<T>,
+    thisArg: unknown,
+    args: readonly unknown[],
+    signal?: AbortSignal,
+  ): Promise<Awaited<T>>;
+  /** Runs `fn(context)` once per attempt; `options.args` select partitions, `options.tokens` overrides the limiter's. */
+  execute<T>(fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>>;
+}
 
-  if (retry === undefined && breaker === undefined && limiter === undefined) {
-    return async function passThrough(fn, thisArg, args) {
-      return await fn.apply(thisArg, args as unknown[]);
-    } as Pipeline;
+const EMPTY: readonly unknown[] = Object.freeze([]);
+
+/**
+ * Composes the stages in one fixed order, outer to inner:
+ *
+ *     fallback ▸ total timeout ▸ retry ▸ breaker ▸ bulkhead ▸ limiter ▸ attempt timeout ▸ fn
+ *
+ * - Every attempt, first or retry, is admitted by the breaker, holds a bulkhead slot and takes
+ *   its tokens, so retries never bypass a limit and never hammer an open circuit.
+ * - The breaker is asked first, reserving nothing (`precheck`): an open breaker refuses before
+ *   the attempt queues for a bulkhead slot or tokens. The slot is taken next, then the tokens,
+ *   so tokens go only to attempts about to run (a limiter's bound never counts bulkhead queue
+ *   time). An attempt that waited is admitted by the breaker only once its slot and tokens are
+ *   there: a half-open trial slot is taken only by an attempt about to run, and an attempt
+ *   whose breaker opened meanwhile is refused with `CircuitBreakerOpenError`, gives its tokens
+ *   back (`BucketBackend.refund`) and its slot. Tokens go back only for attempts that never ran.
+ * - The bulkhead slot is given back exactly once, when the attempt settles (or is refused).
+ * - The breaker sees each attempt's outcome (4 failed attempts count as 4 failures; an attempt
+ *   timeout is a failure). Attempts the breaker, bulkhead or limiter refused never reach `fn`
+ *   and count as nothing.
+ * - Refusals carry `retryAfterMs`, which the retry honours (or gives up at once when the hint is
+ *   beyond `maxRetryAfterMs` / `maxElapsedMs`). An attempt timeout is retried like any
+ *   transient error; a total timeout or the caller's abort ends the call (no retry).
+ * - Timeouts: the attempt deadline covers `fn` only; the total deadline covers everything
+ *   (waits, attempts, retry delays). At a deadline the signal handed to `fn` aborts (the
+ *   context's `signal`, or `args[signalArg]` for a method) and the call rejects with
+ *   `timeoutError(scope)`; the total deadline's signal also cancels every wait. One timer per
+ *   deadline, cleared when it settles.
+ * - Fallback wraps everything: an error it `handles` resolves to `await fallback(error, thisArg, args)`.
+ *
+ * Without a timeout stage, the pipeline allocates no closure, timer or controller per call; with
+ * no stage at all it is a plain pass-through.
+ * @publicApi
+ */
+export function createPipeline(stages: PipelineStages): Pipeline {
+  const { fallback, timeout, retry, breaker, bulkhead, limiter } = stages;
+  const clock = stages.clock ?? systemClock;
+  if (
+    fallback === undefined &&
+    timeout === undefined &&
+    retry === undefined &&
+    breaker === undefined &&
+    bulkhead === undefined &&
+    limiter === undefined
+  ) {
+    return passThrough();
   }
+  // One loop per shape (each its own function, so each keeps its own type feedback): the
+  // single-stage hot paths settle without an async frame; common stacks skip absent stages.
+  let inner: Inner;
+  if (timeout !== undefined || bulkhead !== undefined) {
+    inner =
+      bulkhead !== undefined &&
+      timeout === undefined &&
+      retry === undefined &&
+      breaker === undefined &&
+      limiter === undefined
+        ? bulkheadOnly(bulkhead)
+        : generalAttempts(stages, clock);
+  } else if (breaker !== undefined && retry === undefined && limiter === undefined) {
+    inner = breakerOnly(breaker, clock);
+  } else if (retry !== undefined && breaker === undefined && limiter === undefined) {
+    inner = retryOnly(retry, clock);
+  } else if (retry !== undefined || breaker !== undefined || limiter !== undefined) {
+    inner = lightAttempts(retry, breaker, limiter, clock);
+  } else inner = (fn, thisArg, args, signal, _tokens, withContext) => callOnce(fn, thisArg, args, signal, withContext);
+  const outer: Inner = fallback === undefined ? inner : withFallback(inner, fallback);
 
-  return async function run(fn, thisArg, args, signal) {
-    const start = tracksElapsed ? clock.now() : 0;
-    let retryNo = 0;
-    for (;;) {
-      let backend: BreakerBackend | undefined;
-      let permit = -1;
-      let taken = 0;
-      let started = 0;
-      let called = false;
-      try {
-        if (signal !== undefined && signal.aborted) throw signal.reason;
-        if (breaker !== undefined) backend = breaker.backendFor(args);
-        if (limiter !== undefined) {
-          // Breaker first, reserving nothing: an open breaker refuses before any token is taken.
-          let pre = backend !== undefined ? backend.precheck() : 0;
-          const bucket = limiter.bucketFor(args);
-          const tokens = limiter.tokensFor(args);
-          const wait = bucket.acquire(tokens, maxWaitMs, signal);
-          if (wait !== undefined) {
-            await wait;
-            pre = -1; // the breaker may have changed meanwhile: it decides now
-          }
-          taken = tokens;
-          if (backend !== undefined) {
-            if (pre >= 0) permit = pre;
-            else {
-              const admitted = backend.admit();
-              if (typeof admitted === 'number') permit = admitted;
-              else {
-                permit = await admitted;
-                if (backend.state() === 'open') backend.precheck(); // a newer state learnt meanwhile wins
-              }
-            }
-          }
-        } else if (backend !== undefined) {
-          const admitted = backend.admit();
-          if (typeof admitted === 'number') permit = admitted;
-          else {
-            permit = await admitted;
-            // A shared breaker answers asynchronously: if this process learnt of an opening while
-            // the answer was on its way (a later reply, its own failures), the call is refused.
-            if (backend.state() === 'open') backend.precheck();
-          }
-        }
-        if (measure) started = clock.now();
-        called = true;
-        const result = await fn.apply(thisArg, args as unknown[]);
-        if (backend !== undefined) backend.onSuccess(permit, measure ? clock.now() - started : 0);
-        return result;
-      } catch (error) {
-        // Tokens of an attempt that never ran go back (e.g. its breaker opened while it waited).
-        if (taken > 0 && !called) limiter!.bucketFor(args).refund(taken);
-        if (backend !== undefined && permit >= 0) {
-          if (called && countsAsFailure!(error)) backend.onFailure(permit, measure ? clock.now() - started : 0);
-          else backend.onIgnored(permit);
-        }
-        if (retry === undefined || (signal !== undefined && signal.aborted)) throw error;
-        retryNo++;
-        const delay = retry.nextDelay(error, retryNo, tracksElapsed ? clock.now() - start : 0);
-        if (delay < 0) throw error;
-        retry.emitRetry(retryNo, delay, error);
-        if (delay > 0) await retry.sleep(delay, signal);
-      }
-    }
+  const run = function run(fn: AnyFn, thisArg: unknown, args: readonly unknown[], signal?: AbortSignal) {
+    return outer(fn, thisArg, args, signal, undefined, false);
   } as Pipeline;
+  (run as { execute: Pipeline['execute'] }).execute = function execute(fn: AnyFn, options?: ExecuteOptions) {
+    if (options === undefined) return outer(fn, undefined, EMPTY, undefined, undefined, true);
+    return outer(fn, undefined, options.args ?? EMPTY, options.signal, options.tokens, true);
+  } as Pipeline['execute'];
+  return run;
+}
+
+/** Fallback wraps everything: an error it `handles` resolves to `await fallback(error, thisArg, args)`. */
+function withFallback(guarded: Inner, fallback: FallbackStage): Inner {
+  return async function withFallback(fn, thisArg, args, signal, tokens, withContext) {
+    try {
+      return await guarded(fn, thisArg, args, signal, tokens, withContext);
+    } catch (error) {
+      if (!fallback.handles(error)) throw error;
+      return await fallback.fallback(error, thisArg, args);
+    }
+  };
+}
+
+/** The one attempt of a pipeline of a fallback only. */
+async function callOnce(
+  fn: AnyFn,
+  thisArg: unknown,
+  args: readonly unknown[],
+  signal: AbortSignal | undefined,
+  withContext: boolean,
+): Promise<unknown> {
+  if (signal !== undefined && signal.aborted) throw signal.reason;
+  return withContext ? await fn({ signal, attempt: 1 }) : await fn.apply(thisArg, args as unknown[]);
+}
+
+/** The pipeline of no stage: calls `fn` once, as is. */
+function passThrough(): Pipeline {
+  const run = async function passThrough(fn: AnyFn, thisArg: unknown, args: readonly unknown[]) {
+    return await fn.apply(thisArg, args as unknown[]);
+  } as Pipeline;
+  (run as { execute: Pipeline['execute'] }).execute = async function execute(fn: AnyFn, options?: ExecuteOptions) {
+    return await fn({ signal: options?.signal, attempt: 1 });
+  } as Pipeline['execute'];
+  return run;
 }

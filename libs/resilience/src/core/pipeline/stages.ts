@@ -1,20 +1,33 @@
+import type { Clock } from '../clock.js';
 import type { BreakerBackend, BucketBackend } from '../store/store.js';
 
 /**
  * The stage interfaces `createPipeline` composes. A policy takes part in a pipeline by
  * implementing one of them; the pipeline imports no policy class. Each method is called on the
  * hot path: implementations do no option copying and allocate nothing on success.
+ *
+ * The `emit…` hooks are optional observers: the pipeline calls them at the moment named, and an
+ * implementation builds an event object only when someone listens (`EventEmitter.hasListeners`).
  */
 
 /** Circuit breaker stage: admission and outcome recording through a backend. @publicApi */
 export interface BreakerStage {
   readonly name: string;
-  /** True when calls must be timed (slow-call counting is on). */
+  /**
+   * True when calls must be timed: slow-call counting is on, or a listener wants `durationMs`.
+   * Read once per attempt (it may change as listeners come and go).
+   */
   readonly measuresDuration: boolean;
   /** Whether an error a call threw counts as a failure (the `failOn` / `excludeOn` filter). */
   countsAsFailure(error: unknown): boolean;
   /** The backend for this call (its partition, when partitioned). */
   backendFor(args: readonly unknown[]): BreakerBackend;
+  /** An admitted attempt succeeded (after `backend.onSuccess`); `durationMs` is 0 unless measured. */
+  emitSuccess?(durationMs: number): void;
+  /** An admitted attempt failed with an error that counts (after `backend.onFailure`). */
+  emitFailure?(error: unknown, durationMs: number): void;
+  /** `precheck()` or `admit()` refused the attempt with `error` (it never ran). */
+  emitRejected?(error: unknown): void;
 }
 
 /** Rate limiter stage: the bucket (or window) a call takes its tokens from. @publicApi */
@@ -23,8 +36,12 @@ export interface LimiterStage {
   /** Longest wait for tokens; 0 refuses at once (`reject` mode). */
   readonly maxWaitMs: number;
   bucketFor(args: readonly unknown[]): BucketBackend;
-  /** Tokens this call costs (`tokens` option, or the limiter's `tokens` function of the args). */
+  /** Tokens this call costs (the limiter's `tokens` option or function of the args). */
   tokensFor(args: readonly unknown[]): number;
+  /** The attempt has to wait for `tokens` (called once, when the wait starts). */
+  emitWait?(tokens: number): void;
+  /** Taking tokens failed with `error` (a refusal, an abort, a bad token count). */
+  emitRejected?(error: unknown): void;
 }
 
 /** Retry stage: decides whether and when an attempt that failed is tried again. @publicApi */
@@ -34,10 +51,10 @@ export interface RetryStage {
   readonly tracksElapsed: boolean;
   /** Delay before retry number `retryNo` (1-based), or a negative number to give up. */
   nextDelay(error: unknown, retryNo: number, elapsedMs: number): number;
-  /** Called once a retry is scheduled (emits the retry event). */
-  emitRetry(retryNo: number, delayMs: number, error: unknown): void;
-  /** Called once the policy gives up (emits the give-up event). */
-  emitGiveUp(attempts: number, error: unknown): void;
+  /** Called once a retry is scheduled after attempt `retryNo` failed (emits the retry event). */
+  emitRetry?(retryNo: number, delayMs: number, error: unknown): void;
+  /** Called once the policy gives up after `attempts` attempts (emits the give-up event). */
+  emitGiveUp?(attempts: number, error: unknown): void;
   /** Waits `ms` (on the policy's clock); rejects with the signal's reason when it aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -83,4 +100,16 @@ export interface FallbackStage {
   handles(error: unknown): boolean;
   /** The fallback result; `thisArg` is the decorated instance (for a method-name fallback). */
   fallback(error: unknown, thisArg: unknown, args: readonly unknown[]): unknown;
+}
+
+/** The stages one call goes through (any subset); see {@link createPipeline} for the order. @publicApi */
+export interface PipelineStages {
+  fallback?: FallbackStage;
+  timeout?: TimeoutStage;
+  retry?: RetryStage;
+  breaker?: BreakerStage;
+  bulkhead?: BulkheadStage;
+  limiter?: LimiterStage;
+  /** Clock for deadlines, the retry budget and call timing. Default: `systemClock`. */
+  clock?: Clock;
 }

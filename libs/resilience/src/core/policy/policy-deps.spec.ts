@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CircuitBreakerPolicy } from '../circuit-breaker/circuit-breaker.policy.js';
 import { normalizeCircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.normalize.js';
 import { seededRandom, VirtualClock } from '../clock.js';
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RateLimiterPolicy } from '../rate-limiter/rate-limiter.policy.js';
 import { normalizeRateLimiterOptions } from '../rate-limiter/rate-limiter.normalize.js';

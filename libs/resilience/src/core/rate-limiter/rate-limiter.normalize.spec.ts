@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
 import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
-import type { RateLimiterOptions } from './rate-limiter.options.js';
+import { RATE_LIMITER_DEFAULTS, type RateLimiterOptions } from './rate-limiter.options.js';
 
 /** The ResilienceConfigError that normalizing `options` throws. */
 function configError(options: unknown, path = 'limiters.api'): ResilienceConfigError {
@@ -26,6 +26,19 @@ describe('normalizeRateLimiterOptions', () => {
       partitionKey: undefined,
       maxPartitions: 10_000,
     });
+  });
+
+  it('the defaults are RATE_LIMITER_DEFAULTS (frozen)', () => {
+    const o = normalizeRateLimiterOptions({ rate: 5 });
+    const D = RATE_LIMITER_DEFAULTS;
+    expect([o.periodMs, o.tokens, o.mode, o.maxWaitMs, o.maxPartitions]).toEqual([
+      D.periodMs,
+      D.tokens,
+      D.mode,
+      D.maxWaitMs,
+      D.maxPartitions,
+    ]);
+    expect(Object.isFrozen(D)).toBe(true);
   });
 
   it('defaults burst to max(1, rate)', () => {

@@ -1,24 +1,31 @@
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
+import { normalizeAdmission } from '../options/admission.js';
 import type { PartitionKeyFn } from '../options/types.js';
 import { checkKnownKeys, checkNumber, optionalEnum, optionalFunction, optionalNumber } from '../options/validate.js';
-import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
+import {
+  RATE_LIMITER_DEFAULTS as D,
+  type NormalizedRateLimiterOptions,
+  type RateLimiterOptions,
+} from './rate-limiter.options.js';
 
-const KNOWN = [
-  'rate',
-  'periodMs',
-  'burst',
-  'tokens',
-  'mode',
-  'maxWaitMs',
-  'partitionKey',
-  'maxPartitions',
-  'algorithm',
-  'safetyMarginMs',
-] as const;
+const KNOWN = {
+  rate: true,
+  periodMs: true,
+  burst: true,
+  tokens: true,
+  mode: true,
+  maxWaitMs: true,
+  partitionKey: true,
+  maxPartitions: true,
+  algorithm: true,
+  safetyMarginMs: true,
+} satisfies Record<keyof RateLimiterOptions, true>;
+const KNOWN_KEYS = Object.keys(KNOWN);
 
 /**
- * Applies defaults and validates limiter options once, at configuration time.
- * Throws {@link ResilienceConfigError} naming `path.option` and the bad value.
+ * Applies the defaults ({@link RATE_LIMITER_DEFAULTS}) and validates limiter options once, at
+ * configuration time. Throws {@link ResilienceConfigError} naming `path.option` and the bad value.
+ * @publicApi
  */
 export function normalizeRateLimiterOptions(
   options: RateLimiterOptions,
@@ -26,15 +33,15 @@ export function normalizeRateLimiterOptions(
 ): NormalizedRateLimiterOptions {
   if (options === null || typeof options !== 'object')
     throw new ResilienceConfigError(path, options, 'an options object with a rate');
-  checkKnownKeys(path, options, KNOWN);
+  checkKnownKeys(path, options, KNOWN_KEYS);
   const p = (k: string) => `${path}.${k}`;
   const rate = checkNumber(p('rate'), options.rate, { min: 0, minExclusive: true });
-  const period = optionalNumber(p('periodMs'), options.periodMs, 1000, { min: 0, minExclusive: true });
+  const period = optionalNumber(p('periodMs'), options.periodMs, D.periodMs, { min: 0, minExclusive: true });
   const algorithm = optionalEnum(
     p('algorithm'),
     options.algorithm,
     ['token-bucket', 'sliding-window'] as const,
-    'token-bucket',
+    D.algorithm,
   );
   const window = algorithm === 'sliding-window';
   if (window && options.burst !== undefined && options.burst !== rate) {
@@ -54,7 +61,7 @@ export function normalizeRateLimiterOptions(
   const burst = window
     ? rate
     : optionalNumber(p('burst'), options.burst, Math.max(1, rate), { min: 0, minExclusive: true });
-  let tokens: NormalizedRateLimiterOptions['tokens'] = 1;
+  let tokens: NormalizedRateLimiterOptions['tokens'] = D.tokens;
   if (typeof options.tokens === 'function') tokens = options.tokens;
   else if (options.tokens !== undefined && typeof options.tokens !== 'number') {
     throw new ResilienceConfigError(
@@ -74,23 +81,30 @@ export function normalizeRateLimiterOptions(
       `a number >= tokens per call (${tokens}); a call could never be admitted`,
     );
   }
-  const mode = optionalEnum(p('mode'), options.mode, ['wait', 'reject'] as const, 'wait');
-  const maxWaitMs = optionalNumber(p('maxWaitMs'), options.maxWaitMs, 30_000, { min: 0, allowInfinity: true });
+  const { mode, maxWaitMs } = normalizeAdmission(path, options.mode, options.maxWaitMs);
   const out: NormalizedRateLimiterOptions = {
     rate,
     periodMs: period,
     burst,
     tokens,
     mode,
-    maxWaitMs: mode === 'reject' ? 0 : maxWaitMs,
+    maxWaitMs,
     partitionKey: optionalFunction<PartitionKeyFn>(p('partitionKey'), options.partitionKey),
-    maxPartitions: optionalNumber(p('maxPartitions'), options.maxPartitions, 10_000, { min: 1, integer: true }),
+    maxPartitions: optionalNumber(p('maxPartitions'), options.maxPartitions, D.maxPartitions, {
+      min: 1,
+      integer: true,
+    }),
   };
   if (window) {
     out.algorithm = algorithm;
-    out.safetyMarginMs = optionalNumber(p('safetyMarginMs'), options.safetyMarginMs, Math.min(250, period * 0.03), {
-      min: 0,
-    });
+    out.safetyMarginMs = optionalNumber(
+      p('safetyMarginMs'),
+      options.safetyMarginMs,
+      Math.min(D.safetyMarginMaxMs, period * D.safetyMarginRatio),
+      {
+        min: 0,
+      },
+    );
   }
   return out;
 }

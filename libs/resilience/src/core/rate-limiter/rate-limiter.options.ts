@@ -1,8 +1,27 @@
+import { ADMISSION_DEFAULTS } from '../options/admission.js';
 import type { PartitionKeyFn } from '../options/types.js';
+
+/**
+ * The defaults of {@link RateLimiterOptions}, used by `normalizeRateLimiterOptions`. `burst`
+ * defaults to `rate` (at least 1); a sliding window's `safetyMarginMs` to
+ * `min(safetyMarginMaxMs, periodMs × safetyMarginRatio)`.
+ * @publicApi
+ */
+export const RATE_LIMITER_DEFAULTS = Object.freeze({
+  periodMs: 1000,
+  tokens: 1,
+  mode: ADMISSION_DEFAULTS.mode,
+  maxWaitMs: ADMISSION_DEFAULTS.maxWaitMs,
+  maxPartitions: 10_000,
+  algorithm: 'token-bucket' as RateLimiterAlgorithm,
+  safetyMarginRatio: 0.03,
+  safetyMarginMaxMs: 250,
+});
 
 /**
  * Token-bucket rate limiter options: `rate` tokens per `periodMs` ms, bucket size `burst`.
  * In any window of length W, admitted tokens ≤ `burst + rate × W / period`.
+ * Defaults: {@link RATE_LIMITER_DEFAULTS}.
  * @publicApi
  */
 export interface RateLimiterOptions {

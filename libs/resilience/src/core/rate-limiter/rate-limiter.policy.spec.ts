@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock, type Clock } from '../clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/errors.js';
+import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { BucketBackend, BucketSpec, StateOwner } from '../store/store.js';
 import type { RateLimiterOptions } from './rate-limiter.options.js';
@@ -53,8 +53,7 @@ function timed(
         log.push([id, clock.now() - T0]);
         return id;
       },
-      args,
-      signal,
+      { args, signal },
     )
     .catch((e: unknown) => e);
 }
@@ -143,7 +142,7 @@ describe('RateLimiterPolicy tokens', () => {
   it('takes the tokens the function computes from the call arguments', async () => {
     const l = make({ rate: 10, periodMs: 1000, burst: 10, tokens: (req: { cost: number }) => req.cost });
     expect(l.tokensFor([{ cost: 3 }])).toBe(3);
-    await l.execute(() => 'x', [{ cost: 3 }]);
+    await l.execute(() => 'x', { args: [{ cost: 3 }] });
     expect(l.snapshot().available).toBe(7);
     await l.acquire([{ cost: 7 }]);
     expect(l.snapshot().available).toBe(0);
@@ -158,7 +157,7 @@ describe('RateLimiterPolicy tokens', () => {
   it('the reject error carries the computed token count', async () => {
     const l = make({ rate: 10, periodMs: 1000, burst: 10, tokens: (n: number) => n, mode: 'reject' });
     await l.acquire([8]);
-    const e = (await rejection(l.execute(() => 0, [5]))) as RateLimiterRejectedError;
+    const e = (await rejection(l.execute(() => 0, { args: [5] }))) as RateLimiterRejectedError;
     expect(e.tokens).toBe(5);
     expect(e.retryAfterMs).toBe(300);
   });

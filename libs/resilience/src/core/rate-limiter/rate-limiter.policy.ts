@@ -1,13 +1,18 @@
 import { systemClock, type Clock } from '../clock.js';
-import { ResilienceConfigError } from '../errors/errors.js';
+import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/index.js';
+import { EventEmitter, type Event } from '../events/event-emitter.js';
+import { checkPolicyDeps } from '../options/validate.js';
+import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
+import type { LimiterStage } from '../pipeline/stages.js';
+import type { ExecuteFn, ExecuteOptions } from '../policy/execute-options.js';
+import type { PolicyDeps } from '../policy/policy-deps.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { PartitionMap } from '../store/partitions.js';
-import type { BucketBackend, BucketSpec, ResilienceStore } from '../store/store.js';
-import type { PolicyDeps } from '../circuit-breaker/circuit-breaker.policy.js';
-import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
-import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
 import { stateKey } from '../store/state-key.js';
-import { checkPolicyDeps } from '../options/validate.js';
+import type { BucketBackend, BucketSpec, ResilienceStore } from '../store/store.js';
+import type { LimiterRejectedEvent, LimiterWaitEvent } from './rate-limiter.events.js';
+import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
+import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
 
 const memory = new MemoryStore();
 
@@ -33,16 +38,33 @@ export interface RateLimiterSnapshot {
  * @example
  * ```ts
  * const limiter = RateLimiterPolicy.create('partner-api', { rate: 10, periodMs: 1000 });
+ * limiter.onRejected((e) => metrics.increment('limited', { policy: e.policy }));
  * const data = await limiter.execute(() => partner.fetch(id));
  * ```
  * @publicApi
  */
-export class RateLimiterPolicy {
+export class RateLimiterPolicy implements LimiterStage {
   readonly clock: Clock;
+  /** Longest wait for tokens, ms (0 in `reject` mode). */
+  readonly maxWaitMs: number;
   private readonly store: ResilienceStore;
   private current: BucketSpec;
   private single: BucketBackend | undefined;
   private readonly partitions: PartitionMap<BucketBackend> | undefined;
+  private pipeline: Pipeline | undefined;
+  // Created on the first read of `onWait` / `onRejected` (an idle limiter holds no emitter).
+  #wait: EventEmitter<LimiterWaitEvent> | undefined = undefined;
+  #rejected: EventEmitter<LimiterRejectedEvent> | undefined = undefined;
+
+  /** Subscribes to calls that wait for their tokens (`limiter.wait`). */
+  get onWait(): Event<LimiterWaitEvent> {
+    return (this.#wait ??= new EventEmitter()).subscribe;
+  }
+
+  /** Subscribes to refused calls (`limiter.rejected`, with the `RateLimiterRejectedError`). */
+  get onRejected(): Event<LimiterRejectedEvent> {
+    return (this.#rejected ??= new EventEmitter()).subscribe;
+  }
 
   /**
    * Validates `options` and `deps` (paths start with `limiters.<name>`, e.g. `limiters.<name>.store`)
@@ -52,11 +74,13 @@ export class RateLimiterPolicy {
     return new RateLimiterPolicy(name, normalizeRateLimiterOptions(options, `limiters.${name}`), deps);
   }
 
+  /** Trusts `options` (already normalized); checks `deps` once. */
   constructor(
     readonly name: string,
     readonly options: NormalizedRateLimiterOptions,
     deps: PolicyDeps = {},
   ) {
+    this.maxWaitMs = options.maxWaitMs;
     // Checked once here, not per call: a `clock: {}` must fail now, naming the option, not with a TypeError later.
     const checked = checkPolicyDeps(`limiters.${name}`, deps, ['clock', 'store']);
     this.clock = checked.clock ?? systemClock;
@@ -102,15 +126,46 @@ export class RateLimiterPolicy {
    * `RateLimiterRejectedError` (reject mode, or a wait beyond `maxWaitMs`) or the abort reason.
    */
   async acquire(args: readonly unknown[] = [], tokens?: number, signal?: AbortSignal): Promise<void> {
-    const wait = this.bucketFor(args).acquire(tokens ?? this.tokensFor(args), this.options.maxWaitMs, signal);
-    if (wait !== undefined) await wait;
+    const n = tokens ?? this.tokensFor(args);
+    try {
+      const wait = this.bucketFor(args).acquire(n, this.maxWaitMs, signal);
+      if (wait !== undefined) {
+        this.emitWait(n);
+        await wait;
+      }
+    } catch (error) {
+      this.emitRejected(error);
+      throw error;
+    }
   }
 
-  /** Takes the call's tokens, then runs `fn`. */
-  async execute<T>(fn: () => T | Promise<T>, args: readonly unknown[] = [], signal?: AbortSignal): Promise<Awaited<T>> {
-    const wait = this.bucketFor(args).acquire(this.tokensFor(args), this.options.maxWaitMs, signal);
-    if (wait !== undefined) await wait;
-    return await fn();
+  /**
+   * Takes the call's tokens (`options.tokens`, else `tokensFor(options.args)`), then runs `fn`
+   * (through `createPipeline({ limiter: this })`). `options.signal` cancels the wait.
+   */
+  execute<T>(fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    return (this.pipeline ??= createPipeline({ limiter: this, clock: this.clock })).execute(fn, options);
+  }
+
+  /** @internal Pipeline hook: emits `limiter.wait`. */
+  emitWait(tokens: number): void {
+    const e = this.#wait;
+    if (e !== undefined && e.hasListeners) e.emit({ type: 'limiter.wait', policy: this.name, tokens });
+  }
+
+  /** @internal Pipeline hook: emits `limiter.rejected` for a `RateLimiterRejectedError`. */
+  emitRejected(error: unknown): void {
+    const e = this.#rejected;
+    if (e === undefined || !e.hasListeners || !(error instanceof RateLimiterRejectedError)) return;
+    const event: { -readonly [K in keyof LimiterRejectedEvent]: LimiterRejectedEvent[K] } = {
+      type: 'limiter.rejected',
+      policy: this.name,
+      tokens: error.tokens,
+      retryAfterMs: error.retryAfterMs,
+      error,
+    };
+    if (error.partitionKey !== undefined) event.partitionKey = error.partitionKey;
+    e.emit(event);
   }
 
   /** State of the limiter, or of one partition. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { seededRandom, VirtualClock, type RandomSource } from '../clock.js';
-import { RateLimiterRejectedError } from '../errors/errors.js';
+import { RateLimiterRejectedError } from '../errors/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RateLimiterPolicy } from './rate-limiter.policy.js';
 

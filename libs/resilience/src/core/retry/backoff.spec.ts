@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { seededRandom, VirtualClock, type RandomSource } from '../clock.js';
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
 import { backoffDelay } from './backoff.js';
 import type { Jitter } from './retry.options.js';
 import { normalizeRetryOptions } from './retry.normalize.js';

@@ -1,5 +1,5 @@
 import type { RandomSource } from '../clock.js';
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
 import type { NormalizedRetryOptions } from './retry.options.js';
 
 /**

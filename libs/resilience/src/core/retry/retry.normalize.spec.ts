@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { ResilienceConfigError } from '../errors/errors.js';
+import { ResilienceConfigError } from '../errors/index.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
-import type { RetryOptions } from './retry.options.js';
+import { RETRY_DEFAULTS, type RetryOptions } from './retry.options.js';
 import { isRetryableByDefault } from './retry.predicate.js';
 import { RetryPolicy } from './retry.policy.js';
 
@@ -32,6 +32,12 @@ describe('normalizeRetryOptions: defaults', () => {
       maxRetryAfterMs: 60_000,
       onRetry: undefined,
     });
+  });
+
+  it('the defaults are RETRY_DEFAULTS (frozen)', () => {
+    const { shouldRetry: _s, onRetry: _o, ...rest } = normalizeRetryOptions();
+    expect(rest).toEqual({ ...RETRY_DEFAULTS });
+    expect(Object.isFrozen(RETRY_DEFAULTS)).toBe(true);
   });
 
   it('keeps valid values, including 0 retries, 0 delay, Infinity where allowed', () => {

@@ -1,4 +1,5 @@
 import type { ErrorFilter } from '../options/types.js';
+import type { RetryScheduledEvent } from './retry.events.js';
 
 /**
  * Jitter applied to each backoff delay `d`:
@@ -11,18 +12,24 @@ import type { ErrorFilter } from '../options/types.js';
  */
 export type Jitter = 'none' | 'full' | 'equal' | number;
 
-/** Passed to `onRetry` before each wait. @publicApi */
-export interface RetryEvent {
-  policy: string;
-  /** 1 for the first retry. */
-  retry: number;
-  /** The wait before that retry, in ms. */
-  delayMs: number;
-  error: unknown;
-}
+/**
+ * The defaults of {@link RetryOptions}, used by `normalizeRetryOptions` (`retryOn` defaults to
+ * `isRetryableByDefault`).
+ * @publicApi
+ */
+export const RETRY_DEFAULTS = Object.freeze({
+  maxRetries: 3,
+  baseDelayMs: 1000,
+  backoffFactor: 2,
+  maxDelayMs: 60_000,
+  jitter: 0.2 as Jitter,
+  maxElapsedMs: Infinity,
+  maxRetryAfterMs: 60_000,
+});
 
 /**
  * Retry options. `maxRetries` counts retries after the first attempt: 3 means up to 4 calls.
+ * Defaults: {@link RETRY_DEFAULTS}.
  * @publicApi
  */
 export interface RetryOptions {
@@ -38,14 +45,14 @@ export interface RetryOptions {
   jitter?: Jitter;
   /** Errors to retry: classes or a predicate. Default: {@link isRetryableByDefault}. */
   retryOn?: ErrorFilter;
-  /** Errors never retried; wins over `retryOn`. */
+  /** Errors never retried: classes or a predicate; wins over `retryOn`. Default: none. */
   excludeOn?: ErrorFilter;
   /** Total time budget from the first attempt, ms; a wait that would pass it is not started. Default Infinity. */
   maxElapsedMs?: number;
   /** Largest server hint (`retryAfterMs`) honoured; a larger one gives up at once. Default 60000. */
   maxRetryAfterMs?: number;
-  /** Called before each wait. */
-  onRetry?: (event: RetryEvent) => void;
+  /** Called before each wait: sugar for subscribing once to `policy.onRetry`. */
+  onRetry?: (event: RetryScheduledEvent) => void;
 }
 
 /** Options after defaults and validation. */
@@ -58,5 +65,6 @@ export interface NormalizedRetryOptions {
   shouldRetry: (error: unknown) => boolean;
   maxElapsedMs: number;
   maxRetryAfterMs: number;
-  onRetry?: (event: RetryEvent) => void;
+  /** The `onRetry` option (the policy subscribes it to its `onRetry` event). */
+  onRetry?: (event: RetryScheduledEvent) => void;
 }

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { seededRandom, VirtualClock, type RandomSource } from '../clock.js';
-import type { RetryEvent, RetryOptions } from './retry.options.js';
-import { RetryPolicy, type AttemptContext } from './retry.policy.js';
-import { observe, type Settled } from '../testing-support/observe.js';
+import type { ExecuteContext } from '../policy/execute-options.js';
+import type { RetryEvent } from './retry.events.js';
+import type { RetryOptions } from './retry.options.js';
+import { RetryPolicy } from './retry.policy.js';
+import { captureListenerErrors, observe, restoreListenerErrors } from '../testing-support/observe.js';
 
 class TransientError extends Error {
   readonly isTransient = true;
@@ -30,6 +32,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  restoreListenerErrors();
   expect(clock.pendingTimers()).toBe(0);
 });
 
@@ -41,13 +44,14 @@ function make(options: RetryOptions, random?: RandomSource): RetryPolicy {
   );
 }
 
-/** An attempt function that records its start time and throws `errors[attempt]` (or returns 'ok' past the end). */
+/** An attempt function that records its start time and throws `errors[attempt - 1]` (or returns 'ok@<n>' past the end). */
 function failing(errors: readonly unknown[], always?: unknown) {
-  return async ({ attempt }: AttemptContext) => {
+  return async ({ attempt }: ExecuteContext) => {
     starts.push(clock.now() - T0);
     if (always !== undefined) throw always;
-    if (attempt < errors.length) throw errors[attempt];
-    return `ok@${attempt}`;
+    const i = attempt - 1;
+    if (i < errors.length) throw errors[i];
+    return `ok@${i}`;
   };
 }
 
@@ -77,22 +81,25 @@ describe('RetryPolicy: attempts', () => {
     expect(s.state).toBe('rejected');
   });
 
-  it('returns the first success, passing attempt numbers 0, 1, 2 and the signal', async () => {
-    const seen: AttemptContext[] = [];
+  it('returns the first success, passing attempt numbers 1, 2, 3 and the signal', async () => {
+    const seen: ExecuteContext[] = [];
     const ac = new AbortController();
     const s = observe(
-      make({ maxRetries: 5 }).execute((ctx) => {
-        seen.push({ ...ctx });
-        if (ctx.attempt < 2) throw new TransientError('t');
-        return 42;
-      }, ac.signal),
+      make({ maxRetries: 5 }).execute(
+        (ctx) => {
+          seen.push({ ...ctx });
+          if (ctx.attempt < 3) throw new TransientError('t');
+          return 42;
+        },
+        { signal: ac.signal },
+      ),
     );
     await clock.runAll();
     expect(s).toEqual({ state: 'fulfilled', value: 42 });
     expect(seen).toEqual([
-      { attempt: 0, signal: ac.signal },
       { attempt: 1, signal: ac.signal },
       { attempt: 2, signal: ac.signal },
+      { attempt: 3, signal: ac.signal },
     ]);
   });
 
@@ -118,11 +125,11 @@ describe('RetryPolicy: delays', () => {
     await clock.runAll();
     expect(s).toEqual({ state: 'fulfilled', value: 'ok@5' });
     expect(events).toEqual([
-      { policy: 'r', retry: 1, delayMs: 100, error: errors[0] },
-      { policy: 'r', retry: 2, delayMs: 200, error: errors[1] },
-      { policy: 'r', retry: 3, delayMs: 400, error: errors[2] },
-      { policy: 'r', retry: 4, delayMs: 500, error: errors[3] },
-      { policy: 'r', retry: 5, delayMs: 500, error: errors[4] },
+      { type: 'retry.scheduled', policy: 'r', attempt: 1, retry: 1, delayMs: 100, error: errors[0] },
+      { type: 'retry.scheduled', policy: 'r', attempt: 2, retry: 2, delayMs: 200, error: errors[1] },
+      { type: 'retry.scheduled', policy: 'r', attempt: 3, retry: 3, delayMs: 400, error: errors[2] },
+      { type: 'retry.scheduled', policy: 'r', attempt: 4, retry: 4, delayMs: 500, error: errors[3] },
+      { type: 'retry.scheduled', policy: 'r', attempt: 5, retry: 5, delayMs: 500, error: errors[4] },
     ]);
     expect(starts).toEqual([0, 100, 300, 700, 1200, 1700]);
   });
@@ -152,7 +159,7 @@ describe('RetryPolicy: delays', () => {
       make({ maxRetries: 1 }).execute(async ({ attempt }) => {
         starts.push(clock.now() - T0);
         await new Promise<void>((r) => clock.setTimeout(r, 30));
-        if (attempt === 0) throw new TransientError('slow failure');
+        if (attempt === 1) throw new TransientError('slow failure');
         return 'done';
       }),
     );
@@ -272,7 +279,9 @@ describe('RetryPolicy: Retry-After hints', () => {
     const err = new HintError(5_000);
     const s = observe(make({ maxRetries: 1 }).execute(failing([err])));
     await clock.advance(0);
-    expect(events).toEqual([{ policy: 'r', retry: 1, delayMs: 5_000, error: err }]);
+    expect(events).toEqual([
+      { type: 'retry.scheduled', policy: 'r', attempt: 1, retry: 1, delayMs: 5_000, error: err },
+    ]);
     await clock.advance(4_999);
     expect(starts).toEqual([0]);
     await clock.advance(1);
@@ -389,7 +398,7 @@ describe('RetryPolicy: hints and the deadline together', () => {
 describe('RetryPolicy: AbortSignal', () => {
   it('abort during a wait rejects at once with signal.reason; no further attempt, no timer left', async () => {
     const ac = new AbortController();
-    const s = observe(make({ maxRetries: 5 }).execute(failing([], new TransientError('t')), ac.signal));
+    const s = observe(make({ maxRetries: 5 }).execute(failing([], new TransientError('t')), { signal: ac.signal }));
     await clock.advance(150);
     expect(starts).toEqual([0, 100]);
     expect(clock.pendingTimers()).toBe(1);
@@ -410,10 +419,13 @@ describe('RetryPolicy: AbortSignal', () => {
     ac.abort(reason);
     let calls = 0;
     await expect(
-      make({}).execute(() => {
-        calls++;
-        return 1;
-      }, ac.signal),
+      make({}).execute(
+        () => {
+          calls++;
+          return 1;
+        },
+        { signal: ac.signal },
+      ),
     ).rejects.toBe(reason);
     expect(calls).toBe(0);
   });
@@ -422,11 +434,14 @@ describe('RetryPolicy: AbortSignal', () => {
     const ac = new AbortController();
     const err = new TransientError('t');
     const s = observe(
-      make({ maxRetries: 5 }).execute(async () => {
-        starts.push(clock.now() - T0);
-        ac.abort();
-        throw err;
-      }, ac.signal),
+      make({ maxRetries: 5 }).execute(
+        async () => {
+          starts.push(clock.now() - T0);
+          ac.abort();
+          throw err;
+        },
+        { signal: ac.signal },
+      ),
     );
     await clock.runAll();
     expect(s.error).toBe(err);
@@ -470,6 +485,7 @@ describe('RetryPolicy: sleep never ends early', () => {
 
 describe('RetryPolicy: onRetry', () => {
   it('a throwing onRetry does not change the outcome, and is called for every retry', async () => {
+    const reported = captureListenerErrors();
     let hookCalls = 0;
     const p = RetryPolicy.create(
       'r',
@@ -489,6 +505,7 @@ describe('RetryPolicy: onRetry', () => {
     expect(s).toEqual({ state: 'fulfilled', value: 'ok@2' });
     expect(starts).toEqual([0, 100, 300]);
     expect(hookCalls).toBe(2);
+    expect(reported).toHaveLength(2);
 
     starts = [];
     T0 = clock.now();

@@ -1,9 +1,14 @@
 import { systemClock, type Clock, type RandomSource } from '../clock.js';
-import { retryAfterOf } from '../errors/errors.js';
-import { backoffDelay } from './backoff.js';
-import type { NormalizedRetryOptions, RetryOptions } from './retry.options.js';
-import { normalizeRetryOptions } from './retry.normalize.js';
+import { retryAfterOf } from '../errors/index.js';
+import { EventEmitter, type Event } from '../events/event-emitter.js';
 import { checkPolicyDeps } from '../options/validate.js';
+import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
+import type { RetryStage } from '../pipeline/stages.js';
+import type { ExecuteFn, ExecuteOptions } from '../policy/execute-options.js';
+import { backoffDelay } from './backoff.js';
+import type { RetryGiveUpEvent, RetryScheduledEvent } from './retry.events.js';
+import { normalizeRetryOptions } from './retry.normalize.js';
+import type { NormalizedRetryOptions, RetryOptions } from './retry.options.js';
 
 /** What a retry policy runs on. @publicApi */
 export interface RetryDeps {
@@ -13,27 +18,35 @@ export interface RetryDeps {
   random?: RandomSource;
 }
 
-/** Passed to the function a {@link RetryPolicy} runs. @publicApi */
-export interface AttemptContext {
-  /** 0 for the first attempt. */
-  attempt: number;
-  signal?: AbortSignal;
-}
-
 /**
  * A named retry policy. `maxRetries` counts retries after the first attempt.
  * @example
  * ```ts
  * const retry = RetryPolicy.create('idempotent', { maxRetries: 3, baseDelayMs: 200 });
- * const order = await retry.execute(({ attempt }) => api.getOrder(id));
+ * retry.onGiveUp((e) => log.warn(`gave up after ${e.attempts} attempts`));
+ * const order = await retry.execute(({ signal }) => api.getOrder(id, { signal }));
  * ```
  * @publicApi
  */
-export class RetryPolicy {
+export class RetryPolicy implements RetryStage {
   readonly clock: Clock;
   readonly random: RandomSource;
   /** True when the pipeline must measure elapsed time (a `maxElapsedMs` is set). */
   readonly tracksElapsed: boolean;
+  private pipeline: Pipeline | undefined;
+  // Created on the first read of `onRetry` / `onGiveUp` (an idle policy holds no emitter).
+  #retry: EventEmitter<RetryScheduledEvent> | undefined = undefined;
+  #giveUp: EventEmitter<RetryGiveUpEvent> | undefined = undefined;
+
+  /** Subscribes to scheduled retries (`retry.scheduled`: attempt, delayMs, error). */
+  get onRetry(): Event<RetryScheduledEvent> {
+    return (this.#retry ??= new EventEmitter()).subscribe;
+  }
+
+  /** Subscribes to give-ups (`retry.giveup`: attempts, error). */
+  get onGiveUp(): Event<RetryGiveUpEvent> {
+    return (this.#giveUp ??= new EventEmitter()).subscribe;
+  }
 
   /**
    * Validates `options` and `deps` (paths start with `retries.<name>`, e.g. `retries.<name>.random`)
@@ -43,6 +56,7 @@ export class RetryPolicy {
     return new RetryPolicy(name, normalizeRetryOptions(options, `retries.${name}`), deps);
   }
 
+  /** Trusts `options` (already normalized); checks `deps` once. */
   constructor(
     readonly name: string,
     readonly options: NormalizedRetryOptions,
@@ -53,6 +67,7 @@ export class RetryPolicy {
     this.clock = checked.clock ?? systemClock;
     this.random = checked.random ?? Math.random;
     this.tracksElapsed = options.maxElapsedMs !== Infinity;
+    if (options.onRetry !== undefined) this.onRetry(options.onRetry);
   }
 
   /**
@@ -72,15 +87,24 @@ export class RetryPolicy {
     return delay;
   }
 
-  /** Calls `onRetry` (a throwing hook is ignored). */
+  /** @internal Pipeline hook: emits `retry.scheduled` (a throwing listener is reported, never changes the call). */
   emitRetry(retryNo: number, delayMs: number, error: unknown): void {
-    const hook = this.options.onRetry;
-    if (hook === undefined) return;
-    try {
-      hook({ policy: this.name, retry: retryNo, delayMs, error });
-    } catch {
-      // A hook must not change the outcome of the call.
-    }
+    const e = this.#retry;
+    if (e !== undefined && e.hasListeners)
+      e.emit({
+        type: 'retry.scheduled',
+        policy: this.name,
+        attempt: retryNo,
+        retry: retryNo,
+        delayMs,
+        error,
+      });
+  }
+
+  /** @internal Pipeline hook: emits `retry.giveup`. */
+  emitGiveUp(attempts: number, error: unknown): void {
+    const e = this.#giveUp;
+    if (e !== undefined && e.hasListeners) e.emit({ type: 'retry.giveup', policy: this.name, attempts, error });
   }
 
   /** Waits `ms` on the policy's clock; rejects with `signal.reason` as soon as `signal` aborts. */
@@ -112,20 +136,12 @@ export class RetryPolicy {
     });
   }
 
-  /** Runs `fn` and retries it per the policy. `signal` stops further attempts and cancels a wait at once. */
-  async execute<T>(fn: (ctx: AttemptContext) => T | Promise<T>, signal?: AbortSignal): Promise<Awaited<T>> {
-    const start = this.tracksElapsed ? this.clock.now() : 0;
-    for (let attempt = 0; ; attempt++) {
-      if (signal?.aborted) throw signal.reason;
-      try {
-        return await fn({ attempt, signal });
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        const delay = this.nextDelay(error, attempt + 1, this.tracksElapsed ? this.clock.now() - start : 0);
-        if (delay < 0) throw error;
-        this.emitRetry(attempt + 1, delay, error);
-        await this.sleep(delay, signal);
-      }
-    }
+  /**
+   * Runs `fn` and retries it per the policy (through `createPipeline({ retry: this })`).
+   * `fn` gets `{ signal, attempt }` (attempt 1 first); `options.signal` stops further attempts
+   * and cancels a wait at once.
+   */
+  execute<T>(fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    return (this.pipeline ??= createPipeline({ retry: this, clock: this.clock })).execute(fn, options);
   }
 }

@@ -4,7 +4,8 @@ import {
   RateLimiterRejectedError,
   ResilienceConfigError,
   ResilienceError,
-} from '../errors/errors.js';
+  TRANSIENT_NETWORK_CODES,
+} from '../errors/index.js';
 import { normalizeRetryOptions } from './retry.normalize.js';
 import { isRetryableByDefault } from './retry.predicate.js';
 
@@ -82,10 +83,23 @@ describe('isRetryableByDefault', () => {
     'UND_ERR_CONNECT_TIMEOUT',
     'UND_ERR_HEADERS_TIMEOUT',
     'UND_ERR_BODY_TIMEOUT',
-  ])('retries network code %s, on the error or on its cause', (code) => {
+    // Once only in the HTTP layer's lists; now in the one table (NETWORK_ERROR_CODES).
+    'EADDRNOTAVAIL',
+    'ERR_NETWORK',
+    'UND_ERR_CLOSED',
+    'ERR_STREAM_PREMATURE_CLOSE',
+  ])('retries network code %s, on the error, on its cause or in an AggregateError', (code) => {
+    expect(TRANSIENT_NETWORK_CODES.has(code)).toBe(true);
     expect(isRetryableByDefault(withProps({ code }))).toBe(true);
     // undici's fetch: TypeError('fetch failed') with the socket error as cause.
     expect(isRetryableByDefault(new TypeError('fetch failed', { cause: withProps({ code }) }))).toBe(true);
+    // Node's happy eyeballs (autoSelectFamily): an AggregateError of one error per address.
+    expect(isRetryableByDefault(new AggregateError([new Error('a'), withProps({ code })], 'all failed'))).toBe(true);
+  });
+
+  it('retries every code of the shared table and nothing the table lacks', () => {
+    for (const code of TRANSIENT_NETWORK_CODES) expect(isRetryableByDefault(withProps({ code }))).toBe(true);
+    expect(isRetryableByDefault(new AggregateError([withProps({ code: 'EACCES' })], 'x'))).toBe(false);
   });
 
   it('does not retry other codes', () => {

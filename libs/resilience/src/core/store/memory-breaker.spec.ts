@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../clock.js';
-import { CircuitBreakerOpenError } from '../errors/errors.js';
+import { CircuitBreakerOpenError } from '../errors/index.js';
 import { PERMIT_NORMAL, PERMIT_TRIAL } from './store.js';
 import type { CircuitStateChange } from '../circuit-breaker/circuit-breaker.options.js';
 import { normalizeCircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.normalize.js';

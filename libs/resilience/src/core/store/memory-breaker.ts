@@ -1,5 +1,4 @@
 import type { Clock } from '../clock.js';
-import { CircuitBreakerOpenError } from '../errors/errors.js';
 import { ADMIT_LATER, PERMIT_NORMAL, PERMIT_TRIAL, type BreakerBackend, type StateOwner } from './store.js';
 import type {
   CircuitBreakerSnapshot,
@@ -7,29 +6,10 @@ import type {
   CircuitStateChange,
   NormalizedCircuitBreakerOptions,
 } from '../circuit-breaker/circuit-breaker.options.js';
-import { OutcomeWindow } from './outcome-window.js';
 import { recordStateChange } from './state-history.js';
-import { breakerSnapshot } from './breaker-snapshot.js';
-
-const CLOSED = 0;
-const OPEN = 1;
-const HALF_OPEN = 2;
-const STATES: readonly CircuitState[] = ['closed', 'open', 'half_open'];
-
-/**
- * The state of a breaker backend, as handed from one backend to another (see {@link MemoryBreaker.seed}).
- * @internal
- */
-export interface HeldBreakerState {
-  /** The stored state (`open` even once `openUntil` passed: the change to half-open is not reported yet). */
-  state: CircuitState;
-  /** Clock time of the opening, -1 if never opened. */
-  openedAt: number;
-  /** Clock time until which an open breaker refuses calls. */
-  openUntil: number;
-  forced: boolean;
-  disabled: boolean;
-}
+import { CLOSED, HALF_OPEN, OPEN, STATES } from './breaker-state.js';
+import { BreakerBackendBase } from './breaker-backend-base.js';
+import type { HeldBreakerState } from './held-breaker-state.js';
 
 /**
  * In-process state machine of one breaker (or partition).
@@ -39,8 +19,11 @@ export interface HeldBreakerState {
  * - Half-open admission is exact: a counter of trial calls in flight, checked and incremented
  *   synchronously, so 1,000 concurrent callers get exactly `halfOpenMaxCalls` trials.
  * - An idle closed breaker holds a handful of numbers; the rate window is allocated on first use.
+ * - Counters, refusals, the rate window and snapshots are shared with `RedisBreaker`
+ *   (`BreakerBackendBase`); the state machine is this class's.
+ * @publicApi
  */
-export class MemoryBreaker implements BreakerBackend {
+export class MemoryBreaker extends BreakerBackendBase implements BreakerBackend {
   private st = CLOSED;
   private openedAt = -1;
   /** Clock time the open state ends (trials may start); `openedAt + recoveryTimeMs` unless seeded. */
@@ -48,40 +31,23 @@ export class MemoryBreaker implements BreakerBackend {
   private consecutive = 0;
   private trialsInFlight = 0;
   private trialSuccesses = 0;
-  private successes = 0;
-  private failures = 0;
-  private rejections = 0;
   private disabled = false;
   private forced = false;
-  private window: OutcomeWindow | undefined;
   private history: CircuitStateChange[] | undefined;
 
-  constructor(
-    private readonly owner: StateOwner,
-    private readonly options: NormalizedCircuitBreakerOptions,
-    private readonly clock: Clock,
-  ) {}
+  constructor(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock) {
+    super(owner, options, clock);
+  }
 
   admit(): number {
     const st = this.st;
     if (st === CLOSED) return PERMIT_NORMAL;
     if (this.disabled) return PERMIT_NORMAL;
     if (st === OPEN) {
-      if (this.forced) {
-        this.rejections++;
-        throw new CircuitBreakerOpenError(
-          this.owner.policy,
-          this.options.recoveryTimeMs,
-          'open',
-          this.owner.partitionKey,
-        );
-      }
+      if (this.forced) this.refuse(this.options.recoveryTimeMs, 'open');
       const now = this.clock.now();
       const wait = this.openUntil - now;
-      if (wait > 0) {
-        this.rejections++;
-        throw new CircuitBreakerOpenError(this.owner.policy, wait, 'open', this.owner.partitionKey);
-      }
+      if (wait > 0) this.refuse(wait, 'open');
       this.transition(HALF_OPEN, now);
     }
     // Half-open: exact admission of trial calls.
@@ -89,8 +55,7 @@ export class MemoryBreaker implements BreakerBackend {
       this.trialsInFlight++;
       return PERMIT_TRIAL;
     }
-    this.rejections++;
-    throw new CircuitBreakerOpenError(this.owner.policy, 0, 'half_open', this.owner.partitionKey);
+    return this.refuse(0, 'half_open');
   }
 
   precheck(): number {
@@ -98,15 +63,11 @@ export class MemoryBreaker implements BreakerBackend {
     if (st === CLOSED || this.disabled) return PERMIT_NORMAL;
     if (st === OPEN) {
       const wait = this.forced ? this.options.recoveryTimeMs : this.openUntil - this.clock.now();
-      if (this.forced || wait > 0) {
-        this.rejections++;
-        throw new CircuitBreakerOpenError(this.owner.policy, wait, 'open', this.owner.partitionKey);
-      }
+      if (this.forced || wait > 0) this.refuse(wait, 'open');
       return ADMIT_LATER;
     }
     if (this.trialsInFlight < this.options.halfOpenMaxCalls) return ADMIT_LATER;
-    this.rejections++;
-    throw new CircuitBreakerOpenError(this.owner.policy, 0, 'half_open', this.owner.partitionKey);
+    return this.refuse(0, 'half_open');
   }
 
   onSuccess(permit: number, durationMs: number): void {
@@ -159,20 +120,7 @@ export class MemoryBreaker implements BreakerBackend {
 
   snapshot(): CircuitBreakerSnapshot {
     const state = this.state();
-    const input = {
-      state,
-      disabled: this.disabled,
-      forcedOpen: this.forced,
-      successes: this.successes,
-      failures: this.failures,
-      rejections: this.rejections,
-      consecutive: this.consecutive,
-      retryAfterMs: this.retryAfterMs(state),
-      openedAt: this.openedAt,
-      window: this.window,
-      history: this.history,
-    };
-    return breakerSnapshot(this.owner, this.options, input, this.clock.now());
+    return this.snapshotOf(state, this.held(), this.consecutive, this.history, this.clock.now());
   }
 
   // forceOpen / reset / disable keep trialsInFlight (see close()): a trial still running
@@ -233,12 +181,6 @@ export class MemoryBreaker implements BreakerBackend {
     );
   }
 
-  private retryAfterMs(state: CircuitState): number {
-    if (state !== 'open') return 0;
-    if (this.forced) return this.options.recoveryTimeMs;
-    return Math.max(0, this.openUntil - this.clock.now());
-  }
-
   private endTrial(): void {
     if (this.trialsInFlight > 0) this.trialsInFlight--;
   }
@@ -248,16 +190,8 @@ export class MemoryBreaker implements BreakerBackend {
   }
 
   private record(failed: boolean, slow: boolean): void {
-    const o = this.options;
     const now = this.clock.now();
-    const w = (this.window ??= new OutcomeWindow(o.slidingWindow));
-    w.add(now, failed, slow);
-    if (w.calls(now) < o.minimumCalls) return;
-    if (
-      w.failureRate(now) >= o.failureRateThreshold ||
-      (o.slowCallDurationMs !== Infinity && w.slowRate(now) >= o.slowCallRateThreshold)
-    )
-      this.open(now);
+    if (this.recordRate(now, failed, slow)) this.open(now);
   }
 
   private open(now: number): void {

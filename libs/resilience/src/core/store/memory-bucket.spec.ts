@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/errors.js';
+import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/index.js';
 import type { BucketSpec } from './store.js';
 import { MemoryBucket } from './memory-bucket.js';
 

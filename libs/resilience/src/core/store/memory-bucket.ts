@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/errors.js';
 import type { BucketBackend, BucketSpec, StateOwner } from './store.js';
+import { checkTokens, failOversized, queueOrReject } from './token-admission.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
 /** Float slack when comparing token levels. */
@@ -31,6 +31,7 @@ const UNTIMED_SHARE = 1 / 64;
  *   taken at that moment). Taking them later than they really were can only leave fewer
  *   tokens than an exact bucket would (by at most the debt), never more, so the bound above
  *   still holds. A bucket whose `burst` is under 64 calls' tokens reads the clock every time.
+ * @publicApi
  */
 export class MemoryBucket implements BucketBackend {
   private level: number;
@@ -64,13 +65,7 @@ export class MemoryBucket implements BucketBackend {
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
-    if (!(tokens > 0) || tokens > this.burst) {
-      throw new ResilienceConfigError(
-        `limiters.${this.owner.policy}.tokens`,
-        tokens,
-        `a number > 0 and <= burst (${this.burst})`,
-      );
-    }
+    checkTokens(this.owner, tokens, this.burst, 'burst');
     // Fast path, no clock read: the level as of `last` covers the call and the debt stays small.
     const debt = this.debt + tokens;
     if (debt <= this.untimed && this.level - debt >= -EPS && this.waiters.empty && this.pausedUntil <= this.last) {
@@ -84,14 +79,7 @@ export class MemoryBucket implements BucketBackend {
       return undefined;
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const wait = this.waitFor(this.waiters.tokens + tokens, now);
-    if (wait > maxWaitMs) {
-      throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, done: false });
-      if (!this.waiters.armed) this.waiters.armForHead((t) => this.waitFor(t, now));
-    });
+    return queueOrReject(this.waiters, this.owner, tokens, maxWaitMs, signal, (t) => this.waitFor(t, now));
   }
 
   isIdle(): boolean {
@@ -118,15 +106,7 @@ export class MemoryBucket implements BucketBackend {
     this.untimed = spec.burst * UNTIMED_SHARE;
     if (this.level > spec.burst) this.level = spec.burst;
     // A waiter asking for more than the new burst could never be admitted: fail it now.
-    for (const w of this.waiters.drop((w) => w.tokens > spec.burst)) {
-      w.reject(
-        new ResilienceConfigError(
-          `limiters.${this.owner.policy}.tokens`,
-          w.tokens,
-          `a number > 0 and <= burst (${spec.burst})`,
-        ),
-      );
-    }
+    failOversized(this.waiters, this.owner, spec.burst, 'burst');
     this.waiters.retry();
     this.waiters.compact();
   }

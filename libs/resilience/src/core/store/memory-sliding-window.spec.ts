@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock, seededRandom } from '../clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/errors.js';
+import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/index.js';
 import type { SlidingWindowSpec } from './store.js';
 import { MemorySlidingWindow } from './memory-sliding-window.js';
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/errors.js';
 import type { BucketBackend, BucketSpec, SlidingWindowSpec, StateOwner } from './store.js';
 import { AdmissionLog, SyncRun, WINDOW_EPS, admissionTime } from './sliding-window-log.js';
+import { checkTokens, failOversized, queueOrReject } from './token-admission.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
 /**
@@ -11,6 +11,9 @@ import { WaitQueue, type Waiter } from './wait-queue.js';
  * to when its request is actually sent.
  */
 const CHUNK = 16;
+
+/** The limit's name in a `tokens` error. */
+const WINDOW_LIMIT = "the window's limit";
 
 /**
  * In-process sliding-window limiter with a FIFO queue: at most `limit` tokens admitted in
@@ -42,6 +45,7 @@ const CHUNK = 16;
  * - As a {@link BucketBackend}: `spec()` reports `{ rate: limit, periodMs: windowMs, burst: limit }`
  *   and `setSpec` reads `rate` as the new limit and `periodMs` as the new window (`burst` is
  *   ignored: a window always allows `limit` at once).
+ * @publicApi
  */
 export class MemorySlidingWindow implements BucketBackend {
   private readonly log = new AdmissionLog();
@@ -73,13 +77,7 @@ export class MemorySlidingWindow implements BucketBackend {
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
-    if (!(tokens > 0) || tokens > this.limit) {
-      throw new ResilienceConfigError(
-        `limiters.${this.owner.policy}.tokens`,
-        tokens,
-        `a number > 0 and <= the window's limit (${this.limit})`,
-      );
-    }
+    checkTokens(this.owner, tokens, this.limit, WINDOW_LIMIT);
     const now = this.clock.now();
     const log = this.log;
     log.expire(now, this.span);
@@ -98,14 +96,7 @@ export class MemorySlidingWindow implements BucketBackend {
         if (!this.waiters.armed) this.waiters.arm(0);
       });
     }
-    const wait = this.waitFor(this.waiters.tokens + tokens, now);
-    if (wait > maxWaitMs) {
-      throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, done: false });
-      if (!this.waiters.armed) this.waiters.armForHead((t) => this.waitFor(t, now));
-    });
+    return queueOrReject(this.waiters, this.owner, tokens, maxWaitMs, signal, (t) => this.waitFor(t, now));
   }
 
   isIdle(): boolean {
@@ -128,15 +119,7 @@ export class MemorySlidingWindow implements BucketBackend {
     this.limit = spec.rate;
     this.windowMs = spec.periodMs;
     this.span = spec.periodMs + this.margin;
-    for (const w of this.waiters.drop((w) => w.tokens > spec.rate)) {
-      w.reject(
-        new ResilienceConfigError(
-          `limiters.${this.owner.policy}.tokens`,
-          w.tokens,
-          `a number > 0 and <= the window's limit (${spec.rate})`,
-        ),
-      );
-    }
+    failOversized(this.waiters, this.owner, spec.rate, WINDOW_LIMIT);
     this.waiters.retry();
     this.waiters.compact();
   }
@@ -163,8 +146,6 @@ export class MemorySlidingWindow implements BucketBackend {
     this.log.credit(tokens);
     this.waiters.retry();
   }
-
-  /** Marks the start of a synchronous run that admits: its admissions are re-stamped when it ends. */
 
   /** Milliseconds until `needed` tokens (those queued ahead included) fit, counting the pause. */
   private waitFor(needed: number, now: number): number {

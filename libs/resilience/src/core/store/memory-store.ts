@@ -16,6 +16,12 @@ import type {
 
 /**
  * The default store: state lives in this process. Needs no set-up.
+ *
+ * Each `create*` call returns a new, independent backend: the store keeps no map of them, so
+ * two policies created with the same name on a memory store share nothing (two
+ * `CircuitBreakerPolicy.create('payments')` are two breakers). State is shared by name only
+ * through a shared store (`RedisStore`: same Redis key), or by using one policy instance, which
+ * is what a `ResilienceModule` registry does (it creates each configured policy once).
  * @publicApi
  */
 export class MemoryStore implements ResilienceStore {

@@ -2,6 +2,7 @@
  * Bounded map of per-key policy state (one breaker or bucket per host, tenant, ...).
  * Least recently used entries are evicted once `max` is exceeded, idle ones first
  * (an idle entry holds no information, so dropping it changes no behaviour).
+ * @publicApi
  */
 export class PartitionMap<V extends { isIdle(): boolean }> {
   private readonly entries = new Map<string, V>();

@@ -6,8 +6,8 @@ import type {
 } from '../circuit-breaker/circuit-breaker.options.js';
 
 /**
- * Reports one state change of a breaker backend: appends the event to `history` (created on
- * first use, at most `historySize` events, oldest dropped first) and calls `onStateChange`,
+ * Reports one state change of a breaker backend: builds the `breaker.state` event, appends it to
+ * `history` (created on first use, at most `historySize` events, oldest dropped first) and calls `onStateChange`,
  * whose errors are swallowed so that a throwing listener never breaks the state machine.
  * Allocates nothing when `historySize` is 0 and there is no listener. The event carries
  * `partitionKey` only when the owner has one.
@@ -23,8 +23,10 @@ export function recordStateChange(
   at: number,
 ): CircuitStateChange[] | undefined {
   if (options.historySize === 0 && options.onStateChange === undefined) return history;
-  const event: CircuitStateChange = { policy: owner.policy, from, to, at };
-  if (owner.partitionKey !== undefined) event.partitionKey = owner.partitionKey;
+  const event: CircuitStateChange =
+    owner.partitionKey === undefined
+      ? { type: 'breaker.state', policy: owner.policy, from, to, at }
+      : { type: 'breaker.state', policy: owner.policy, partitionKey: owner.partitionKey, from, to, at };
   if (options.historySize > 0) {
     const h = (history ??= []);
     h.push(event);

@@ -4,6 +4,17 @@ import type {
   CircuitState,
   NormalizedCircuitBreakerOptions,
 } from '../circuit-breaker/circuit-breaker.options.js';
+import type { Event } from '../events/event-emitter.js';
+import type { StoreStatusEvent } from './store-events.js';
+
+/**
+ * What the policies on a shared store do while it cannot answer: `fail-open` decides with
+ * per-process state, `fail-closed` rejects with `StoreUnavailableError`. @publicApi
+ */
+export type StoreErrorPolicy = 'fail-open' | 'fail-closed';
+
+/** Every {@link StoreErrorPolicy}, for validation (`optionalEnum(path, value, STORE_ERROR_POLICIES, …)`). @publicApi */
+export const STORE_ERROR_POLICIES: readonly StoreErrorPolicy[] = ['fail-open', 'fail-closed'];
 
 /** Limits of one token bucket: `rate` tokens per `periodMs` ms, at most `burst` stored. @publicApi */
 export interface BucketSpec {
@@ -150,9 +161,15 @@ export interface ResilienceStore {
   /** Releases connections (only those the store opened itself). */
   close?(): Promise<void>;
   /**
+   * Subscribes to the store's outages (stores that can fail, e.g. Redis): one `store.down` when
+   * it stops answering, one `store.up` when it answers again. Absent on stores that cannot fail
+   * (memory).
+   */
+  readonly onStatus?: Event<StoreStatusEvent>;
+  /**
    * The same store (same connection and state) with another failure policy for the policies
    * created through it: what they do while the store cannot answer. Stores that cannot fail
    * (memory) do not implement it.
    */
-  withStoreErrorPolicy?(onStoreError: 'fail-open' | 'fail-closed'): ResilienceStore;
+  withStoreErrorPolicy?(onStoreError: StoreErrorPolicy): ResilienceStore;
 }

@@ -42,8 +42,7 @@ function setup(): { clock: VirtualClock; q: WaitQueue<TestWaiter>; fired: number
   const t0 = clock.now();
   const fired: number[] = [];
   let headAborts = 0;
-  let q!: WaitQueue<TestWaiter>;
-  q = new WaitQueue<TestWaiter>(
+  const q: WaitQueue<TestWaiter> = new WaitQueue<TestWaiter>(
     clock,
     () => fired.push(clock.now() - t0 + (q.armed ? 0.5 : 0)), // +0.5 would show a timer still armed
     () => headAborts++,

@@ -24,10 +24,11 @@ import {
   RetryPolicy,
 } from '../../core/index.js';
 import { ResilienceRegistry } from '../../nest/registry/resilience.registry.js';
-import { ApiClient, isUpstreamFailure } from './api-client.js';
-import { HostOverrideError, InvalidRequestError } from '../errors/request-rejected.error.js';
-import { HeaderInjectionError } from '../headers/header-factory.js';
-import { closedPort, startTestServer, waitFor, type TestServer } from '../../../../../test/support/http-test-server.js';
+import { ApiClient } from './api-client.js';
+import { isUpstreamFailure } from './upstream-failure.js';
+import { HostOverrideError, InvalidRequestError } from '../errors/invalid-request.error.js';
+import { HeaderInjectionError } from '../errors/header-injection.error.js';
+import { closedPort, startTestServer, waitFor, type TestServer } from '../testing-support/http-test-server.js';
 
 let srv: TestServer;
 const clients: ApiClient[] = [];
@@ -516,7 +517,7 @@ describe.each([
       record(await failure(down.request('GET', '/x')));
       record(c);
     } finally {
-      srv.handle = (await import('../../../../../test/support/http-test-server.js')).defaultRoutes;
+      srv.handle = (await import('../testing-support/http-test-server.js')).defaultRoutes;
     }
     const sent = srv.received.filter((r) => r.headers[header] === headerValue(canary));
     expect(sent.length).toBe(17);

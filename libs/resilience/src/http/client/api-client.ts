@@ -1,13 +1,9 @@
 import { inspect } from 'node:util';
 import axios from 'axios';
-import { CircuitBreakerPolicy } from '../../core/circuit-breaker/circuit-breaker.policy.js';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { ResilienceConfigError } from '../../core/errors/errors.js';
 import { createPipeline, type Pipeline } from '../../core/pipeline/pipeline.js';
-import { RateLimiterPolicy } from '../../core/rate-limiter/rate-limiter.policy.js';
-import { RetryPolicy } from '../../core/retry/retry.policy.js';
-import { checkKnownKeys, checkNumber } from '../../core/options/validate.js';
-import { AdaptiveRateLimiter } from '../limiters/adaptive-rate-limiter.js';
+import { redactUrl } from '../headers/headers.js';
+import { normalizeApiClientOptions } from './api-client.normalize.js';
 import type {
   ApiClientDeps,
   ApiClientOptions,
@@ -15,43 +11,16 @@ import type {
   CallRequest,
   HttpMethod,
   RequestOptions,
-} from './api-client.types.js';
+} from './api-client.options.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { prepareCall, unknownCallKey, type CallContext } from './call-prep.js';
-import { isSensitiveHeader, redactUrl } from '../headers/headers.js';
-import { checkBoolean, clientHeaders, parseBaseUrl, resolvePolicy } from './request-prep.js';
-
-export type * from './api-client.types.js';
-export { isUpstreamFailure } from './response-body.js';
-
-const OPTION_KEYS = [
-  'name',
-  'baseUrl',
-  'timeoutMs',
-  'headers',
-  'breaker',
-  'retry',
-  'limiter',
-  'adaptiveLimiter',
-  'allowAbsoluteUrls',
-  'axios',
-  'maxSockets',
-  'keepAlive',
-  'logger',
-  'secrets',
-  'secretHeaders',
-  'idempotent',
-  'idempotencyHeader',
-] as const;
-/** Header names whose values are treated as secret besides `isSensitiveHeader` (`*-key`, `*-token`). */
-const SECRETISH = /(key|token)$/i;
+import { isSecretHeaderName } from './secrets.js';
 
 /**
  * An HTTP client for one upstream API, on axios with its own keep-alive agents.
  *
  * - `request()` returns the parsed body; `requestRaw()` also the status and headers;
- *   `call()` takes a whole request object (as the reference `AsyncAPIClient.call`, without
- *   mutating it).
+ *   `call()` takes a whole request object (never mutated).
  * - A non-2xx response throws the typed error of its status (`errorFromResponse`); transport
  *   failures throw `UpstreamConnectionError` / `UpstreamTimeoutError` (`errorFromTransport`); an aborted
  *   request rejects with the signal's reason.
@@ -69,6 +38,8 @@ const SECRETISH = /(key|token)$/i;
  *   429, 503, 529, `x-should-retry: true`.
  * - A path can never change the host: absolute and `//host` paths throw `HostOverrideError`
  *   before any I/O unless `allowAbsoluteUrls`. Redirects are not followed.
+ * - Durations (log lines, retry deadlines, Retry-After dates) are read from one clock: `deps.clock`,
+ *   else the policy resolver's, else the retry policy's, else `systemClock`.
  * - `close()` destroys the sockets; later requests throw `ClientClosedError`.
  * - Header values never appear in logs, errors, `toJSON()` or `util.inspect()`.
  * @example
@@ -90,95 +61,51 @@ export class ApiClient {
   readonly allowAbsoluteUrls: boolean;
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
-  readonly #secretHeaders: Set<string>;
   readonly #runner: AttemptRunner;
   readonly #pipeline: Pipeline;
   /** What each call is prepared with (built once here, never per call). */
   readonly #call: CallContext;
 
+  /**
+   * Validates `options` (`ResilienceConfigError` naming `clients.<name>.<option>`) and builds the
+   * client. Policy names (`breaker: 'payments'`) resolve through `deps.policies`.
+   */
   constructor(options: ApiClientOptions, deps: ApiClientDeps = {}) {
-    if (options === null || typeof options !== 'object')
-      throw new ResilienceConfigError('clients', options, 'an ApiClient options object');
-    const name = options.name ?? 'default';
-    if (typeof name !== 'string' || name.length === 0)
-      throw new ResilienceConfigError('clients.name', name, 'a non-empty string');
-    const path = `clients.${name}`;
-    checkKnownKeys(path, options, OPTION_KEYS);
-    this.name = name;
-    const base = parseBaseUrl(`${path}.baseUrl`, options.baseUrl);
-    this.baseUrl = base.href;
-    this.timeoutMs =
-      options.timeoutMs === undefined
-        ? 60_000
-        : checkNumber(`${path}.timeoutMs`, options.timeoutMs, { min: 0, minExclusive: true });
-    this.allowAbsoluteUrls = checkBoolean(`${path}.allowAbsoluteUrls`, options.allowAbsoluteUrls, false);
-    const keepAlive = checkBoolean(`${path}.keepAlive`, options.keepAlive, true);
-    const maxSockets =
-      options.maxSockets === undefined
-        ? Infinity
-        : checkNumber(`${path}.maxSockets`, options.maxSockets, { min: 1, integer: true, allowInfinity: true });
-    if (options.logger !== undefined && (options.logger === null || typeof options.logger.debug !== 'function')) {
-      throw new ResilienceConfigError(`${path}.logger`, options.logger, 'an object with a debug(message) method');
-    }
-    if (options.adaptiveLimiter !== undefined && !(options.adaptiveLimiter instanceof AdaptiveRateLimiter)) {
-      throw new ResilienceConfigError(
-        `${path}.adaptiveLimiter`,
-        typeof options.adaptiveLimiter,
-        'an AdaptiveRateLimiter',
-      );
-    }
-    const idempotent = checkBoolean(`${path}.idempotent`, options.idempotent, false);
-    const keyHeader = options.idempotencyHeader ?? 'Idempotency-Key';
-    if (typeof keyHeader !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(keyHeader)) {
-      throw new ResilienceConfigError(`${path}.idempotencyHeader`, keyHeader, 'an HTTP header name');
-    }
-
-    this.#secretHeaders = new Set((options.secretHeaders ?? []).map((h) => String(h).toLowerCase()));
-    const own = clientHeaders(path, options.headers, options.secrets, (h) => this.isSecretHeader(h));
-    this.#headers = own.headers;
-    this.#secrets = own.secrets;
-
-    const breaker = resolvePolicy(`${path}.breaker`, options.breaker, CircuitBreakerPolicy, 'breaker', deps.policies);
-    const retry = resolvePolicy(`${path}.retry`, options.retry, RetryPolicy, 'retry', deps.policies);
-    const limiter = resolvePolicy(`${path}.limiter`, options.limiter, RateLimiterPolicy, 'limiter', deps.policies);
-    const clock: Clock = deps.clock ?? deps.policies?.clock ?? retry?.clock ?? systemClock;
-    this.#pipeline = createPipeline({ breaker, retry, limiter, clock });
-    if (
-      options.axios !== undefined &&
-      (options.axios === null || typeof (options.axios as { request?: unknown }).request !== 'function')
-    ) {
-      throw new ResilienceConfigError(
-        `${path}.axios`,
-        typeof options.axios,
-        'an axios instance (e.g. HttpService.axiosRef)',
-      );
-    }
-    const url = {
-      name,
-      baseUrl: this.baseUrl,
-      origin: base.origin,
-      allowAbsoluteUrls: this.allowAbsoluteUrls,
-      secrets: this.#secrets,
-    };
+    const o = normalizeApiClientOptions(options, deps.policies);
+    this.name = o.name;
+    this.baseUrl = o.baseUrl;
+    this.timeoutMs = o.timeoutMs;
+    this.allowAbsoluteUrls = o.allowAbsoluteUrls;
+    this.#headers = o.headers;
+    this.#secrets = o.secrets;
+    const clock: Clock = deps.clock ?? deps.policies?.clock ?? o.retry?.clock ?? systemClock;
+    this.#pipeline = createPipeline({ breaker: o.breaker, retry: o.retry, limiter: o.limiter, clock });
     const runner = new AttemptRunner({
-      name,
-      axios: options.axios ?? axios.create(),
-      adaptive: options.adaptiveLimiter,
-      logger: options.logger,
+      name: o.name,
+      axios: o.axios ?? axios.create(),
+      adaptive: o.adaptiveLimiter,
+      logger: o.logger,
       clock,
-      keepAlive,
-      maxSockets,
+      keepAlive: o.keepAlive,
+      maxSockets: o.maxSockets,
     });
     this.#runner = runner;
+    const secretHeaders = o.secretHeaders;
     this.#call = {
-      url,
-      headers: this.#headers,
-      secrets: this.#secrets,
-      timeout: this.timeoutMs,
-      idempotent,
-      keyHeader: keyHeader.toLowerCase(),
+      url: {
+        name: o.name,
+        baseUrl: o.baseUrl,
+        origin: o.origin,
+        allowAbsoluteUrls: o.allowAbsoluteUrls,
+        secrets: o.secrets,
+      },
+      headers: o.headers,
+      secrets: o.secrets,
+      timeout: o.timeoutMs,
+      idempotent: o.idempotent,
+      keyHeader: o.idempotencyHeader,
       isClosed: () => runner.closed,
-      isSecretHeader: (h) => this.isSecretHeader(h),
+      isSecretHeader: (h) => isSecretHeaderName(h, secretHeaders),
     };
   }
 
@@ -229,7 +156,7 @@ export class ApiClient {
     return {
       name: this.name,
       baseUrl: redactUrl(this.baseUrl, this.#secrets),
-      timeout: this.timeoutMs,
+      timeoutMs: this.timeoutMs,
       allowAbsoluteUrls: this.allowAbsoluteUrls,
       headers: Object.keys(this.#headers),
       closed: this.#runner.closed,
@@ -238,10 +165,6 @@ export class ApiClient {
 
   [inspect.custom](_depth: number, options: object): string {
     return `ApiClient ${inspect(this.toJSON(), options)}`;
-  }
-
-  private isSecretHeader(name: string): boolean {
-    return isSensitiveHeader(name) || SECRETISH.test(name) || this.#secretHeaders.has(name.toLowerCase());
   }
 
   private async send(method: HttpMethod, path: string, options: RequestOptions): Promise<ApiResponse> {

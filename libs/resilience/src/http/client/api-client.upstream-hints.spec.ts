@@ -3,7 +3,7 @@ import { RateLimiterRejectedError, ResilienceConfigError, RetryPolicy, VirtualCl
 import { AdaptiveRateLimiter } from '../limiters/adaptive-rate-limiter.js';
 import { ApiClient } from './api-client.js';
 import { UpstreamBadRequestError, UpstreamRateLimitError, UpstreamServerError } from '../errors/status.error.js';
-import { startTestServer, waitFor, type TestServer } from '../../../../../test/support/http-test-server.js';
+import { startTestServer, waitFor, type TestServer } from '../testing-support/http-test-server.js';
 
 /**
  * What the server tells the client beyond the status: `x-should-retry`, quota-exhausted 429

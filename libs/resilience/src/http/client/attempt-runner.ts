@@ -3,8 +3,9 @@ import https from 'node:https';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { Clock } from '../../core/clock.js';
 import type { AdaptiveRateLimiter } from '../limiters/adaptive-rate-limiter.js';
-import type { ApiClientLogger, ApiRequest, ApiResponse, AxiosLike } from './api-client.types.js';
-import { errorFromResponse, errorFromTransport } from '../errors/error-from-response.js';
+import type { ApiClientLogger, ApiRequest, ApiResponse, AxiosLike } from './api-client.options.js';
+import { errorFromResponse } from '../errors/error-from-response.js';
+import { errorFromTransport } from '../errors/error-from-transport.js';
 import { ClientClosedError } from '../errors/transport.error.js';
 import { normalizeHeaders, redactUrl } from '../headers/headers.js';
 import { trackingTransport, type SendState } from './idempotency.js';
@@ -67,7 +68,7 @@ export class AttemptRunner {
     const adaptive = this.deps.adaptive;
     let sentAt = 0;
     if (adaptive !== undefined) {
-      await adaptive.acquire(1, req.signal);
+      await adaptive.acquire(req.signal === undefined ? undefined : { signal: req.signal });
       if (this.closed)
         throw new ClientClosedError({ method: req.method, url: req.url, client: this.deps.name, secrets: req.secrets });
       sentAt = adaptive.clock.now();
@@ -75,7 +76,7 @@ export class AttemptRunner {
     // A request that is not retry-safe learns whether it got onto a connected socket.
     const sendState: SendState | undefined = req.retrySafe ? undefined : { requested: false, sent: false };
     const logger = this.deps.logger;
-    const started = logger !== undefined ? Date.now() : 0;
+    const started = logger !== undefined ? this.deps.clock.now() : 0;
     let res: AxiosResponse<Buffer>;
     try {
       const config: AxiosRequestConfig = {
@@ -142,7 +143,7 @@ export class AttemptRunner {
   private log(req: Prepared, outcome: string, started: number): void {
     try {
       this.deps.logger!.debug(
-        `${this.deps.name} ${req.method} ${redactUrl(req.url, req.secrets)} → ${outcome} in ${Date.now() - started} ms`,
+        `${this.deps.name} ${req.method} ${redactUrl(req.url, req.secrets)} → ${outcome} in ${Math.round(this.deps.clock.now() - started)} ms`,
       );
     } catch {
       // A failing logger must not change the outcome of the request.

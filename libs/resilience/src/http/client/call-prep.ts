@@ -1,11 +1,12 @@
-import type { CallRequest, HttpMethod, RequestOptions } from './api-client.types.js';
+import type { CallRequest, HttpMethod, RequestOptions } from './api-client.options.js';
 import type { Prepared } from './attempt-runner.js';
-import { InvalidRequestError } from '../errors/request-rejected.error.js';
+import { InvalidRequestError } from '../errors/invalid-request.error.js';
 import { ClientClosedError } from '../errors/transport.error.js';
 import { assertSafeHeaders } from '../headers/header-factory.js';
 import { redactUrl } from '../headers/headers.js';
 import { isRetrySafe } from './idempotency.js';
-import { addSecret, resolveRequestUrl, type UrlContext } from './request-prep.js';
+import { resolveRequestUrl, type UrlContext } from './request-url.js';
+import { addSecret } from './secrets.js';
 
 const CALL_KEYS = new Set([
   'method',
@@ -21,7 +22,7 @@ const CALL_KEYS = new Set([
 ]);
 const METHOD = /^[A-Za-z]+$/;
 
-/** What {@link prepareCall} needs of the client: built once per client, never per call. */
+/** What {@link prepareCall} needs of the client: built once per client, never per call. @internal */
 export interface CallContext {
   readonly url: UrlContext;
   /** The client's own headers (never modified: a call that adds headers works on a copy). */
@@ -42,6 +43,7 @@ export interface CallContext {
 /**
  * The `InvalidRequestError` for the first key of `req` that `ApiClient.call()` does not know,
  * or `undefined` when every key is known. The object is only read.
+ * @internal
  */
 export function unknownCallKey(req: CallRequest): InvalidRequestError | undefined {
   for (const key in req) {
@@ -61,6 +63,7 @@ export function unknownCallKey(req: CallRequest): InvalidRequestError | undefine
  * method, body, merged headers (copied only when the call adds some), the secrets to scrub,
  * timeout, and whether a retry is safe. Throws `ClientClosedError` / `InvalidRequestError`
  * (or `HostOverrideError`) before any I/O.
+ * @internal
  */
 export function prepareCall(c: CallContext, method: HttpMethod, path: string, options: RequestOptions): Prepared {
   const m = typeof method === 'string' ? method.toUpperCase() : '';

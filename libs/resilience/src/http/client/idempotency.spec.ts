@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorFromTransport } from '../errors/error-from-response.js';
+import { errorFromTransport } from '../errors/error-from-transport.js';
 import { isRetrySafe, trackingTransport, type SendState } from './idempotency.js';
 
 describe('isRetrySafe', () => {

@@ -37,7 +37,7 @@ export interface SendState {
   sent: boolean;
 }
 
-/** An axios `transport` (its http adapter calls `transport.request(options, callback)`). */
+/** An axios `transport` (its http adapter calls `transport.request(options, callback)`). @internal */
 export interface TrackingTransport {
   request(options: http.RequestOptions, callback: (res: http.IncomingMessage) => void): http.ClientRequest;
 }

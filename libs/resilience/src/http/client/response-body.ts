@@ -1,8 +1,4 @@
-import { CircuitBreakerOpenError, RateLimiterRejectedError } from '../../core/errors/errors.js';
 import { ApiClientError } from '../errors/api-client.error.js';
-import { InvalidRequestError } from '../errors/request-rejected.error.js';
-import { UpstreamConnectionError, UpstreamTimeoutError, ClientClosedError } from '../errors/transport.error.js';
-import { HeaderInjectionError } from '../headers/header-factory.js';
 import { redactUrl, type NormalizedHeaders } from '../headers/headers.js';
 
 const JSON_TYPE = /[/+]json\b/i;
@@ -13,32 +9,6 @@ export interface BodyContext {
   readonly method: string;
   readonly url: string;
   readonly secrets: readonly string[];
-}
-
-/**
- * A breaker `failOn` predicate for HTTP clients: counts connection errors, timeouts, 5xx,
- * 408 and anything that is not an `ApiClientError`; ignores caller errors (4xx other than
- * 408, including 429, which means "slow down", not "down"), aborts, refused requests, and
- * local refusals that never reached the upstream (`RateLimiterRejectedError` from a limiter
- * inside the call, such as the client's `adaptiveLimiter`; `CircuitBreakerOpenError` of an
- * inner breaker).
- * @example
- * ```ts
- * ResilienceModule.forRoot({ breakers: { payments: { failOn: isUpstreamFailure } } });
- * ```
- * @publicApi
- */
-export function isUpstreamFailure(error: unknown): boolean {
-  if (!(error instanceof ApiClientError))
-    return !(
-      error instanceof HeaderInjectionError ||
-      error instanceof RateLimiterRejectedError ||
-      error instanceof CircuitBreakerOpenError
-    );
-  if (error instanceof InvalidRequestError || error instanceof ClientClosedError) return false;
-  if (error.status === undefined)
-    return error instanceof UpstreamConnectionError || error instanceof UpstreamTimeoutError;
-  return error.status >= 500 || error.status === 408;
 }
 
 /**

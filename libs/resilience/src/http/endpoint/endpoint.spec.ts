@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
-import { ResilienceConfigError } from '../../core/errors/errors.js';
+import { ResilienceConfigError } from '../../core/errors/index.js';
 import { ApiClient } from '../client/api-client.js';
 import { Endpoint } from './endpoint.js';
-import type { EndpointConfig } from './endpoint-config.js';
-import { InvalidRequestError } from '../errors/request-rejected.error.js';
+import type { EndpointConfig } from './endpoint-config.options.js';
+import { InvalidRequestError } from '../errors/invalid-request.error.js';
 import { UpstreamAuthenticationError } from '../errors/status.error.js';
-import { startTestServer, type TestServer } from '../../../../../test/support/http-test-server.js';
+import { startTestServer, type TestServer } from '../testing-support/http-test-server.js';
 
 const CANARY = `sk-canary-${Math.random().toString(36).slice(2)}`;
 let srv: TestServer;
@@ -255,7 +255,7 @@ describe('Endpoint.call', () => {
       expect(lines).toHaveLength(2);
       expect(shown).not.toContain(key);
     } finally {
-      srv.handle = (await import('../../../../../test/support/http-test-server.js')).defaultRoutes;
+      srv.handle = (await import('../testing-support/http-test-server.js')).defaultRoutes;
     }
   });
 
@@ -275,7 +275,7 @@ describe('Endpoint.call', () => {
         [String(err), JSON.stringify(err), inspect(err, { depth: 10 }), (err as Error).stack].join('\n'),
       ).not.toContain(CANARY);
     } finally {
-      srv.handle = (await import('../../../../../test/support/http-test-server.js')).defaultRoutes;
+      srv.handle = (await import('../testing-support/http-test-server.js')).defaultRoutes;
     }
   });
 });

@@ -1,13 +1,11 @@
 import { inspect } from 'node:util';
-import {
-  ApiClient,
-  type ApiClientLogger,
-  type ApiResponse,
-  type PolicyResolver,
-  type QueryParams,
-} from '../client/api-client.js';
-import { resolveEndpointConfig, type EndpointConfig, type ResolvedEndpointConfig } from './endpoint-config.js';
-import { InvalidRequestError } from '../errors/request-rejected.error.js';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import type { PolicyResolver } from '../../core/policy/policy-resolver.js';
+import { ApiClient } from '../client/api-client.js';
+import type { ApiClientLogger, ApiResponse, QueryParams } from '../client/api-client.options.js';
+import { resolveEndpointConfig } from './endpoint-config.normalize.js';
+import type { EndpointConfig, ResolvedEndpointConfig } from './endpoint-config.options.js';
+import { InvalidRequestError } from '../errors/invalid-request.error.js';
 import { assertSafeHeaders, authHeaderName, setHeader } from '../headers/header-factory.js';
 
 /** What {@link Endpoint.createPayload} returns. @publicApi */
@@ -28,7 +26,7 @@ export interface EndpointCallOptions {
   headers?: Readonly<Record<string, string>>;
   /** Query parameters (besides the payload of a GET). */
   params?: QueryParams;
-  /** Timeout of this call, ms. */
+  /** Timeout of this call (each attempt), ms. Default: the endpoint's `timeoutMs`. */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Whether this call may be retried after a failure that may have been processed (see `RequestOptions.idempotent`). */
@@ -49,9 +47,8 @@ export interface EndpointDeps {
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
- * One configured API operation. `createPayload()` builds the body and headers (as the
- * reference `Endpoint.create_payload`, without mutating anything, and with the API key turned
- * into the auth header, which the reference forgot); `call()` sends it through an
+ * One configured API operation. `createPayload()` builds the body and headers (without
+ * mutating anything, the API key turned into the auth header); `call()` sends it through an
  * {@link ApiClient} with the endpoint's policies.
  *
  * The key is held privately: `config`, `toJSON()` and `util.inspect()` never show it.
@@ -86,11 +83,17 @@ export class Endpoint {
       this.#client = deps.client;
       this.#ownsClient = false;
     } else if (this.config.transport === 'http') {
+      if (this.config.baseUrl === undefined)
+        throw new ResilienceConfigError(
+          `endpoints.${this.config.name}.baseUrl`,
+          undefined,
+          `an absolute 'http(s)://' URL, or the ApiClient named by client ('${this.config.client}') as deps.client`,
+        );
       const authHeader = authHeaderName(this.config.authType);
       this.#client = new ApiClient(
         {
           name: this.config.name,
-          baseUrl: this.config.baseUrl!,
+          baseUrl: this.config.baseUrl,
           timeoutMs: this.config.timeoutMs,
           headers: this.#headers,
           ...(config.breaker !== undefined ? { breaker: config.breaker } : {}),
@@ -185,7 +188,7 @@ export class Endpoint {
       ...(body ? { json: payload } : {}),
       ...(params !== undefined ? { params } : {}),
       ...(headers !== undefined ? { headers } : {}),
-      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
       // A shared client does not know this endpoint's key: scrub it from this request's errors.

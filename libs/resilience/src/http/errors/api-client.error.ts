@@ -1,5 +1,7 @@
-import { ResilienceError } from '../../core/errors/errors.js';
+import { hasErrorBrand } from '../../core/errors/brand.js';
+import { ResilienceError } from '../../core/errors/resilience.error.js';
 import { normalizeHeaders, redactUrl, safeHeaders, scrubSecrets, type HeaderInput } from '../headers/headers.js';
+import { sanitizeCause } from './sanitize-cause.js';
 
 /** Longest body (in characters) kept on an error. */
 export const MAX_ERROR_BODY_CHARS = 2048;
@@ -25,7 +27,7 @@ export interface ApiClientErrorInit {
   headers?: HeaderInput;
   /** Response body (string, Buffer, parsed JSON). */
   body?: unknown;
-  /** Whether a later attempt may succeed. Default: the class default. */
+  /** Whether a later attempt may succeed. Default: the class default (see `ApiClientError.transientByDefault`). */
   isTransient?: boolean;
   /**
    * Why a failure that is transient in itself is not retried (forces `isTransient: false`):
@@ -75,9 +77,16 @@ export function bodyToString(body: unknown): string | undefined {
  * `signature`, ...) redacted, `headers` are the lower-cased **response** headers without
  * credentials or cookies, `body` is at most 2 KB and scrubbed of key-shaped strings
  * (`sk-…`, `AIza…`, `Bearer …`). `toJSON()` returns exactly these fields.
+ *
+ * Each subclass states whether it is transient by default in `transientByDefault`; a plain
+ * `ApiClientError` is not. Check with {@link isApiClientError} (works across package copies).
  * @publicApi
  */
 export class ApiClientError extends ResilienceError {
+  /** `isTransient` when neither `init.isTransient` nor the constructor's `defaultTransient` says otherwise. */
+  protected static readonly transientByDefault: boolean = false;
+  /** Brand read by {@link isApiClientError}. */
+  readonly isApiClientError = true as const;
   override readonly isTransient: boolean;
   /** HTTP status, when a response arrived. */
   readonly status?: number;
@@ -104,7 +113,15 @@ export class ApiClientError extends ResilienceError {
    */
   readonly notRetriedReason?: string;
 
-  constructor(message: string, init: ApiClientErrorInit, defaultTransient = false) {
+  /**
+   * @param defaultTransient `isTransient` unless `init` says otherwise. Default: the class's
+   *   `transientByDefault` (false for `ApiClientError`).
+   */
+  constructor(
+    message: string,
+    init: ApiClientErrorInit,
+    defaultTransient: boolean = (new.target as typeof ApiClientError).transientByDefault,
+  ) {
     const secrets = init.secrets;
     const full = init.notRetriedReason !== undefined ? `${message}; not retried: ${init.notRetriedReason}` : message;
     super(
@@ -151,30 +168,7 @@ function requestIdFromBody(body: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * Returns `cause` unchanged unless it carries request state (an axios error's `config`,
- * `request` or `response`, which hold the request headers, `Authorization` included); such an
- * error is replaced by a plain `Error` with the same name, code and (scrubbed) message.
- * @publicApi
- */
-export function sanitizeCause(cause: unknown, secrets?: readonly string[]): unknown {
-  if (cause === null || typeof cause !== 'object') return cause;
-  const c = cause as {
-    config?: unknown;
-    request?: unknown;
-    response?: unknown;
-    message?: unknown;
-    name?: unknown;
-    code?: unknown;
-    cause?: unknown;
-  };
-  if (c.config === undefined && c.request === undefined && c.response === undefined) return cause;
-  const copy = new Error(scrubSecrets(typeof c.message === 'string' ? c.message : String(c.code ?? 'error'), secrets));
-  if (typeof c.name === 'string') copy.name = c.name;
-  let code = typeof c.code === 'string' ? c.code : undefined;
-  const inner = c.cause as { code?: unknown } | null | undefined;
-  if (code === undefined && inner !== null && typeof inner === 'object' && typeof inner.code === 'string')
-    code = inner.code;
-  if (code !== undefined) (copy as Error & { code?: string }).code = code;
-  return copy;
+/** True for an {@link ApiClientError} (any HTTP-layer request error) from any copy of the package. @publicApi */
+export function isApiClientError(error: unknown): error is ApiClientError {
+  return hasErrorBrand(error, 'isApiClientError');
 }

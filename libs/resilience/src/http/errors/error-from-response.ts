@@ -1,6 +1,7 @@
 import { normalizeHeaders, redactUrl, scrubSecrets, type HeaderInput } from '../headers/headers.js';
 import { googleErrorDetails, parseJsonBody, parseRetryAfterMs } from '../headers/retry-after.js';
-import { ApiClientError, type ApiClientErrorInit } from './api-client.error.js';
+import type { ApiClientError, ApiClientErrorInit } from './api-client.error.js';
+import { notRetried } from './not-retried.js';
 import {
   UpstreamAuthenticationError,
   UpstreamBadRequestError,
@@ -35,11 +36,6 @@ export interface ErrorResponseInput {
 
 /** Statuses that say the request was not processed: safe to retry whatever the method. */
 const NOT_PROCESSED = new Set([429, 503, 529]);
-
-/** The reason a non-idempotent request is not retried. @internal */
-export function notRetried(method: string, what: string): string {
-  return `${method} is not idempotent and may have been processed (${what}); mark the request idempotent or send an Idempotency-Key to allow retries`;
-}
 
 /** What the provider's error body says, in any of the usual shapes. @publicApi */
 export interface ProviderErrorInfo {
@@ -176,5 +172,3 @@ export function errorFromResponse(input: ErrorResponseInput): ApiClientError {
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
-
-export { errorFromTransport, isAbortError, type TransportErrorContext } from './error-from-transport.js';

@@ -1,7 +1,20 @@
+import {
+  CONNECTION_ERROR_CODES,
+  errorCodeOf,
+  NOT_SENT_ERROR_CODES,
+  TIMEOUT_ERROR_CODES,
+} from '../../core/errors/network-codes.js';
 import { redactUrl, scrubSecrets, type HeaderInput } from '../headers/headers.js';
-import { ApiClientError, type ApiClientErrorInit } from './api-client.error.js';
-import { errorFromResponse, notRetried } from './error-from-response.js';
-import { UpstreamConnectionError, UpstreamTimeoutError, RequestAbortedError } from './transport.error.js';
+import { ApiClientError, isApiClientError, type ApiClientErrorInit } from './api-client.error.js';
+import { errorFromResponse } from './error-from-response.js';
+import { notRetried } from './not-retried.js';
+import { sanitizeCause } from './sanitize-cause.js';
+import {
+  isRequestAbortedError,
+  RequestAbortedError,
+  UpstreamConnectionError,
+  UpstreamTimeoutError,
+} from './transport.error.js';
 
 /** Where a transport error happened. @publicApi */
 export interface TransportErrorContext {
@@ -23,42 +36,6 @@ export interface TransportErrorContext {
   sent?: boolean;
 }
 
-/** Codes that only arise before a connection exists: nothing was sent. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-  'ERR_NETWORK',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-const TIMEOUT_CODES = new Set([
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
 interface TransportLike {
   name?: unknown;
   code?: unknown;
@@ -68,20 +45,9 @@ interface TransportLike {
   response?: { status?: unknown; headers?: HeaderInput; data?: unknown } | null;
 }
 
-function codeOf(e: TransportLike): string | undefined {
-  if (typeof e.code === 'string') return e.code;
-  const c = e.cause as TransportLike | undefined;
-  if (c !== null && typeof c === 'object' && typeof c.code === 'string') return c.code;
-  if (Array.isArray(e.errors)) {
-    for (const x of e.errors as TransportLike[])
-      if (x !== null && typeof x === 'object' && typeof x.code === 'string') return x.code;
-  }
-  return undefined;
-}
-
 /**
- * True for a cancellation: a DOM `AbortError`, axios' `CanceledError` (`ERR_CANCELED`), or an
- * `RequestAbortedError`.
+ * True for a cancellation: a DOM `AbortError`, axios' `CanceledError` (`ERR_CANCELED`), Node's
+ * `ABORT_ERR`, or a `RequestAbortedError`.
  * @publicApi
  */
 export function isAbortError(error: unknown): boolean {
@@ -92,21 +58,21 @@ export function isAbortError(error: unknown): boolean {
     e.name === 'CanceledError' ||
     e.code === 'ERR_CANCELED' ||
     e.code === 'ABORT_ERR' ||
-    error instanceof RequestAbortedError
+    isRequestAbortedError(error)
   );
 }
 
 /**
  * Maps an error thrown by the transport (axios, Node `http`, undici) to a typed error.
  * - An axios error that carries a response with status >= 400 → {@link errorFromResponse}.
- * - `ECONNREFUSED`, `ECONNRESET` (also reset mid-body), `ENOTFOUND`, `EAI_AGAIN`, `EPIPE`,
- *   `ERR_NETWORK`, ... → `UpstreamConnectionError` (transient).
- * - `ECONNABORTED`, `ETIMEDOUT`, axios "timeout of N ms exceeded", undici timeouts →
- *   `UpstreamTimeoutError` (transient).
+ * - A `connection` code of `NETWORK_ERROR_CODES` (`ECONNREFUSED`, `ECONNRESET` (also reset
+ *   mid-body), `ENOTFOUND`, `EAI_AGAIN`, `EPIPE`, `ERR_NETWORK`, ...) → `UpstreamConnectionError` (transient).
+ * - A `timeout` code (`ECONNABORTED`, `ETIMEDOUT`, undici timeouts), a `TimeoutError`, or axios'
+ *   "timeout of N ms exceeded" → `UpstreamTimeoutError` (transient).
  * - Aborts (`AbortError`, axios `CanceledError`) → `RequestAbortedError` (not transient).
  * - With `idempotent: false`, a connection error or timeout is not transient
  *   (`notRetriedReason`) unless the request provably was not sent: `sent: false`, or a
- *   connect-phase code (`ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`, unreachable network).
+ *   connect-phase code (`notSent` in `NETWORK_ERROR_CODES`: `ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`, unreachable network).
  *   **Callers that passed an `AbortSignal` should check `signal.aborted` first and rethrow
  *   `signal.reason`**, as `fetch` does; this mapping is for cancellations with no reason.
  * - An `ApiClientError` is returned unchanged; anything else → `UpstreamConnectionError` when it
@@ -118,7 +84,7 @@ export function isAbortError(error: unknown): boolean {
  * @publicApi
  */
 export function errorFromTransport(error: unknown, ctx: TransportErrorContext): ApiClientError {
-  if (error instanceof ApiClientError) return error;
+  if (isApiClientError(error)) return error;
   const { secrets } = ctx;
   const method = String(ctx.method ?? 'GET').toUpperCase();
   const safeUrl = redactUrl(ctx.url, secrets);
@@ -137,16 +103,22 @@ export function errorFromTransport(error: unknown, ctx: TransportErrorContext): 
       ...(ctx.idempotent === false ? { idempotent: false } : {}),
     });
   }
-  const code = codeOf(e);
+  const code = errorCodeOf(e);
   const rawMessage = typeof e.message === 'string' && e.message !== '' ? e.message : (code ?? 'unknown error');
   const msg = scrubSecrets(rawMessage, secrets);
-  const init: ApiClientErrorInit = { method, url: ctx.url, secrets, cause: sanitizedCause(e, secrets) };
+  const init: ApiClientErrorInit = {
+    method,
+    url: ctx.url,
+    secrets,
+    cause: sanitizeCause(e, secrets, { always: true }),
+  };
   if (code !== undefined) init.code = code;
   if (isAbortError(e)) return new RequestAbortedError(`${method} ${safeUrl} was aborted`, init);
   // A request that is not idempotent is retried only when it provably never reached the server.
-  const unsafe = ctx.idempotent === false && ctx.sent !== false && !(code !== undefined && NOT_SENT_CODES.has(code));
+  const unsafe =
+    ctx.idempotent === false && ctx.sent !== false && !(code !== undefined && NOT_SENT_ERROR_CODES.has(code));
   const timedOut =
-    (code !== undefined && TIMEOUT_CODES.has(code)) ||
+    (code !== undefined && TIMEOUT_ERROR_CODES.has(code)) ||
     e.name === 'TimeoutError' ||
     /timeout of \d+ms exceeded|timed? ?out/i.test(rawMessage);
   if (timedOut) {
@@ -168,7 +140,7 @@ export function errorFromTransport(error: unknown, ctx: TransportErrorContext): 
         ? 'the connection failed after it was sent'
         : 'the connection failed, possibly after it was sent',
     );
-  if (code !== undefined && (CONNECTION_CODES.has(code) || /socket hang up|aborted/i.test(rawMessage))) {
+  if (code !== undefined && (CONNECTION_ERROR_CODES.has(code) || /socket hang up|aborted/i.test(rawMessage))) {
     return new UpstreamConnectionError(`${method} ${safeUrl} failed: connection error ${code} (${msg})`, init);
   }
   if (/socket hang up|stream has been aborted|ECONNRESET|ECONNREFUSED|network error/i.test(rawMessage)) {
@@ -176,13 +148,4 @@ export function errorFromTransport(error: unknown, ctx: TransportErrorContext): 
   }
   delete init.notRetriedReason; // not transient anyway
   return new ApiClientError(`${method} ${safeUrl} failed: ${msg}`, init, false);
-}
-
-/** A copy of a transport error that keeps name, code and message but no request config. */
-function sanitizedCause(e: TransportLike, secrets?: readonly string[]): Error {
-  const c = new Error(scrubSecrets(typeof e.message === 'string' ? e.message : String(e.code ?? 'error'), secrets));
-  if (typeof e.name === 'string') c.name = e.name;
-  const code = codeOf(e);
-  if (code !== undefined) (c as Error & { code?: string }).code = code;
-  return c;
 }

@@ -1,5 +1,6 @@
-import { ResilienceConfigError } from '../../core/errors/errors.js';
-import { assertSafeHeader, HeaderFactory, HeaderInjectionError } from './header-factory.js';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import { HeaderInjectionError } from '../errors/header-injection.error.js';
+import { assertSafeHeader, HeaderFactory } from './header-factory.js';
 
 const KEY = 'sk-canary-hf-123456';
 

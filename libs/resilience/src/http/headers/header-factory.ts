@@ -1,4 +1,5 @@
-import { ResilienceConfigError, ResilienceError } from '../../core/errors/errors.js';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import { HeaderInjectionError } from '../errors/header-injection.error.js';
 
 /**
  * How an API key is sent: `bearer` (`Authorization: Bearer <key>`), `x-api-key`
@@ -22,47 +23,6 @@ export interface HeaderSpec {
   endpoint?: string;
   /** For error messages only: the environment variable expected to hold the key. */
   apiKeyEnv?: string;
-}
-
-/**
- * A header name or value that would split the request (CR or LF), or a name that is not an
- * HTTP token. The value is never part of the message: it may be a key.
- * @publicApi
- */
-export class HeaderInjectionError extends ResilienceError {
-  /** The header's name, escaped (CR/LF shown as `\r` / `\n`) and cut to 64 characters. */
-  readonly header: string;
-  /** What is wrong: the name, or the value. */
-  readonly part: 'name' | 'value';
-  /** Where the header was configured, when known: `client 'payments' (clients.payments.headers)`. */
-  readonly where?: string;
-
-  constructor(header: string, part: 'name' | 'value', where?: string) {
-    const safe = escapeName(header);
-    const of = where !== undefined ? ` of ${where}` : '';
-    super(
-      part === 'name'
-        ? `Invalid HTTP header name ${safe}${of}: it must be a token without CR, LF or spaces`
-        : `Invalid value for HTTP header ${safe}${of}: it contains CR, LF or NUL (value not shown)`,
-    );
-    this.header = safe;
-    this.part = part;
-    if (where !== undefined) this.where = where;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      header: this.header,
-      part: this.part,
-      ...(this.where !== undefined ? { where: this.where } : {}),
-    };
-  }
-}
-
-function escapeName(name: string): string {
-  const s = JSON.stringify(String(name));
-  return s.length > 66 ? `${s.slice(0, 64)}…"` : s;
 }
 
 /** RFC 9110 token characters. */
@@ -122,9 +82,9 @@ export function authHeaderName(authType: AuthType): string | undefined {
 
 /**
  * Builds request headers for an API: content type, the auth header, then `defaultHeaders`.
- * The typed counterpart of the reference `HeaderFactory`, with these fixes: a `none` auth
- * type and custom header names exist, CR/LF in any name or value is rejected, and a missing
- * key names the endpoint and the environment variable expected, never any key.
+ * Auth types: `bearer`, `x-api-key`, `none` or a custom header name. CR/LF in any name or
+ * value is rejected, and a missing key names the endpoint and the environment variable
+ * expected, never any key.
  * @example
  * ```ts
  * HeaderFactory.getHeader({ authType: 'bearer', apiKey: process.env.OPENAI_API_KEY });

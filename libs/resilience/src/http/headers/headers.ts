@@ -77,7 +77,7 @@ export function isSensitiveHeader(name: string): boolean {
 const SECRET_PARAM =
   /(^|[-_.])?(key|apikey|token|secret|signature|sig|password|passwd|pwd|auth|authorization|credential|session|code)$/i;
 
-/** Replacement for a redacted value. */
+/** Replacement for a redacted value: `[REDACTED]`. @publicApi */
 export const REDACTED = '[REDACTED]';
 
 /**

@@ -1,6 +1,6 @@
 /** Value parsers of rate-limit headers (counts, durations, resets, list-form limits). @internal */
 import { parseHttpDate } from './http-date.js';
-import type { RateLimitWindow } from './rate-limit-headers.js';
+import type { RateLimitWindow } from './rate-limit-info.js';
 
 const GO_DURATION_PART = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g;
 const GO_UNIT_MS: Record<string, number> = {

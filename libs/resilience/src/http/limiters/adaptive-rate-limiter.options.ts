@@ -1,11 +1,12 @@
 import type { Clock } from '../../core/clock.js';
+import type { AdmissionMode } from '../../core/options/admission.js';
 import type { RateLimiterSnapshot } from '../../core/rate-limiter/rate-limiter.policy.js';
 import type { ResilienceStore } from '../../core/store/store.js';
-import type { RateLimitInfo, RateLimitWindow } from '../headers/rate-limit-headers.js';
+import type { RateLimitInfo, RateLimitWindow } from '../headers/rate-limit-info.js';
 
 /** Options of an {@link AdaptiveRateLimiter}. Rates are tokens per `periodMs` ms. @publicApi */
 export interface AdaptiveRateLimiterOptions {
-  /** Name used in errors, snapshots and the store key. Default `adaptive`. */
+  /** Name used in events, snapshots, the store key and error paths (`adaptiveLimiters.<name>.…`). Default `'adaptive'`. */
   name?: string;
   /** Rate before any header is seen. Required. */
   initialRate: number;
@@ -33,15 +34,56 @@ export interface AdaptiveRateLimiterOptions {
    */
   maxPauseMs?: number;
   /** `wait` (queue FIFO up to `maxWaitMs`) or `reject`. Default `wait`. */
-  mode?: 'wait' | 'reject';
+  mode?: AdmissionMode;
   /** Longest wait in `wait` mode, ms. Default 30000. */
   maxWaitMs?: number;
 }
 
 /** Clock and store the bucket runs on. @publicApi */
 export interface AdaptiveRateLimiterDeps {
+  /** Default `systemClock`. */
   clock?: Clock;
+  /** Default: a memory bucket of its own. */
   store?: ResilienceStore;
+}
+
+/**
+ * Fixed defaults of {@link AdaptiveRateLimiterOptions}. The others follow `initialRate`:
+ * `burst` = `max(1, initialRate)`, `minRate` = `min(1, initialRate)`, `maxPauseMs` =
+ * `max(60000, defaultPauseMs)`.
+ * @publicApi
+ */
+export const ADAPTIVE_RATE_LIMITER_DEFAULTS = Object.freeze({
+  name: 'adaptive',
+  periodMs: 1000,
+  maxRate: Infinity,
+  safetyFactor: 0.9,
+  unit: 'requests',
+  defaultResetMs: 60_000,
+  minResetMs: 1000,
+  defaultPauseMs: 1000,
+  maxPauseMs: 60_000,
+  mode: 'wait',
+  maxWaitMs: 30_000,
+} as const);
+
+/** {@link AdaptiveRateLimiterOptions} validated, defaults applied. @internal */
+export interface NormalizedAdaptiveRateLimiterOptions {
+  name: string;
+  initialRate: number;
+  periodMs: number;
+  burst: number;
+  minRate: number;
+  maxRate: number;
+  safetyFactor: number;
+  unit: 'requests' | 'tokens';
+  defaultResetMs: number;
+  minResetMs: number;
+  defaultPauseMs: number;
+  maxPauseMs: number;
+  mode: AdmissionMode;
+  /** 0 in `reject` mode. */
+  maxWaitMs: number;
 }
 
 /** What one {@link AdaptiveRateLimiter.updateFromHeaders} call did. @publicApi */

@@ -23,7 +23,7 @@ describe('AdaptiveRateLimiter', () => {
     clock = new VirtualClock(Date.parse('2026-11-24T10:00:00Z'));
   });
 
-  it('rate = remaining / time to reset × safetyFactor (reference: 50 remaining over 60 s → 0.75/s)', () => {
+  it('rate = remaining / time to reset × safetyFactor (50 remaining over 60 s → 0.75/s)', () => {
     const l = new AdaptiveRateLimiter({ initialRate: 10, minRate: 0.1 }, { clock });
     const u = l.updateFromHeaders({
       'x-ratelimit-remaining': '50',
@@ -259,16 +259,16 @@ describe('AdaptiveRateLimiter', () => {
 
   it('validates options with ResilienceConfigError naming the path and value', () => {
     const bad: Array<[object, string]> = [
-      [{ initialRate: 0 }, 'adaptiveRateLimiter.initialRate'],
-      [{ initialRate: 5, safetyFactor: 1.5 }, 'adaptiveRateLimiter.safetyFactor'],
-      [{ initialRate: 5, minRate: 10 }, 'adaptiveRateLimiter.initialRate'],
-      [{ initialRate: 5, minRate: 2, maxRate: 1 }, 'adaptiveRateLimiter.maxRate'],
-      [{ initialRate: 5, unit: 'bytes' }, 'adaptiveRateLimiter.unit'],
-      [{ initialRate: 5, safetyFactr: 0.5 }, 'adaptiveRateLimiter.safetyFactr'],
-      [{ initialRate: 5, maxPauseMs: Infinity }, 'adaptiveRateLimiter.maxPauseMs'],
-      [{ initialRate: 5, maxPauseMs: -1 }, 'adaptiveRateLimiter.maxPauseMs'],
-      [{ initialRate: 5, maxPauseMs: '60s' }, 'adaptiveRateLimiter.maxPauseMs'],
-      [{ initialRate: 5, defaultPauseMs: 5000, maxPauseMs: 1000 }, 'adaptiveRateLimiter.maxPauseMs'],
+      [{ initialRate: 0 }, 'adaptiveLimiters.adaptive.initialRate'],
+      [{ initialRate: 5, safetyFactor: 1.5 }, 'adaptiveLimiters.adaptive.safetyFactor'],
+      [{ initialRate: 5, minRate: 10 }, 'adaptiveLimiters.adaptive.initialRate'],
+      [{ initialRate: 5, minRate: 2, maxRate: 1 }, 'adaptiveLimiters.adaptive.maxRate'],
+      [{ initialRate: 5, unit: 'bytes' }, 'adaptiveLimiters.adaptive.unit'],
+      [{ initialRate: 5, safetyFactr: 0.5 }, 'adaptiveLimiters.adaptive.safetyFactr'],
+      [{ initialRate: 5, maxPauseMs: Infinity }, 'adaptiveLimiters.adaptive.maxPauseMs'],
+      [{ initialRate: 5, maxPauseMs: -1 }, 'adaptiveLimiters.adaptive.maxPauseMs'],
+      [{ initialRate: 5, maxPauseMs: '60s' }, 'adaptiveLimiters.adaptive.maxPauseMs'],
+      [{ initialRate: 5, defaultPauseMs: 5000, maxPauseMs: 1000 }, 'adaptiveLimiters.adaptive.maxPauseMs'],
     ];
     for (const [opts, path] of bad) {
       let err: unknown;
@@ -280,6 +280,79 @@ describe('AdaptiveRateLimiter', () => {
       expect(err).toBeInstanceOf(ResilienceConfigError);
       expect((err as ResilienceConfigError).path).toBe(path);
     }
+    const named = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as ResilienceConfigError).path;
+      }
+      return 'no error';
+    };
+    expect(named(() => new AdaptiveRateLimiter({ name: 'openai', initialRate: 5, mode: 'queue' } as never))).toBe(
+      'adaptiveLimiters.openai.mode',
+    );
+    expect(named(() => new AdaptiveRateLimiter({ name: 'openai', initialRate: 5, maxWaitMs: -1 }))).toBe(
+      'adaptiveLimiters.openai.maxWaitMs',
+    );
+    expect(named(() => new AdaptiveRateLimiter({ name: 'openai', initialRate: 5 }, { clock: {} as never }))).toBe(
+      'adaptiveLimiters.openai.clock.now',
+    );
+    const l = new AdaptiveRateLimiter({ name: 'openai', initialRate: 5 }, { clock });
+    expect(named(() => l.setRate(-1))).toBe('adaptiveLimiters.openai.rate');
+  });
+});
+
+describe('AdaptiveRateLimiter call shape and events', () => {
+  it('execute(fn, { signal, tokens }) hands fn its context and takes the tokens', async () => {
+    const clock = new VirtualClock();
+    const l = new AdaptiveRateLimiter({ initialRate: 1, burst: 3, mode: 'reject' }, { clock });
+    const ac = new AbortController();
+    expect(await l.execute((ctx) => ctx, { signal: ac.signal, tokens: 2 })).toEqual({ signal: ac.signal, attempt: 1 });
+    expect(l.snapshot().available).toBe(1);
+    expect(await l.execute((ctx) => ctx.signal)).toBeUndefined();
+    expect(await l.execute(() => 1).catch((e: unknown) => e)).toBeInstanceOf(RateLimiterRejectedError);
+    const bad = (await l.acquire({ tokens: 4 }).catch((e: unknown) => e)) as ResilienceConfigError;
+    expect(bad).toBeInstanceOf(ResilienceConfigError);
+    expect(bad.path).toBe('adaptiveLimiters.adaptive.tokens');
+  });
+
+  it("onRateChange emits 'adaptive.rate' for header updates, pauses, resumes and setRate; disposing stops it", () => {
+    const clock = new VirtualClock();
+    const l = new AdaptiveRateLimiter({ name: 'openai', initialRate: 10, minRate: 1, maxRate: 50 }, { clock });
+    const seen: unknown[] = [];
+    const sub = l.onRateChange((e) => seen.push(e));
+    const u = l.updateFromHeaders({ 'x-ratelimit-remaining': '20', 'x-ratelimit-reset': '10' }, 200);
+    expect(u.rate).toBeCloseTo(1.8, 12); // 20 / 10 s × 0.9, still returned by updateFromHeaders
+    l.updateFromHeaders({ 'x-ratelimit-remaining': '20', 'x-ratelimit-reset': '10' }, 200); // no change: no event
+    l.updateFromHeaders({ 'retry-after': '2' }, 429);
+    l.updateFromHeaders({ 'x-ratelimit-remaining': '20', 'x-ratelimit-reset': '10' }, 200);
+    l.setRate(5);
+    l.setRate(5); // no change: no event
+    l.pause(clock.now() + 500);
+    expect(seen).toEqual([
+      { type: 'adaptive.rate', policy: 'openai', rate: u.rate, previousRate: 10, cause: 'headers' },
+      {
+        type: 'adaptive.rate',
+        policy: 'openai',
+        rate: u.rate,
+        previousRate: u.rate,
+        pausedUntil: clock.now() + 2000,
+        cause: 'headers',
+      },
+      { type: 'adaptive.rate', policy: 'openai', rate: u.rate, previousRate: u.rate, resumed: true, cause: 'headers' },
+      { type: 'adaptive.rate', policy: 'openai', rate: 5, previousRate: u.rate, cause: 'set-rate' },
+      {
+        type: 'adaptive.rate',
+        policy: 'openai',
+        rate: 5,
+        previousRate: 5,
+        pausedUntil: clock.now() + 500,
+        cause: 'pause',
+      },
+    ]);
+    sub.dispose();
+    l.setRate(7);
+    expect(seen).toHaveLength(5);
   });
 });
 

@@ -1,39 +1,25 @@
 import { systemClock, type Clock } from '../../core/clock.js';
-import { ResilienceConfigError } from '../../core/errors/errors.js';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import { EventEmitter } from '../../core/events/event-emitter.js';
+import { checkNumber, checkPolicyDeps } from '../../core/options/validate.js';
+import type { ExecuteContext, ExecuteFn, ExecuteOptions } from '../../core/policy/execute-options.js';
 import { RateLimiterPolicy } from '../../core/rate-limiter/rate-limiter.policy.js';
-import { checkKnownKeys, checkNumber, optionalEnum, optionalNumber } from '../../core/options/validate.js';
+import type { BucketBackend } from '../../core/store/store.js';
 import type { HeaderInput } from '../headers/headers.js';
+import { parseRateLimitHeaders } from '../headers/rate-limit-headers.js';
+import type { RateLimitWindow } from '../headers/rate-limit-info.js';
+import { rateChange, type AdaptiveRateChange } from './adaptive-rate-limiter.events.js';
+import { normalizeAdaptiveRateLimiterOptions } from './adaptive-rate-limiter.normalize.js';
 import type {
   AdaptiveRateLimiterDeps,
   AdaptiveRateLimiterOptions,
   AdaptiveRateLimiterSnapshot,
   AdaptiveUpdate,
-} from './adaptive-rate-limiter.options.js';
-import { parseRateLimitHeaders, type RateLimitWindow } from '../headers/rate-limit-headers.js';
-
-export type {
-  AdaptiveRateLimiterDeps,
-  AdaptiveRateLimiterOptions,
-  AdaptiveRateLimiterSnapshot,
-  AdaptiveUpdate,
+  NormalizedAdaptiveRateLimiterOptions,
 } from './adaptive-rate-limiter.options.js';
 
-const KNOWN = [
-  'name',
-  'initialRate',
-  'periodMs',
-  'burst',
-  'minRate',
-  'maxRate',
-  'safetyFactor',
-  'unit',
-  'defaultResetMs',
-  'minResetMs',
-  'defaultPauseMs',
-  'maxPauseMs',
-  'mode',
-  'maxWaitMs',
-] as const;
+const EMPTY: readonly unknown[] = Object.freeze([]);
+const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: undefined, attempt: 1 });
 
 /**
  * A token bucket whose rate follows what the provider reports in its rate-limit headers.
@@ -52,12 +38,15 @@ const KNOWN = [
  *   request was sent no earlier than the request whose response caused the pause (`sentAt`;
  *   without it, arrival order). A pause set by {@link pause} is never ended early.
  *
+ * Every change of rate or pause is emitted to {@link onRateChange} listeners
+ * (`{ type: 'adaptive.rate', policy, rate, previousRate, pausedUntil?, resumed?, cause }`).
  * The bucket is a core {@link RateLimiterPolicy} (FIFO, reservations, any store), so between
  * two updates the core bound holds: admitted ≤ burst + rate × W / period in any window W.
  * @example
  * ```ts
  * const limiter = new AdaptiveRateLimiter({ name: 'openai', initialRate: 5, maxRate: 50 });
- * const res = await limiter.execute(() => http.post('/v1/chat/completions', body));
+ * limiter.onRateChange((e) => console.log(`${e.policy}: ${e.previousRate} → ${e.rate}`));
+ * const res = await limiter.execute(({ signal }) => http.post('/v1/chat/completions', body, { signal }), { signal });
  * limiter.updateFromHeaders(res.headers, res.status);
  * ```
  * @publicApi
@@ -70,89 +59,65 @@ export class AdaptiveRateLimiter {
   readonly minRate: number;
   readonly maxRate: number;
   readonly safetyFactor: number;
-  private readonly unit: 'requests' | 'tokens';
-  private readonly periodMs: number;
-  private readonly defaultResetMs: number;
-  private readonly minResetMs: number;
-  private readonly defaultPauseMs: number;
   /** Longest pause a header may cause, ms. */
   readonly maxPauseMs: number;
-  private pausedUntil = 0;
+  readonly #o: NormalizedAdaptiveRateLimiterOptions;
+  /** Path of this limiter's options in errors: `adaptiveLimiters.<name>`. */
+  readonly #path: string;
+  readonly #bucket: BucketBackend;
+  readonly #rateChange = new EventEmitter<AdaptiveRateChange>();
+  /** Subscribes to rate and pause changes; returns a disposable. */
+  readonly onRateChange = this.#rateChange.subscribe;
+  #rate: number;
+  #pausedUntil = 0;
   /** Send time of the newest request whose response paused the bucket (Infinity: a manual pause). */
-  private pauseCause = 0;
-  private updates = 0;
-  private lastWindow: RateLimitWindow | undefined;
-  private lastUpdateAt: number | undefined;
+  #pauseCause = 0;
+  #updates = 0;
+  #lastWindow: RateLimitWindow | undefined;
+  #lastUpdateAt: number | undefined;
 
+  /** Validates `options` (`ResilienceConfigError` under `adaptiveLimiters.<name>`) and `deps`. */
   constructor(options: AdaptiveRateLimiterOptions, deps: AdaptiveRateLimiterDeps = {}) {
-    const path = 'adaptiveRateLimiter';
-    if (options === null || typeof options !== 'object')
-      throw new ResilienceConfigError(path, options, 'an options object with an initialRate');
-    checkKnownKeys(path, options, KNOWN);
-    const p = (k: string) => `${path}.${k}`;
-    this.name = options.name ?? 'adaptive';
-    if (typeof this.name !== 'string' || this.name === '')
-      throw new ResilienceConfigError(p('name'), options.name, 'a non-empty string');
-    const initialRate = checkNumber(p('initialRate'), options.initialRate, { min: 0, minExclusive: true });
-    this.periodMs = optionalNumber(p('periodMs'), options.periodMs, 1000, { min: 0, minExclusive: true });
-    const burst = optionalNumber(p('burst'), options.burst, Math.max(1, initialRate), { min: 0, minExclusive: true });
-    this.minRate = optionalNumber(p('minRate'), options.minRate, Math.min(1, initialRate), {
-      min: 0,
-      minExclusive: true,
-    });
-    this.maxRate = optionalNumber(p('maxRate'), options.maxRate, Infinity, { min: this.minRate, allowInfinity: true });
-    if (initialRate < this.minRate || initialRate > this.maxRate) {
-      throw new ResilienceConfigError(
-        p('initialRate'),
-        initialRate,
-        `a number within [minRate, maxRate] = [${this.minRate}, ${this.maxRate}]`,
-      );
-    }
-    this.safetyFactor = optionalNumber(p('safetyFactor'), options.safetyFactor, 0.9, {
-      min: 0,
-      minExclusive: true,
-      max: 1,
-    });
-    this.unit = optionalEnum(p('unit'), options.unit, ['requests', 'tokens'] as const, 'requests');
-    this.defaultResetMs = optionalNumber(p('defaultResetMs'), options.defaultResetMs, 60_000, {
-      min: 0,
-      minExclusive: true,
-    });
-    this.minResetMs = optionalNumber(p('minResetMs'), options.minResetMs, 1000, { min: 0, minExclusive: true });
-    this.defaultPauseMs = optionalNumber(p('defaultPauseMs'), options.defaultPauseMs, 1000, { min: 0 });
-    this.maxPauseMs = optionalNumber(p('maxPauseMs'), options.maxPauseMs, Math.max(60_000, this.defaultPauseMs), {
-      min: this.defaultPauseMs,
-    });
-    const mode = optionalEnum(p('mode'), options.mode, ['wait', 'reject'] as const, 'wait');
-    const maxWaitMs =
-      mode === 'reject'
-        ? 0
-        : optionalNumber(p('maxWaitMs'), options.maxWaitMs, 30_000, { min: 0, allowInfinity: true });
-    this.clock = deps.clock ?? systemClock;
-    this.policy = new RateLimiterPolicy(
-      this.name,
-      { rate: initialRate, periodMs: this.periodMs, burst, tokens: 1, mode, maxWaitMs, maxPartitions: 1 },
-      deps.store !== undefined ? { clock: this.clock, store: deps.store } : { clock: this.clock },
+    const o = normalizeAdaptiveRateLimiterOptions(options);
+    this.#o = o;
+    this.#path = `adaptiveLimiters.${o.name}`;
+    const checked = checkPolicyDeps(this.#path, deps, ['clock', 'store']);
+    this.name = o.name;
+    this.minRate = o.minRate;
+    this.maxRate = o.maxRate;
+    this.safetyFactor = o.safetyFactor;
+    this.maxPauseMs = o.maxPauseMs;
+    this.clock = checked.clock ?? systemClock;
+    this.#rate = o.initialRate;
+    this.policy = RateLimiterPolicy.create(
+      o.name,
+      { rate: o.initialRate, periodMs: o.periodMs, burst: o.burst, mode: o.mode, maxWaitMs: o.maxWaitMs },
+      checked.store !== undefined ? { clock: this.clock, store: checked.store } : { clock: this.clock },
     );
+    this.#bucket = this.policy.bucketFor(EMPTY);
   }
 
   /** Current rate (tokens per period). */
   get rate(): number {
-    return this.policy.snapshot().rate;
+    return this.#rate;
   }
 
-  /** Takes `tokens` (default 1); resolves when admitted. */
-  acquire(tokens = 1, signal?: AbortSignal): Promise<void> {
-    return this.policy.acquire([], tokens, signal);
+  /**
+   * Takes `options.tokens` (default 1); resolves when admitted. Rejects with
+   * `RateLimiterRejectedError` (reject mode, paused, or a wait beyond `maxWaitMs`) or the
+   * signal's reason. `options.args` are accepted for the common call shape and unused.
+   */
+  async acquire(options?: ExecuteOptions): Promise<void> {
+    const wait = this.#take(options);
+    if (wait !== undefined) await wait;
   }
 
-  /** Takes `tokens` (default 1), then runs `fn`. */
-  async execute<T>(
-    fn: () => T | Promise<T>,
-    opts: { tokens?: number; signal?: AbortSignal } = {},
-  ): Promise<Awaited<T>> {
-    await this.policy.acquire([], opts.tokens ?? 1, opts.signal);
-    return await fn();
+  /** Takes `options.tokens` (default 1), then runs `fn({ signal, attempt: 1 })`. */
+  async execute<T>(fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    const wait = this.#take(options);
+    if (wait !== undefined) await wait;
+    const signal = options?.signal;
+    return await fn(signal === undefined ? NO_SIGNAL : { signal, attempt: 1 });
   }
 
   /**
@@ -166,55 +131,57 @@ export class AdaptiveRateLimiter {
     const now = this.clock.now();
     const sent = sentAt ?? now;
     const info = parseRateLimitHeaders(headers, now);
-    const previousRate = this.rate;
+    const previousRate = this.#rate;
     let rate = previousRate;
-    const w = info[this.unit];
+    const w = info[this.#o.unit];
     let pauseUntil = 0;
     // Headers of a request sent before the one whose response paused us are stale: they change
     // nothing (neither the rate nor the window), unless they themselves refuse (429 / retry-after).
     const stale =
-      this.pausedUntil > now &&
-      sent < this.pauseCause &&
-      this.pauseCause !== Infinity &&
+      this.#pausedUntil > now &&
+      sent < this.#pauseCause &&
+      this.#pauseCause !== Infinity &&
       status !== 429 &&
       info.retryAfterMs === undefined;
     if (stale) return { rate, previousRate, info };
     if (w !== undefined && w.remaining !== undefined) {
-      const resetMs = w.resetMs ?? this.defaultResetMs;
+      const resetMs = w.resetMs ?? this.#o.defaultResetMs;
       rate = this.rateFor(w.remaining, resetMs);
       if (w.remaining === 0 && resetMs > 0) pauseUntil = now + Math.min(resetMs, this.maxPauseMs);
-      this.lastWindow = w;
-      this.lastUpdateAt = now;
-      this.updates++;
-      if (rate !== previousRate) this.policy.updateLimit({ rate });
+      this.#lastWindow = w;
+      this.#lastUpdateAt = now;
+      this.#updates++;
+      if (rate !== previousRate) this.#setRate(rate);
     }
     if (status === 429 || info.retryAfterMs !== undefined) {
-      const hint = info.retryAfterMs ?? w?.resetMs ?? this.defaultPauseMs;
+      const hint = info.retryAfterMs ?? w?.resetMs ?? this.#o.defaultPauseMs;
       pauseUntil = Math.max(pauseUntil, now + Math.min(hint, this.maxPauseMs));
       if (w === undefined || w.remaining === undefined) {
-        this.updates++;
-        this.lastUpdateAt = now;
+        this.#updates++;
+        this.#lastUpdateAt = now;
       }
     }
     const update: AdaptiveUpdate = { rate, previousRate, info };
     if (pauseUntil > now) {
-      this.pauseFor(pauseUntil, sent, now);
-      update.pausedUntil = this.pausedUntil;
+      this.#pauseFor(pauseUntil, sent, now);
+      update.pausedUntil = this.#pausedUntil;
     } else if (
       status !== undefined &&
       status >= 200 &&
       status < 300 &&
       w?.remaining !== undefined &&
       w.remaining > 0 &&
-      this.pausedUntil > now &&
-      sent >= this.pauseCause
+      this.#pausedUntil > now &&
+      sent >= this.#pauseCause
     ) {
       // Newer headers show capacity: the pause is over.
-      this.pausedUntil = 0;
-      this.pauseCause = 0;
-      this.policy.bucketFor([]).resume();
+      this.#pausedUntil = 0;
+      this.#pauseCause = 0;
+      this.#bucket.resume();
       update.resumed = true;
     }
+    if (this.#rateChange.hasListeners && (rate !== previousRate || update.pausedUntil !== undefined || update.resumed))
+      this.#rateChange.emit(rateChange(this.name, rate, previousRate, update.pausedUntil, update.resumed, 'headers'));
     return update;
   }
 
@@ -223,27 +190,25 @@ export class AdaptiveRateLimiter {
    * ones. Not capped by `maxPauseMs`, and not ended early by headers.
    */
   pause(untilMs: number): void {
-    this.pauseFor(untilMs, Infinity, this.clock.now());
-  }
-
-  private pauseFor(untilMs: number, cause: number, now: number): void {
-    if (this.pausedUntil <= now) this.pauseCause = cause;
-    else if (cause > this.pauseCause) this.pauseCause = cause;
-    if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
-    this.policy.pauseUntil(untilMs);
+    this.#pauseFor(untilMs, Infinity, this.clock.now());
+    if (this.#rateChange.hasListeners)
+      this.#rateChange.emit(rateChange(this.name, this.#rate, this.#rate, this.#pausedUntil, undefined, 'pause'));
   }
 
   /** Sets the rate by hand (clamped to `[minRate, maxRate]`). Returns the rate set. */
   setRate(rate: number): number {
-    checkNumber(`${this.name}.rate`, rate, { min: 0, minExclusive: true, allowInfinity: true });
+    checkNumber(`${this.#path}.rate`, rate, { min: 0, minExclusive: true, allowInfinity: true });
+    const previousRate = this.#rate;
     const r = Math.min(this.maxRate, Math.max(this.minRate, rate));
-    this.policy.updateLimit({ rate: r });
+    this.#setRate(r);
+    if (this.#rateChange.hasListeners && r !== previousRate)
+      this.#rateChange.emit(rateChange(this.name, r, previousRate, undefined, undefined, 'set-rate'));
     return r;
   }
 
   /** The rate the formula gives for `remaining` units over `resetMs`, clamped. */
   rateFor(remaining: number, resetMs: number): number {
-    const raw = (remaining / Math.max(resetMs, this.minResetMs)) * this.periodMs * this.safetyFactor;
+    const raw = (remaining / Math.max(resetMs, this.#o.minResetMs)) * this.#o.periodMs * this.safetyFactor;
     return Math.min(this.maxRate, Math.max(this.minRate, raw));
   }
 
@@ -254,11 +219,30 @@ export class AdaptiveRateLimiter {
       minRate: this.minRate,
       maxRate: this.maxRate,
       safetyFactor: this.safetyFactor,
-      updates: this.updates,
+      updates: this.#updates,
     };
-    if (this.pausedUntil > this.clock.now()) snap.pausedUntil = this.pausedUntil;
-    if (this.lastWindow !== undefined) snap.lastWindow = { ...this.lastWindow };
-    if (this.lastUpdateAt !== undefined) snap.lastUpdateAt = this.lastUpdateAt;
+    if (this.#pausedUntil > this.clock.now()) snap.pausedUntil = this.#pausedUntil;
+    if (this.#lastWindow !== undefined) snap.lastWindow = { ...this.#lastWindow };
+    if (this.#lastUpdateAt !== undefined) snap.lastUpdateAt = this.#lastUpdateAt;
     return snap;
+  }
+
+  #take(options: ExecuteOptions | undefined): Promise<void> | undefined {
+    const tokens = options?.tokens ?? 1;
+    if (tokens !== 1 && !(typeof tokens === 'number' && tokens > 0 && tokens <= this.#o.burst))
+      throw new ResilienceConfigError(`${this.#path}.tokens`, tokens, `a number > 0 and <= burst (${this.#o.burst})`);
+    return this.#bucket.acquire(tokens, this.#o.maxWaitMs, options?.signal);
+  }
+
+  #setRate(rate: number): void {
+    this.#rate = rate;
+    this.policy.updateLimit({ rate });
+  }
+
+  #pauseFor(untilMs: number, cause: number, now: number): void {
+    if (this.#pausedUntil <= now) this.#pauseCause = cause;
+    else if (cause > this.#pauseCause) this.#pauseCause = cause;
+    if (untilMs > this.#pausedUntil) this.#pausedUntil = untilMs;
+    this.policy.pauseUntil(untilMs);
   }
 }

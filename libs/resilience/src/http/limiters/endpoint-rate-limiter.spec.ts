@@ -26,15 +26,15 @@ describe('EndpointRateLimiter', () => {
 
   it('one bucket per endpoint key, each with the default rate', async () => {
     const l = new EndpointRateLimiter({ rate: 2, mode: 'reject' }, { clock });
-    expect(await outcome(l.acquire('a'))).toBe('ok');
-    expect(await outcome(l.acquire('a'))).toBe('ok');
-    const err = await outcome(l.acquire('a'));
+    expect(await outcome(l.acquire({ key: 'a' }))).toBe('ok');
+    expect(await outcome(l.acquire({ key: 'a' }))).toBe('ok');
+    const err = await outcome(l.acquire({ key: 'a' }));
     expect(err).toBeInstanceOf(RateLimiterRejectedError);
     expect((err as RateLimiterRejectedError).policy).toBe('endpoints:a');
     expect((err as RateLimiterRejectedError).retryAfterMs).toBe(500);
     // b is untouched by a
-    expect(await outcome(l.acquire('b'))).toBe('ok');
-    expect(await outcome(l.acquire('b'))).toBe('ok');
+    expect(await outcome(l.acquire({ key: 'b' }))).toBe('ok');
+    expect(await outcome(l.acquire({ key: 'b' }))).toBe('ok');
     expect(l.keys().sort()).toEqual(['a', 'b']);
     expect(l.snapshot('a')).toMatchObject({
       name: 'endpoints:a',
@@ -53,21 +53,21 @@ describe('EndpointRateLimiter', () => {
     );
     expect(l.limitOf('slow')).toEqual({ rate: 1, periodMs: 60_000, burst: 1 });
     expect(l.limitOf('other')).toEqual({ rate: 10, periodMs: 1000, burst: 10 });
-    expect(await outcome(l.acquire('slow'))).toBe('ok');
-    const err = await outcome(l.acquire('slow'));
+    expect(await outcome(l.acquire({ key: 'slow' }))).toBe('ok');
+    const err = await outcome(l.acquire({ key: 'slow' }));
     expect((err as RateLimiterRejectedError).retryAfterMs).toBe(60_000);
   });
 
   it('updateRateLimit changes a live bucket at run time', async () => {
     const l = new EndpointRateLimiter({ rate: 1, mode: 'reject' }, { clock });
-    expect(await outcome(l.acquire('x'))).toBe('ok');
-    expect(((await outcome(l.acquire('x'))) as RateLimiterRejectedError).retryAfterMs).toBe(1000);
+    expect(await outcome(l.acquire({ key: 'x' }))).toBe('ok');
+    expect(((await outcome(l.acquire({ key: 'x' }))) as RateLimiterRejectedError).retryAfterMs).toBe(1000);
     l.updateRateLimit('x', { rate: 10 });
     expect(l.limitOf('x')).toEqual({ rate: 10, periodMs: 1000, burst: 10 });
     expect(l.snapshot('x')).toMatchObject({ rate: 10, burst: 10 });
     await clock.advance(100); // one token at 10/s
-    expect(await outcome(l.acquire('x'))).toBe('ok');
-    expect(((await outcome(l.acquire('x'))) as RateLimiterRejectedError).retryAfterMs).toBe(100);
+    expect(await outcome(l.acquire({ key: 'x' }))).toBe('ok');
+    expect(((await outcome(l.acquire({ key: 'x' }))) as RateLimiterRejectedError).retryAfterMs).toBe(100);
     // lowering the burst clamps the level
     await clock.advance(10_000);
     l.updateRateLimit('x', { burst: 3 });
@@ -80,8 +80,8 @@ describe('EndpointRateLimiter', () => {
     const admitted: number[] = [];
     const other: number[] = [];
     const all = [
-      ...Array.from({ length: 60 }, () => l.acquire('hot').then(() => admitted.push(clock.now()))),
-      ...Array.from({ length: 10 }, () => l.acquire('cold').then(() => other.push(clock.now()))),
+      ...Array.from({ length: 60 }, () => l.acquire({ key: 'hot' }).then(() => admitted.push(clock.now()))),
+      ...Array.from({ length: 10 }, () => l.acquire({ key: 'cold' }).then(() => other.push(clock.now()))),
     ];
     for (let t = 0; t < 15_000; t += 50) await clock.advance(50);
     await Promise.all(all);
@@ -99,9 +99,9 @@ describe('EndpointRateLimiter', () => {
 
   it('wait mode: waiters on one key queue FIFO and are admitted at the new rate', async () => {
     const l = new EndpointRateLimiter({ rate: 1, burst: 1 }, { clock });
-    await l.acquire('k');
+    await l.acquire({ key: 'k' });
     const order: number[] = [];
-    const ps = [1, 2, 3].map((i) => l.execute('k', () => order.push(i)));
+    const ps = [1, 2, 3].map((i) => l.execute(() => order.push(i), { key: 'k' }));
     await clock.advance(999);
     expect(order).toEqual([]);
     l.updateRateLimit('k', { rate: 4, burst: 1 }); // 250 ms per token from now
@@ -117,24 +117,25 @@ describe('EndpointRateLimiter', () => {
     l.updateRateLimit('later', { rate: 1, periodMs: 2000 });
     expect(l.size).toBe(0);
     expect(l.snapshot('later')).toMatchObject({ rate: 1, periodMs: 2000, burst: 1, available: 1, waiting: 0 });
-    await l.acquire('later');
-    expect(((await outcome(l.acquire('later'))) as RateLimiterRejectedError).retryAfterMs).toBe(2000);
+    await l.acquire({ key: 'later' });
+    expect(((await outcome(l.acquire({ key: 'later' }))) as RateLimiterRejectedError).retryAfterMs).toBe(2000);
     await clock.advance(2000); // idle again
-    await l.acquire('a');
-    await l.acquire('b');
+    await l.acquire({ key: 'a' });
+    await l.acquire({ key: 'b' });
     expect(l.size).toBe(2);
     expect(l.keys()).not.toContain('later');
     expect(l.limitOf('later')).toEqual({ rate: 1, periodMs: 2000, burst: 1 });
-    expect(l.limiterFor('later').snapshot()).toMatchObject({ rate: 1, periodMs: 2000 });
+    await l.acquire({ key: 'later' }); // a new bucket, with the override
+    expect(l.snapshot('later')).toMatchObject({ rate: 1, periodMs: 2000, burst: 1, available: 0 });
   });
 
   it('is bounded: at most maxEndpoints buckets, idle ones evicted first', async () => {
     const l = new EndpointRateLimiter({ rate: 10, maxEndpoints: 3 }, { clock });
-    await l.acquire('busy'); // not idle (a token is missing)
+    await l.acquire({ key: 'busy' }); // not idle (a token is missing)
     for (let i = 0; i < 20; i++) {
-      await l.acquire(`k${i}`);
+      await l.acquire({ key: `k${i}` });
       await clock.advance(200); // refilled → idle
-      await l.acquire('busy'); // keep "busy" most recently used and not full
+      await l.acquire({ key: 'busy' }); // keep "busy" most recently used and not full
     }
     expect(l.size).toBeLessThanOrEqual(3);
     expect(l.keys()).toContain('busy');
@@ -153,17 +154,17 @@ describe('EndpointRateLimiter', () => {
       }
     }
     const l = new EndpointRateLimiter({ name: 'llm', rate: 3 }, { clock, store: new SpyStore() });
-    await l.acquire('openai');
-    await l.acquire('openai');
-    await l.acquire('anthropic');
+    await l.acquire({ key: 'openai' });
+    await l.acquire({ key: 'openai' });
+    await l.acquire({ key: 'anthropic' });
     expect(owners).toEqual(['limiter:llm%3Aopenai:3', 'limiter:llm%3Aanthropic:3']);
   });
 
   it('abort while waiting rejects with the signal reason', async () => {
     const l = new EndpointRateLimiter({ rate: 1 }, { clock });
-    await l.acquire('k');
+    await l.acquire({ key: 'k' });
     const ac = new AbortController();
-    const p = outcome(l.acquire('k', 1, ac.signal));
+    const p = outcome(l.acquire({ key: 'k', signal: ac.signal }));
     const reason = new Error('stop');
     ac.abort(reason);
     expect(await p).toBe(reason);
@@ -180,15 +181,41 @@ describe('EndpointRateLimiter', () => {
       }
       return 'no error';
     };
-    expect(path(() => new EndpointRateLimiter({ rate: -1 }))).toBe('endpointRateLimiter.rate');
+    expect(path(() => new EndpointRateLimiter({ rate: -1 }))).toBe('endpointLimiters.endpoints.rate');
     expect(path(() => new EndpointRateLimiter({ limits: { a: { rate: 0 } } }))).toBe(
-      'endpointRateLimiter.limits.a.rate',
+      'endpointLimiters.endpoints.limits.a.rate',
     );
-    expect(path(() => new EndpointRateLimiter({ maxEndpoints: 0 }))).toBe('endpointRateLimiter.maxEndpoints');
-    expect(path(() => new EndpointRateLimiter({ rat: 1 } as never))).toBe('endpointRateLimiter.rat');
+    expect(path(() => new EndpointRateLimiter({ maxEndpoints: 0 }))).toBe('endpointLimiters.endpoints.maxEndpoints');
+    expect(path(() => new EndpointRateLimiter({ rat: 1 } as never))).toBe('endpointLimiters.endpoints.rat');
     const l = new EndpointRateLimiter({}, { clock });
-    expect(path(() => l.updateRateLimit('a', { rate: 0 }))).toBe('endpoints.a.rate');
-    expect(path(() => l.updateRateLimit('a', { periodMs: Number.NaN }))).toBe('endpoints.a.periodMs');
+    expect(path(() => l.updateRateLimit('a', { rate: 0 }))).toBe('endpointLimiters.endpoints.limits.a.rate');
+    expect(path(() => l.updateRateLimit('a', { periodMs: Number.NaN }))).toBe(
+      'endpointLimiters.endpoints.limits.a.periodMs',
+    );
     expect(l.limitOf('a')).toEqual({ rate: 10, periodMs: 1000, burst: 10 });
+    expect(path(() => new EndpointRateLimiter({ name: 'llm', mode: 'queue' } as never))).toBe(
+      'endpointLimiters.llm.mode',
+    );
+    expect(path(() => new EndpointRateLimiter({ name: 'llm', limits: { a: { rate: 1, perod: 5 } } } as never))).toBe(
+      'endpointLimiters.llm.limits.a.perod',
+    );
+    expect(path(() => new EndpointRateLimiter({}, { clock: {} as never }))).toBe(
+      'endpointLimiters.endpoints.clock.now',
+    );
+  });
+
+  it('one call shape: execute(fn, { key, signal, tokens }) hands fn its context; tokens are checked', async () => {
+    const l = new EndpointRateLimiter({ rate: 1, burst: 3, mode: 'reject' }, { clock });
+    const ac = new AbortController();
+    const seen = await l.execute((ctx) => ctx, { key: 'k', signal: ac.signal, tokens: 2 });
+    expect(seen).toEqual({ signal: ac.signal, attempt: 1 });
+    expect(l.snapshot('k').available).toBe(1);
+    expect(await l.execute((ctx) => ctx.signal, { key: 'k' })).toBeUndefined();
+    expect(await outcome(l.execute(() => 1, { key: 'k' }))).toBeInstanceOf(RateLimiterRejectedError);
+    const bad = (await outcome(l.execute(() => 1, { key: 'k', tokens: 4 }))) as ResilienceConfigError;
+    expect(bad).toBeInstanceOf(ResilienceConfigError);
+    expect(bad.path).toBe('endpointLimiters.endpoints.tokens');
+    const noKey = (await outcome(l.acquire({} as never))) as ResilienceConfigError;
+    expect(noKey.path).toBe('endpointLimiters.endpoints.key');
   });
 });

@@ -1,51 +1,28 @@
 import { systemClock, type Clock } from '../../core/clock.js';
-import { ResilienceConfigError } from '../../core/errors/errors.js';
-import { PartitionMap } from '../../core/store/partitions.js';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import { checkPolicyDeps } from '../../core/options/validate.js';
+import type { ExecuteContext, ExecuteFn } from '../../core/policy/execute-options.js';
 import { RateLimiterPolicy, type RateLimiterSnapshot } from '../../core/rate-limiter/rate-limiter.policy.js';
-import type { ResilienceStore } from '../../core/store/store.js';
-import { checkKnownKeys, checkNumber, optionalEnum, optionalNumber } from '../../core/options/validate.js';
-
-/** Limits of one endpoint: `rate` calls per `periodMs` ms, at most `burst` at once. @publicApi */
-export interface EndpointLimit {
-  rate: number;
-  /** Default: the limiter's default period. */
-  periodMs?: number;
-  /** Default: `max(1, rate)`. */
-  burst?: number;
-}
-
-/** Options of an {@link EndpointRateLimiter}. @publicApi */
-export interface EndpointRateLimiterOptions {
-  /** Name used in errors, snapshots and store keys (policy `<name>:<key>`, store key `limiter:<name>%3A<key>`). Default `endpoints`. */
-  name?: string;
-  /** Default rate of an endpoint without its own limit. Default 10. */
-  rate?: number;
-  /** Default period, ms. Default 1000. */
-  periodMs?: number;
-  /** Default burst. Default `max(1, rate)`. */
-  burst?: number;
-  /** `wait` (queue FIFO up to `maxWaitMs`) or `reject`. Default `wait`. */
-  mode?: 'wait' | 'reject';
-  /** Longest wait in `wait` mode, ms. Default 30000. */
-  maxWaitMs?: number;
-  /** Limits of known endpoints, by key. */
-  limits?: Readonly<Record<string, EndpointLimit>>;
-  /** Most endpoint buckets kept; idle ones (full, nobody waiting) are evicted first. Default 1000. */
-  maxEndpoints?: number;
-}
-
-/** Clock and store the buckets run on. @publicApi */
-export interface EndpointRateLimiterDeps {
-  clock?: Clock;
-  store?: ResilienceStore;
-}
+import { PartitionMap } from '../../core/store/partitions.js';
+import type { BucketBackend, ResilienceStore } from '../../core/store/store.js';
+import { normalizeEndpointLimit, normalizeEndpointRateLimiterOptions } from './endpoint-rate-limiter.normalize.js';
+import type {
+  EndpointExecuteOptions,
+  EndpointLimit,
+  EndpointRateLimiterDeps,
+  EndpointRateLimiterOptions,
+  NormalizedEndpointLimit,
+  NormalizedEndpointRateLimiterOptions,
+} from './endpoint-rate-limiter.options.js';
 
 interface Entry {
   policy: RateLimiterPolicy;
+  bucket: BucketBackend;
   isIdle(): boolean;
 }
 
-const KNOWN = ['name', 'rate', 'periodMs', 'burst', 'mode', 'maxWaitMs', 'limits', 'maxEndpoints'] as const;
+const EMPTY: readonly unknown[] = Object.freeze([]);
+const NO_SIGNAL: ExecuteContext = Object.freeze({ signal: undefined, attempt: 1 });
 
 /**
  * One token bucket per endpoint key (`"openai:chat"`, a host, a route), created lazily with the
@@ -53,6 +30,8 @@ const KNOWN = ['name', 'rate', 'periodMs', 'burst', 'mode', 'maxWaitMs', 'limits
  * {@link RateLimiterPolicy} named `<name>:<key>`, so it keeps the core bound (in any window W,
  * admitted ≤ burst + rate × W / period), its FIFO queue, and works on any store (Redis too).
  *
+ * The key of a call is part of its options: `execute(fn, { key, signal?, tokens? })` and
+ * `acquire({ key, ... })`, the common call shape plus `key`.
  * `updateRateLimit(key, { rate, periodMs, burst })` changes one endpoint's limits at run time
  * (the bucket's level is clamped to the new burst); the override survives eviction.
  * The number of live buckets is bounded by `maxEndpoints` (idle buckets are dropped first;
@@ -60,7 +39,7 @@ const KNOWN = ['name', 'rate', 'periodMs', 'burst', 'mode', 'maxWaitMs', 'limits
  * @example
  * ```ts
  * const limiter = new EndpointRateLimiter({ rate: 5, limits: { 'openai:chat': { rate: 60, periodMs: 60_000 } } });
- * const reply = await limiter.execute('openai:chat', () => callOpenAI());
+ * const reply = await limiter.execute(({ signal }) => callOpenAI({ signal }), { key: 'openai:chat', signal });
  * limiter.updateRateLimit('openai:chat', { rate: 30, periodMs: 60_000 });
  * ```
  * @publicApi
@@ -68,145 +47,121 @@ const KNOWN = ['name', 'rate', 'periodMs', 'burst', 'mode', 'maxWaitMs', 'limits
 export class EndpointRateLimiter {
   readonly name: string;
   readonly clock: Clock;
-  private readonly store: ResilienceStore | undefined;
-  private readonly defaults: { rate: number; periodMs: number; burst: number };
-  private readonly mode: 'wait' | 'reject';
-  private readonly maxWaitMs: number;
-  private readonly maxEndpoints: number;
-  private readonly overrides = new Map<string, { rate: number; periodMs: number; burst: number }>();
-  private readonly buckets: PartitionMap<Entry>;
+  readonly #o: NormalizedEndpointRateLimiterOptions;
+  /** Path of this limiter's options in errors: `endpointLimiters.<name>`. */
+  readonly #path: string;
+  readonly #store: ResilienceStore | undefined;
+  /** Limits by key: the configured ones, then run-time overrides (bounded by `maxEndpoints`). */
+  readonly #overrides: Map<string, NormalizedEndpointLimit>;
+  readonly #buckets: PartitionMap<Entry>;
 
+  /** Validates `options` (`ResilienceConfigError` under `endpointLimiters.<name>`) and `deps`. */
   constructor(options: EndpointRateLimiterOptions = {}, deps: EndpointRateLimiterDeps = {}) {
-    const path = 'endpointRateLimiter';
-    if (options === null || typeof options !== 'object')
-      throw new ResilienceConfigError(path, options, 'an options object');
-    checkKnownKeys(path, options, KNOWN);
-    this.name = options.name ?? 'endpoints';
-    if (typeof this.name !== 'string' || this.name === '')
-      throw new ResilienceConfigError(`${path}.name`, options.name, 'a non-empty string');
-    const rate = optionalNumber(`${path}.rate`, options.rate, 10, { min: 0, minExclusive: true });
-    const period = optionalNumber(`${path}.periodMs`, options.periodMs, 1000, { min: 0, minExclusive: true });
-    const burst = optionalNumber(`${path}.burst`, options.burst, Math.max(1, rate), { min: 0, minExclusive: true });
-    this.defaults = { rate, periodMs: period, burst };
-    this.mode = optionalEnum(`${path}.mode`, options.mode, ['wait', 'reject'] as const, 'wait');
-    this.maxWaitMs =
-      this.mode === 'reject'
-        ? 0
-        : optionalNumber(`${path}.maxWaitMs`, options.maxWaitMs, 30_000, { min: 0, allowInfinity: true });
-    this.maxEndpoints = optionalNumber(`${path}.maxEndpoints`, options.maxEndpoints, 1000, { min: 1, integer: true });
-    this.clock = deps.clock ?? systemClock;
-    this.store = deps.store;
-    if (options.limits !== undefined) {
-      if (options.limits === null || typeof options.limits !== 'object')
-        throw new ResilienceConfigError(`${path}.limits`, options.limits, 'an object of endpoint limits by key');
-      for (const [key, limit] of Object.entries(options.limits))
-        this.overrides.set(key, this.checkLimit(`${path}.limits.${key}`, limit, this.defaults));
-    }
-    this.buckets = new PartitionMap<Entry>(this.maxEndpoints, (key) => this.createEntry(key));
+    const o = normalizeEndpointRateLimiterOptions(options);
+    this.#o = o;
+    this.#path = `endpointLimiters.${o.name}`;
+    const checked = checkPolicyDeps(this.#path, deps, ['clock', 'store']);
+    this.name = o.name;
+    this.clock = checked.clock ?? systemClock;
+    this.#store = checked.store;
+    this.#overrides = new Map(o.limits);
+    this.#buckets = new PartitionMap<Entry>(o.maxEndpoints, (key) => this.#createEntry(key));
   }
 
-  /** The core policy holding `key`'s bucket (created on first use). */
-  limiterFor(key: string): RateLimiterPolicy {
-    return this.buckets.get(key).policy;
+  /**
+   * Takes `options.tokens` (default 1) from the bucket of `options.key`; resolves when
+   * admitted. Rejects with `RateLimiterRejectedError` (reject mode, or a wait beyond
+   * `maxWaitMs`) or the signal's reason.
+   */
+  async acquire(options: EndpointExecuteOptions): Promise<void> {
+    const wait = this.#take(options);
+    if (wait !== undefined) await wait;
   }
 
-  /** Takes `tokens` (default 1) from `key`'s bucket; resolves when admitted. */
-  acquire(key: string, tokens = 1, signal?: AbortSignal): Promise<void> {
-    return this.buckets.get(key).policy.acquire([], tokens, signal);
-  }
-
-  /** Takes `tokens` (default 1) from `key`'s bucket, then runs `fn`. */
-  async execute<T>(
-    key: string,
-    fn: () => T | Promise<T>,
-    opts: { tokens?: number; signal?: AbortSignal } = {},
-  ): Promise<Awaited<T>> {
-    await this.buckets.get(key).policy.acquire([], opts.tokens ?? 1, opts.signal);
-    return await fn();
+  /** Takes the tokens from the bucket of `options.key`, then runs `fn({ signal, attempt: 1 })`. */
+  async execute<T>(fn: ExecuteFn<T>, options: EndpointExecuteOptions): Promise<Awaited<T>> {
+    const wait = this.#take(options);
+    if (wait !== undefined) await wait;
+    const signal = options.signal;
+    return await fn(signal === undefined ? NO_SIGNAL : { signal, attempt: 1 });
   }
 
   /**
    * Changes `key`'s limits at run time. Omitted fields keep their current value, except
    * `burst`, which follows the new rate (`max(1, rate)`) when only `rate` is given. Throws
-   * `ResilienceConfigError` (path `<name>.<key>.<field>`) for a non-positive or non-finite value.
+   * `ResilienceConfigError` (path `endpointLimiters.<name>.limits.<key>.<field>`) for a
+   * non-positive or non-finite value.
    */
   updateRateLimit(key: string, limit: Partial<EndpointLimit>): void {
-    const current = this.overrides.get(key) ?? this.defaults;
+    const current = this.#overrides.get(key) ?? this.#o.defaults;
+    const path = `${this.#path}.limits.${key}`;
+    if (limit === null || typeof limit !== 'object')
+      throw new ResilienceConfigError(path, limit, 'an object { rate?, periodMs?, burst? }');
     const burst = limit.burst ?? (limit.rate === undefined ? current.burst : undefined);
-    const next = this.checkLimit(
-      `${this.name}.${key}`,
+    const next = normalizeEndpointLimit(
+      path,
       { rate: limit.rate ?? current.rate, periodMs: limit.periodMs ?? current.periodMs, burst },
-      current,
+      current.periodMs,
     );
-    this.overrides.delete(key);
-    this.overrides.set(key, next);
-    if (this.overrides.size > this.maxEndpoints) {
+    this.#overrides.delete(key);
+    this.#overrides.set(key, next);
+    if (this.#overrides.size > this.#o.maxEndpoints) {
       // Bounded: forget the oldest override whose bucket is gone.
-      for (const k of this.overrides.keys()) {
-        if (this.overrides.size <= this.maxEndpoints) break;
-        if (this.buckets.peek(k) === undefined) this.overrides.delete(k);
+      for (const k of this.#overrides.keys()) {
+        if (this.#overrides.size <= this.#o.maxEndpoints) break;
+        if (this.#buckets.peek(k) === undefined) this.#overrides.delete(k);
       }
     }
-    this.buckets.peek(key)?.policy.updateLimit(next);
+    this.#buckets.peek(key)?.policy.updateLimit(next);
   }
 
   /** The limits `key` runs with now. */
-  limitOf(key: string): { rate: number; periodMs: number; burst: number } {
-    return { ...(this.overrides.get(key) ?? this.defaults) };
+  limitOf(key: string): NormalizedEndpointLimit {
+    return { ...(this.#overrides.get(key) ?? this.#o.defaults) };
   }
 
   /** State of `key`'s bucket (a fresh one is full). */
   snapshot(key: string): RateLimiterSnapshot {
-    const e = this.buckets.peek(key);
+    const e = this.#buckets.peek(key);
     if (e !== undefined) return e.policy.snapshot();
-    return { name: `${this.name}:${key}`, ...this.limitOf(key), available: this.limitOf(key).burst, waiting: 0 };
+    const limit = this.limitOf(key);
+    return { name: `${this.name}:${key}`, ...limit, available: limit.burst, waiting: 0 };
   }
 
   /** Keys with a live bucket. */
   keys(): string[] {
-    return [...this.buckets.keys()];
+    return [...this.#buckets.keys()];
   }
 
   /** Live buckets. */
   get size(): number {
-    return this.buckets.size;
+    return this.#buckets.size;
   }
 
   /** Drops idle buckets now (they are also dropped when `maxEndpoints` is exceeded). Returns how many. */
   sweep(): number {
-    return this.buckets.sweep();
+    return this.#buckets.sweep();
   }
 
-  private checkLimit(
-    path: string,
-    limit: Partial<EndpointLimit> | undefined,
-    base: { periodMs: number },
-  ): { rate: number; periodMs: number; burst: number } {
-    if (limit === null || typeof limit !== 'object')
-      throw new ResilienceConfigError(path, limit, 'an object { rate, period?, burst? }');
-    const rate = checkNumber(`${path}.rate`, limit.rate, { min: 0, minExclusive: true });
-    const period = optionalNumber(`${path}.periodMs`, limit.periodMs, base.periodMs, { min: 0, minExclusive: true });
-    const burst = optionalNumber(`${path}.burst`, limit.burst, Math.max(1, rate), { min: 0, minExclusive: true });
-    return { rate, periodMs: period, burst };
+  #take(options: EndpointExecuteOptions): Promise<void> | undefined {
+    const key = options?.key;
+    if (typeof key !== 'string')
+      throw new ResilienceConfigError(`${this.#path}.key`, key, 'the endpoint key of the call (options.key)');
+    const entry = this.#buckets.get(key);
+    const tokens = options.tokens ?? 1;
+    if (tokens !== 1 && !(typeof tokens === 'number' && tokens > 0 && tokens <= entry.bucket.spec().burst))
+      throw new ResilienceConfigError(`${this.#path}.tokens`, tokens, "a number > 0 and <= the endpoint's burst");
+    return entry.bucket.acquire(tokens, this.#o.maxWaitMs, options.signal);
   }
 
-  private createEntry(key: string): Entry {
-    const spec = this.overrides.get(key) ?? this.defaults;
-    const deps = this.store !== undefined ? { clock: this.clock, store: this.store } : { clock: this.clock };
-    const policy = new RateLimiterPolicy(
+  #createEntry(key: string): Entry {
+    const spec = this.#overrides.get(key) ?? this.#o.defaults;
+    const policy = RateLimiterPolicy.create(
       `${this.name}:${key}`,
-      {
-        rate: spec.rate,
-        periodMs: spec.periodMs,
-        burst: spec.burst,
-        tokens: 1,
-        mode: this.mode,
-        maxWaitMs: this.maxWaitMs,
-        maxPartitions: 1,
-      },
-      deps,
+      { ...spec, mode: this.#o.mode, maxWaitMs: this.#o.maxWaitMs },
+      this.#store !== undefined ? { clock: this.clock, store: this.#store } : { clock: this.clock },
     );
-    const bucket = policy.bucketFor([]);
-    return { policy, isIdle: () => bucket.isIdle() };
+    const bucket = policy.bucketFor(EMPTY);
+    return { policy, bucket, isIdle: () => bucket.isIdle() };
   }
 }

@@ -1,18 +1,11 @@
 import { Inject } from '@nestjs/common';
-import {
-  CLIENT_INJECTIONS,
-  ENDPOINT_INJECTIONS,
-  getApiClientToken,
-  getEndpointToken,
-  INJECTED_CLIENT_NAMES,
-  INJECTED_ENDPOINT_NAMES,
-  recordInjection,
-} from './http.constants.js';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import { getApiClientToken, getEndpointToken } from './http.tokens.js';
 
 /**
- * Injects the `ApiClient` declared as `clients.<name>` in `ResilienceHttpModule`. A name that
- * is not declared fails the bootstrap with a `ResilienceConfigError` naming it, the class that
- * injects it and the declared names (with `forRoot` and `forRootAsync`).
+ * Injects the `ApiClient` registered as `name` (`ResilienceHttpModule.forRoot({ clients })` or
+ * `registerClient[Async]({ name })`). A name nobody registered fails the bootstrap naming it
+ * (`nest-resilience:api-client:<name>`).
  * @example
  * ```ts
  * constructor(@InjectApiClient('payments') private readonly payments: ApiClient) {}
@@ -20,17 +13,13 @@ import {
  * @publicApi
  */
 export function InjectApiClient(name: string): PropertyDecorator & ParameterDecorator {
-  INJECTED_CLIENT_NAMES.add(name);
-  const inject = Inject(getApiClientToken(name));
-  return (target: object, key?: string | symbol, index?: number) => {
-    recordInjection(CLIENT_INJECTIONS, target, name);
-    (inject as (t: object, k?: string | symbol, i?: number) => void)(target, key, index);
-  };
+  return Inject(getApiClientToken(checkName('InjectApiClient', name)));
 }
 
 /**
- * Injects the `Endpoint` declared as `endpoints.<name>` in `ResilienceHttpModule` (an
- * undeclared name fails the bootstrap, as for {@link InjectApiClient}).
+ * Injects the `Endpoint` registered as `name` (`forRoot({ endpoints })` or
+ * `registerEndpoint[Async]({ name })`); an unregistered name fails the bootstrap, as for
+ * {@link InjectApiClient}.
  * @example
  * ```ts
  * constructor(@InjectEndpoint('openaiChat') private readonly chat: Endpoint) {}
@@ -38,10 +27,11 @@ export function InjectApiClient(name: string): PropertyDecorator & ParameterDeco
  * @publicApi
  */
 export function InjectEndpoint(name: string): PropertyDecorator & ParameterDecorator {
-  INJECTED_ENDPOINT_NAMES.add(name);
-  const inject = Inject(getEndpointToken(name));
-  return (target: object, key?: string | symbol, index?: number) => {
-    recordInjection(ENDPOINT_INJECTIONS, target, name);
-    (inject as (t: object, k?: string | symbol, i?: number) => void)(target, key, index);
-  };
+  return Inject(getEndpointToken(checkName('InjectEndpoint', name)));
+}
+
+function checkName(decorator: string, name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new ResilienceConfigError(`@${decorator}()`, name, 'a non-empty client or endpoint name');
+  return name;
 }

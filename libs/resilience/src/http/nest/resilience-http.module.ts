@@ -1,208 +1,153 @@
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
-import { ResilienceConfigError } from '../../core/errors/errors.js';
-import { ResilienceRegistry } from '../../nest/registry/resilience.registry.js';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import { ResilienceHttpCoreModule } from './http-registries.js';
+import { getApiClientToken, getEndpointToken } from './http.tokens.js';
+import { apiClientProvider, endpointProvider } from './named-providers.js';
 import {
-  CLIENT_INJECTIONS,
-  ENDPOINT_INJECTIONS,
-  getApiClientToken,
-  getEndpointToken,
-  INJECTED_CLIENT_NAMES,
-  INJECTED_ENDPOINT_NAMES,
-  RESILIENCE_HTTP_OPTIONS,
-} from './http.constants.js';
-import { ApiClientRegistry, EndpointRegistry } from './http-registries.js';
+  CLIENT_REGISTRATION_OPTIONS,
+  ClientRegistrationConfigurableModule,
+  ENDPOINT_REGISTRATION_OPTIONS,
+  EndpointRegistrationConfigurableModule,
+} from './registration.module-definition.js';
+import { ResilienceHttpConfigurableModule } from './resilience-http.module-definition.js';
 import type {
+  RegisterClientAsyncOptions,
+  RegisterClientOptions,
+  RegisterEndpointAsyncOptions,
+  RegisterEndpointOptions,
+  ResilienceHttpForRootOptions,
   ResilienceHttpModuleAsyncOptions,
-  ResilienceHttpModuleOptions,
-  ResilienceHttpOptionsFactory,
-} from './resilience-http-options.interface.js';
+} from './resilience-http.options.js';
 
-const registries: Provider[] = [
-  {
-    provide: ApiClientRegistry,
-    useFactory: (options: ResilienceHttpModuleOptions, policies?: ResilienceRegistry) =>
-      new ApiClientRegistry(options, policies ?? undefined),
-    inject: [RESILIENCE_HTTP_OPTIONS, { token: ResilienceRegistry, optional: true }],
-  },
-  {
-    provide: EndpointRegistry,
-    useFactory: (options: ResilienceHttpModuleOptions, clients: ApiClientRegistry, policies?: ResilienceRegistry) =>
-      new EndpointRegistry(options, clients, policies ?? undefined),
-    inject: [RESILIENCE_HTTP_OPTIONS, ApiClientRegistry, { token: ResilienceRegistry, optional: true }],
-  },
-];
+/** The module of one `registerClient[Async]` registration. @internal */
+@Module({})
+export class ResilienceHttpClientModule extends ClientRegistrationConfigurableModule {}
+
+/** The module of one `registerEndpoint[Async]` registration. @internal */
+@Module({})
+export class ResilienceHttpEndpointModule extends EndpointRegistrationConfigurableModule {}
 
 /**
- * The classes of this application (controllers and class providers of every module) that
- * inject `name` with the decorator whose usages `map` records.
- */
-function injectorsOf(container: ModulesContainer, map: WeakMap<object, Set<string>>, name: string): string[] {
-  const out = new Set<string>();
-  for (const mod of container.values()) {
-    for (const wrappers of [mod.providers, mod.controllers]) {
-      for (const w of wrappers.values()) {
-        if (w.inject) continue; // a factory provider: its metatype is the factory
-        for (
-          let c: unknown = w.metatype;
-          typeof c === 'function' && c !== Function.prototype;
-          c = Object.getPrototypeOf(c)
-        ) {
-          if (map.get(c)?.has(name)) out.add((w.metatype as { name?: string }).name || 'an anonymous class');
-        }
-      }
-    }
-  }
-  return [...out];
-}
-
-interface NamedKind {
-  kind: 'clients' | 'endpoints';
-  decorator: string;
-  noun: string;
-  token: (name: string) => string;
-  injections: WeakMap<object, Set<string>>;
-}
-
-const CLIENTS: NamedKind = {
-  kind: 'clients',
-  decorator: 'InjectApiClient',
-  noun: 'client',
-  token: getApiClientToken,
-  injections: CLIENT_INJECTIONS,
-};
-const ENDPOINTS: NamedKind = {
-  kind: 'endpoints',
-  decorator: 'InjectEndpoint',
-  noun: 'endpoint',
-  token: getEndpointToken,
-  injections: ENDPOINT_INJECTIONS,
-};
-
-/**
- * One provider per name. `required` names must be declared (bootstrap fails otherwise). The
- * others were seen by the decorators, possibly in another application of the same process:
- * when a class of this application injects one that is not declared, the bootstrap fails
- * with a `ResilienceConfigError` naming it, the class and the declared names; otherwise it
- * resolves to `undefined`.
- */
-function namedProviders(
-  set: NameSet,
-  k: NamedKind,
-  registry: typeof ApiClientRegistry | typeof EndpointRegistry,
-): Provider[] {
-  const out: Provider[] = [];
-  for (const name of new Set([...set.required, ...set.optional])) {
-    const required = set.required.includes(name);
-    out.push({
-      provide: k.token(name),
-      useFactory: (r: ApiClientRegistry | EndpointRegistry, container?: ModulesContainer) => {
-        const declared = r.names();
-        if (required || declared.includes(name)) return r.get(name);
-        const users = container !== undefined ? injectorsOf(container, k.injections, name) : [];
-        if (users.length === 0) return undefined;
-        throw new ResilienceConfigError(
-          `${k.kind}.${name}`,
-          name,
-          `${k.noun === 'endpoint' ? 'an' : 'a'} ${k.noun} declared in ResilienceHttpModule, as @${k.decorator}('${name}') in ${users.join(', ')} needs (declared: ${declared.length > 0 ? declared.join(', ') : 'none'})`,
-        );
-      },
-      inject: [registry, { token: ModulesContainer, optional: true }],
-    });
-  }
-  return out;
-}
-
-interface NameSet {
-  required: string[];
-  optional: string[];
-}
-
-/**
- * Global module of named HTTP clients and endpoints. Policy names (`breaker`, `retry`,
- * `limiter`) resolve through `ResilienceModule`, which must be imported too when names are
- * used. Clients are created and validated at bootstrap and closed on module destroy.
+ * Named HTTP clients and endpoints for Nest. Every name is registered statically, so its
+ * token (`getApiClientToken(name)`, `getEndpointToken(name)`) always exists and
+ * `@InjectApiClient(name)` / `@InjectEndpoint(name)` of a name nobody registered fails the
+ * bootstrap, naming it (Nest's "can't resolve dependencies … `nest-resilience:api-client:<name>`").
+ *
+ * - `forRoot({ logger?, env?, clients?, endpoints? })`: shared settings and static declarations.
+ * - `forRootAsync({ imports?, inject?, useFactory | useClass | useExisting, clients?, endpoints? })`:
+ *   the factory builds the shared settings `{ logger?, env? }` (generated by Nest's
+ *   `ConfigurableModuleBuilder`; a factory class implements `createResilienceHttpOptions()`).
+ * - `registerClient({ name, ...ApiClientOptions })`, `registerClientAsync({ name, imports?, inject?,
+ *   useFactory | useClass | useExisting })`: one client (factory class: `createApiClientOptions()`).
+ * - `registerEndpoint({ name, ...EndpointConfig })`, `registerEndpointAsync({ name, client?, imports?,
+ *   inject?, useFactory | useClass | useExisting })`: one endpoint (factory class: `createEndpointOptions()`).
+ *
+ * Every registration is global: a name is unique in the application (registered twice, the
+ * bootstrap fails). Policy names (`breaker`, `retry`, `limiter`) resolve through the
+ * `POLICY_RESOLVER` that `ResilienceModule` provides. Clients and endpoints are validated at
+ * bootstrap (`ResilienceConfigError` naming `clients.<name>.<option>`) and closed on shutdown.
  * @example
  * ```ts
  * @Module({
  *   imports: [
  *     ResilienceModule.forRoot({ retries: { upstream: { maxRetries: 2 } } }),
- *     ResilienceHttpModule.forRoot({
- *       clients: { payments: { baseUrl: 'https://pay.example.com/v1', timeout: 5000, retry: 'upstream' } },
- *       endpoints: { openaiChat: { provider: 'openai', baseUrl: 'https://api.openai.com/v1', endpoint: 'chat/completions', apiKeyEnv: 'OPENAI_API_KEY' } },
+ *     ResilienceHttpModule.forRoot({ logger: new Logger('http') }),
+ *     ResilienceHttpModule.registerClient({ name: 'payments', baseUrl: 'https://pay.example.com/v1', retry: 'upstream' }),
+ *     ResilienceHttpModule.registerClientAsync({
+ *       name: 'quotes',
+ *       imports: [ConfigModule],
+ *       inject: [ConfigService],
+ *       useFactory: (config: ConfigService) => ({ baseUrl: config.getOrThrow('QUOTES_URL'), timeoutMs: 2000 }),
  *     }),
  *   ],
  * })
  * export class AppModule {}
+ * // constructor(@InjectApiClient('payments') private readonly payments: ApiClient) {}
  * ```
  * @publicApi
  */
-@Global()
 @Module({})
-export class ResilienceHttpModule {
-  /** Registers the clients and endpoints known up front. */
-  static forRoot(options: ResilienceHttpModuleOptions = {}): DynamicModule {
-    const clients = { required: Object.keys(options?.clients ?? {}), optional: [...INJECTED_CLIENT_NAMES] };
-    const endpoints = { required: Object.keys(options?.endpoints ?? {}), optional: [...INJECTED_ENDPOINT_NAMES] };
-    return ResilienceHttpModule.build(
-      [{ provide: RESILIENCE_HTTP_OPTIONS, useValue: options }],
-      [],
-      clients,
-      endpoints,
-    );
+export class ResilienceHttpModule extends ResilienceHttpConfigurableModule {
+  /** Shared settings and static `clients` / `endpoints` (all optional). Global. */
+  static override forRoot(options: ResilienceHttpForRootOptions = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** Shared settings built by a factory, plus static `clients` / `endpoints`. Global. */
+  static override forRootAsync(options: ResilienceHttpModuleAsyncOptions): DynamicModule {
+    requireFactory('ResilienceHttpModule.forRootAsync', options);
+    return super.forRootAsync(options);
+  }
+
+  /** One named client (`@InjectApiClient(name)`), from static options. Global. */
+  static registerClient(options: RegisterClientOptions): DynamicModule {
+    const { name, ...rest } = options;
+    return withClient(checkName('registerClient', name), ResilienceHttpClientModule.register(rest));
+  }
+
+  /** One named client whose options a factory builds. The name is static. Global. */
+  static registerClientAsync(options: RegisterClientAsyncOptions): DynamicModule {
+    const { name, ...rest } = options;
+    requireFactory(`clients.${String(name)}`, rest);
+    return withClient(checkName('registerClientAsync', name), ResilienceHttpClientModule.registerAsync(rest));
+  }
+
+  /** One named endpoint (`@InjectEndpoint(name)`), from a static config. Global. */
+  static registerEndpoint(options: RegisterEndpointOptions): DynamicModule {
+    const { name, ...rest } = options;
+    const def = ResilienceHttpEndpointModule.register(rest);
+    return withEndpoint(checkName('registerEndpoint', name), rest.client, def);
   }
 
   /**
-   * Registers options built by a factory. Injectable names are `clientNames` /
-   * `endpointNames` (which must then be declared) plus the names used with
-   * `@InjectApiClient()` / `@InjectEndpoint()` anywhere in the process. A name injected by a
-   * class of this application that the options do not declare fails the bootstrap
-   * (`ResilienceConfigError` naming it and the declared names); names used only by other
-   * applications of the process resolve to `undefined`.
+   * One named endpoint whose config a factory builds. The name and the registered `client` it
+   * sends through (if any) are static. Global.
    */
-  static forRootAsync(options: ResilienceHttpModuleAsyncOptions): DynamicModule {
-    const providers: Provider[] = [];
-    if (options.useFactory) {
-      providers.push({
-        provide: RESILIENCE_HTTP_OPTIONS,
-        useFactory: options.useFactory,
-        inject: options.inject ?? [],
-      });
-    } else if (options.useClass || options.useExisting) {
-      const factoryClass = (options.useClass ?? options.useExisting)!;
-      if (options.useClass) providers.push({ provide: factoryClass, useClass: factoryClass });
-      providers.push({
-        provide: RESILIENCE_HTTP_OPTIONS,
-        useFactory: (factory: ResilienceHttpOptionsFactory) => factory.createResilienceHttpOptions(),
-        inject: [factoryClass],
-      });
-    } else {
-      throw new TypeError('ResilienceHttpModule.forRootAsync() needs useFactory, useClass or useExisting');
-    }
-    return ResilienceHttpModule.build(
-      providers,
-      options.imports ?? [],
-      { required: [...(options.clientNames ?? [])], optional: [...INJECTED_CLIENT_NAMES] },
-      { required: [...(options.endpointNames ?? [])], optional: [...INJECTED_ENDPOINT_NAMES] },
-    );
+  static registerEndpointAsync(options: RegisterEndpointAsyncOptions): DynamicModule {
+    const { name, client, ...rest } = options;
+    requireFactory(`endpoints.${String(name)}`, rest);
+    const def = ResilienceHttpEndpointModule.registerAsync(rest);
+    return withEndpoint(checkName('registerEndpointAsync', name), client, def);
   }
+}
 
-  private static build(
-    optionProviders: Provider[],
-    imports: DynamicModule['imports'],
-    clients: NameSet,
-    endpoints: NameSet,
-  ): DynamicModule {
-    const named = [
-      ...namedProviders(clients, CLIENTS, ApiClientRegistry),
-      ...namedProviders(endpoints, ENDPOINTS, EndpointRegistry),
-    ];
-    return {
-      module: ResilienceHttpModule,
-      global: true,
-      imports: imports ?? [],
-      providers: [...optionProviders, ...registries, ...named],
-      exports: [ApiClientRegistry, EndpointRegistry, ...named.map((p) => (p as { provide: string }).provide)],
-    };
-  }
+function withClient(name: string, definition: DynamicModule): DynamicModule {
+  return {
+    ...definition,
+    global: true,
+    imports: [...(definition.imports ?? []), ResilienceHttpCoreModule],
+    providers: [...(definition.providers ?? []), apiClientProvider(name, { token: CLIENT_REGISTRATION_OPTIONS })],
+    exports: [getApiClientToken(name)],
+  };
+}
+
+function withEndpoint(name: string, client: unknown, definition: DynamicModule): DynamicModule {
+  return {
+    ...definition,
+    global: true,
+    imports: [...(definition.imports ?? []), ResilienceHttpCoreModule],
+    providers: [
+      ...(definition.providers ?? []),
+      endpointProvider(name, { token: ENDPOINT_REGISTRATION_OPTIONS }, client),
+    ],
+    exports: [getEndpointToken(name)],
+  };
+}
+
+/** A registered name is the token's: a non-empty string, known when the module is defined. */
+function checkName(method: string, name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new ResilienceConfigError(
+      `ResilienceHttpModule.${method}.name`,
+      name,
+      'a non-empty string (the name to inject)',
+    );
+  return name;
+}
+
+/** An async registration needs one way to build its options. */
+function requireFactory(path: string, options: object | undefined): void {
+  const o = (options ?? {}) as Record<string, unknown>;
+  if (o.useFactory === undefined && o.useClass === undefined && o.useExisting === undefined)
+    throw new ResilienceConfigError(path, options, 'async options with useFactory, useClass or useExisting');
 }

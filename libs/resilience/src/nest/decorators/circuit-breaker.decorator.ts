@@ -1,5 +1,6 @@
 import type { CircuitBreakerOptions } from '../../core/circuit-breaker/circuit-breaker.options.js';
-import { addPolicy, type PolicyRef } from './resilient-method.js';
+import type { PolicyRef } from './method-spec.js';
+import { addPolicy } from './resilient-method.js';
 
 /**
  * Runs the method through a circuit breaker.

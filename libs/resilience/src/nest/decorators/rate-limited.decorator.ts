@@ -1,5 +1,6 @@
 import type { RateLimiterOptions } from '../../core/rate-limiter/rate-limiter.options.js';
-import { addPolicy, type PolicyRef } from './resilient-method.js';
+import type { PolicyRef } from './method-spec.js';
+import { addPolicy } from './resilient-method.js';
 
 /**
  * Admits calls through a token bucket. In `wait` mode callers queue FIFO (up to

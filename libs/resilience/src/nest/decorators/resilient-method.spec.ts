@@ -34,9 +34,8 @@ describe('resilience method decorators', () => {
     expect(spec).toMatchObject({
       className: 'Sample',
       methodName: 'work',
-      breaker: {},
-      retry: 'fast',
-      limiter: { rate: 5 },
+      isStatic: false,
+      refs: { breaker: {}, retry: 'fast', limiter: { rate: 5 } },
     });
   });
 

@@ -1,35 +1,8 @@
 import { Inject, Optional } from '@nestjs/common';
-import type { CircuitBreakerOptions } from '../../core/circuit-breaker/circuit-breaker.options.js';
-import type { Pipeline } from '../../core/pipeline/pipeline.js';
-import type { RateLimiterOptions } from '../../core/rate-limiter/rate-limiter.options.js';
-import type { RetryOptions } from '../../core/retry/retry.options.js';
-import { METHOD_SPEC, REGISTRY_PROPERTY } from '../resilience.constants.js';
-import { ResilienceRegistry } from '../registry/resilience.registry.js';
-
-/**
- * How a decorator refers to its policy: by the name of a configured policy, or inline
- * options (merged over the kind's `default` entry; `name` defaults to `Class.method`).
- * @publicApi
- */
-export type PolicyRef<T> = string | (Partial<T> & { name?: string });
-
-/** What the decorators of one method asked for. @internal */
-export interface ResilientMethodSpec {
-  className: string;
-  methodName: string;
-  // eslint-disable-next-line @typescript-eslint/ban-types
-  original: Function;
-  breaker?: PolicyRef<CircuitBreakerOptions>;
-  retry?: PolicyRef<RetryOptions>;
-  limiter?: PolicyRef<RateLimiterOptions>;
-}
-
-type Kind = 'breaker' | 'retry' | 'limiter';
-const DECORATOR_NAMES: Record<Kind, string> = {
-  breaker: '@CircuitBreaker',
-  retry: '@WithRetry',
-  limiter: '@RateLimited',
-};
+import { METHOD_SPEC, REGISTRY_PROPERTY, RESILIENCE_REGISTRY } from '../resilience.constants.js';
+import { currentRegistry } from '../registry/current-registry.js';
+import { POLICY_KINDS, type KindName } from '../registry/policy-kinds.js';
+import type { PipelineCache, PipelineSource, PolicyRef, ResilientMethodSpec } from './method-spec.js';
 
 /** Finds the AbortSignal of a call: the last argument, or its `signal` property. */
 function signalOf(args: unknown[]): AbortSignal | undefined {
@@ -43,27 +16,27 @@ function signalOf(args: unknown[]): AbortSignal | undefined {
 }
 
 /**
- * Adds one policy to a method. The first resilience decorator applied to a method replaces
- * it with a trampoline; the others only record their policy in the same spec, so the order
- * the decorators are written in never matters (see `createPipeline` for the order applied).
+ * Adds one policy of `kind` to a method. The first resilience decorator applied to a method
+ * replaces it with a trampoline; the others only record their policy in the same spec, so the
+ * order the decorators are written in never matters (`createPipeline` fixes the order applied).
  *
  * The trampoline keeps `this`, the method's name and every reflect-metadata key (route,
  * guards, pipes...), whichever side of the resilience decorators Nest's decorators are on.
+ * @internal
  */
-export function addPolicy(kind: Kind, ref: PolicyRef<unknown> | undefined): MethodDecorator {
+export function addPolicy(kind: KindName, ref: PolicyRef<unknown> | undefined): MethodDecorator {
+  const decorator = POLICY_KINDS[kind].decorator;
   return (target, propertyKey, descriptor) => {
     const current = descriptor.value as unknown;
     if (typeof current !== 'function') {
-      throw new TypeError(`${DECORATOR_NAMES[kind]} can only decorate methods (${String(propertyKey)} is not one)`);
+      throw new TypeError(`${decorator} can only decorate methods (${String(propertyKey)} is not one)`);
     }
-    const existing = (current as { [METHOD_SPEC]?: ResilientMethodSpec })[METHOD_SPEC];
+    const existing = methodSpecOf(current);
     if (existing !== undefined) {
-      if (existing[kind] !== undefined) {
-        throw new TypeError(
-          `${DECORATOR_NAMES[kind]} is applied twice to ${existing.className}.${existing.methodName}`,
-        );
+      if (existing.refs[kind] !== undefined) {
+        throw new TypeError(`${decorator} is applied twice to ${existing.className}.${existing.methodName}`);
       }
-      (existing as unknown as Record<Kind, unknown>)[kind] = ref ?? {};
+      existing.refs[kind] = ref ?? {};
       return descriptor;
     }
     // A static method's target is the class itself; an instance method's, its prototype.
@@ -74,14 +47,15 @@ export function addPolicy(kind: Kind, ref: PolicyRef<unknown> | undefined): Meth
     const spec: ResilientMethodSpec = {
       className,
       methodName: String(propertyKey),
+      isStatic,
       original: current as () => unknown,
+      refs: { [kind]: ref ?? {} },
     };
-    (spec as unknown as Record<Kind, unknown>)[kind] = ref ?? {};
     descriptor.value = createTrampoline(spec) as never;
     // Let Nest inject the registry of the application the instance belongs to (a static
     // method has no instance: it uses the most recently initialised module).
     if (!isStatic) {
-      Inject(ResilienceRegistry)(target, REGISTRY_PROPERTY);
+      Inject(RESILIENCE_REGISTRY)(target, REGISTRY_PROPERTY);
       Optional()(target, REGISTRY_PROPERTY);
     }
     return descriptor;
@@ -90,25 +64,22 @@ export function addPolicy(kind: Kind, ref: PolicyRef<unknown> | undefined): Meth
 
 function createTrampoline(spec: ResilientMethodSpec): (...args: unknown[]) => Promise<unknown> {
   const original = spec.original as (...args: unknown[]) => unknown;
-  let cachedRegistry: ResilienceRegistry | undefined;
-  let cachedPipeline: Pipeline | undefined;
+  // Cleared by the registry when it closes: the trampoline never keeps a closed registry alive.
+  const cache: PipelineCache = { source: undefined, pipeline: undefined };
   const trampoline = {
-    [spec.methodName](this: { [REGISTRY_PROPERTY]?: ResilienceRegistry } | undefined, ...args: unknown[]) {
+    [spec.methodName](this: { [REGISTRY_PROPERTY]?: PipelineSource } | undefined, ...args: unknown[]) {
       const own = this != null ? this[REGISTRY_PROPERTY] : undefined;
-      if (own === undefined || own !== cachedRegistry) {
-        // Slow path (first call, or no injected registry). A decorated method always returns a
-        // promise: a missing module or an unresolvable policy rejects it, never throws.
+      let pipeline = cache.pipeline;
+      if (own === undefined || own !== cache.source) {
+        // Slow path (first call, another application, or no injected registry). A decorated method
+        // always returns a promise: a missing or closed module, or a bad policy, rejects it, never throws.
         try {
-          const registry = own ?? ResilienceRegistry.current();
-          if (registry !== cachedRegistry) {
-            cachedPipeline = registry.pipelineFor(spec);
-            cachedRegistry = registry;
-          }
+          pipeline = (own ?? currentRegistry()).bind(spec, cache);
         } catch (error) {
           return Promise.reject(error);
         }
       }
-      return cachedPipeline!(original, this, args, signalOf(args));
+      return pipeline!(original, this, args, signalOf(args));
     },
   }[spec.methodName]!;
   // Metadata set on the original (e.g. by @Get() written below us) stays visible: copy the

@@ -1,5 +1,6 @@
 import type { RetryOptions } from '../../core/retry/retry.options.js';
-import { addPolicy, type PolicyRef } from './resilient-method.js';
+import type { PolicyRef } from './method-spec.js';
+import { addPolicy } from './resilient-method.js';
 
 /**
  * Retries the method on transient failures. `maxRetries` counts retries after the first

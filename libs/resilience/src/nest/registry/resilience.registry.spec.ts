@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { CircuitBreakerOpenError, RateLimiterRejectedError, ResilienceConfigError } from '../../core/errors/errors.js';
+import { CircuitBreakerOpenError, RateLimiterRejectedError, ResilienceConfigError } from '../../core/errors/index.js';
 import { VirtualClock } from '../../core/clock.js';
 import { CircuitBreaker } from '../decorators/circuit-breaker.decorator.js';
 import { RateLimited } from '../decorators/rate-limited.decorator.js';
 import { methodSpecOf } from '../decorators/resilient-method.js';
 import { WithRetry } from '../decorators/with-retry.decorator.js';
-import { ResilienceNotInitializedError, ResilienceRegistry } from './resilience.registry.js';
+import { ResilienceNotInitializedError } from '../errors/not-initialized.error.js';
+import { ResilienceRegistry } from './resilience.registry.js';
 
 class Transient extends Error {
   readonly isTransient = true;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CircuitBreakerSnapshot, CircuitState } from '../../core/circuit-breaker/circuit-breaker.options.js';
-import type { CircuitBreakerPolicy } from '../../core/circuit-breaker/circuit-breaker.policy.js';
+import type { ExecuteFn, ExecuteOptions } from '../../core/policy/execute-options.js';
 import { ResilienceRegistry } from '../registry/resilience.registry.js';
+import { PolicyService } from './policy.service.js';
 
 /**
  * Programmatic access to the circuit breakers: run a function through one, read state and
@@ -9,55 +10,57 @@ import { ResilienceRegistry } from '../registry/resilience.registry.js';
  * @example
  * ```ts
  * constructor(private readonly breakers: CircuitBreakerService) {}
- * quote() { return this.breakers.execute('quotes', () => this.http.get('/quote')); }
+ * quote() { return this.breakers.execute('quotes', ({ signal }) => this.http.get('/quote', { signal })); }
  * ```
  * @publicApi
  */
 @Injectable()
-export class CircuitBreakerService {
-  constructor(private readonly registry: ResilienceRegistry) {}
-
-  /** The breaker named `name`; throws `ResilienceConfigError` when none exists. */
-  get(name: string): CircuitBreakerPolicy {
-    return this.registry.breaker(name);
+export class CircuitBreakerService extends PolicyService<'breaker'> {
+  constructor(registry: ResilienceRegistry) {
+    super(registry, 'breaker');
   }
 
-  /** Runs `fn` through the breaker. `args` select the partition of a partitioned breaker. */
-  execute<T>(name: string, fn: () => T | Promise<T>, args?: readonly unknown[]): Promise<T> {
-    return this.registry.breaker(name).execute(fn, args);
+  /** Where breaker state lives: `memory` unless a shared store (e.g. `redis`) is configured. */
+  get storeKind(): string {
+    return this.registry.storeKind;
   }
 
-  /** Names of every breaker (configured and created by decorators). */
-  names(): string[] {
-    return this.registry.names('breaker');
+  /**
+   * Runs `fn` through the breaker. `options.args` select the partition of a partitioned
+   * breaker; `options.signal` is handed to `fn` in its context. Rejects with
+   * `CircuitBreakerOpenError` (without calling `fn`) while the breaker is open.
+   */
+  override execute<T>(name: string, fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    return super.execute(name, fn, options);
   }
 
   /** Effective state (an open breaker past its recovery time reports `half_open`). */
   state(name: string, partitionKey?: string): CircuitState {
-    return this.registry.breaker(name).state(partitionKey);
+    return this.get(name).state(partitionKey);
   }
 
+  /** Metrics of the breaker (or of one partition). */
   snapshot(name: string, partitionKey?: string): CircuitBreakerSnapshot {
-    return this.registry.breaker(name).snapshot(partitionKey);
+    return this.get(name).snapshot(partitionKey);
   }
 
   /** One snapshot per breaker (and per live partition of partitioned breakers). */
   snapshots(): CircuitBreakerSnapshot[] {
-    return this.registry.breakers().flatMap((b) => b.snapshots());
+    return this.all().flatMap((b) => b.snapshots());
   }
 
   /** Closes the breaker and clears its counters (all partitions when no key is given). */
   reset(name: string, partitionKey?: string): void {
-    this.registry.breaker(name).reset(partitionKey);
+    this.get(name).reset(partitionKey);
   }
 
   /** Opens the breaker until `reset()`. */
   forceOpen(name: string, partitionKey?: string): void {
-    this.registry.breaker(name).forceOpen(partitionKey);
+    this.get(name).forceOpen(partitionKey);
   }
 
   /** Lets every call through, recording nothing, until `reset()`. */
   disable(name: string, partitionKey?: string): void {
-    this.registry.breaker(name).disable(partitionKey);
+    this.get(name).disable(partitionKey);
   }
 }

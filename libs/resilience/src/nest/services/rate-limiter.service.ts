@@ -1,16 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { RateLimiterPolicy } from '../../core/rate-limiter/rate-limiter.policy.js';
+import type { ExecuteFn, ExecuteOptions } from '../../core/policy/execute-options.js';
+import type { RateLimiterSnapshot } from '../../core/rate-limiter/rate-limiter.policy.js';
 import { ResilienceRegistry } from '../registry/resilience.registry.js';
-
-/** Options of a programmatic limiter call. @publicApi */
-export interface LimitCallOptions {
-  /** Tokens this call takes (default: the policy's `tokens`). */
-  tokens?: number;
-  /** Arguments the policy's `partitionKey` / `tokens` functions see. */
-  args?: readonly unknown[];
-  /** Cancels the wait at once. */
-  signal?: AbortSignal;
-}
+import { PolicyService } from './policy.service.js';
 
 /**
  * Programmatic access to the rate limiters.
@@ -21,34 +13,31 @@ export interface LimitCallOptions {
  * @publicApi
  */
 @Injectable()
-export class RateLimiterService {
-  constructor(private readonly registry: ResilienceRegistry) {}
-
-  /** The limiter named `name`; throws `ResilienceConfigError` when none exists. */
-  get(name: string): RateLimiterPolicy {
-    return this.registry.limiter(name);
+export class RateLimiterService extends PolicyService<'limiter'> {
+  constructor(registry: ResilienceRegistry) {
+    super(registry, 'limiter');
   }
 
-  /** Waits for (or, in reject mode, demands) tokens, then runs `fn`. */
-  async execute<T>(name: string, fn: () => T | Promise<T>, options: LimitCallOptions = {}): Promise<T> {
-    await this.acquire(name, options);
-    return await fn();
+  /**
+   * Takes the call's tokens (`options.tokens`, else the limiter's `tokens` of `options.args`),
+   * waiting for them in `wait` mode, then runs `fn`. Rejects with `RateLimiterRejectedError`
+   * (reject mode, or no tokens within `maxWaitMs`) or the signal's reason.
+   */
+  override execute<T>(name: string, fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    return super.execute(name, fn, options);
   }
 
-  /** Takes tokens without running anything. Resolves when admitted. */
-  async acquire(name: string, options: LimitCallOptions = {}): Promise<void> {
-    const policy = this.registry.limiter(name);
-    const args = options.args ?? [];
-    await policy
-      .bucketFor(args)
-      .acquire(options.tokens ?? policy.tokensFor(args), policy.options.maxWaitMs, options.signal);
+  /** Takes tokens without running anything (the policy's `acquire`). Resolves when admitted. */
+  acquire(name: string, options: ExecuteOptions = {}): Promise<void> {
+    try {
+      return this.get(name).acquire(options.args, options.tokens, options.signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  snapshot(name: string): ReturnType<RateLimiterPolicy['snapshot']> {
-    return this.registry.limiter(name).snapshot();
-  }
-
-  names(): string[] {
-    return this.registry.names('limiter');
+  /** State of the limiter, or of one partition. */
+  snapshot(name: string, partitionKey?: string): RateLimiterSnapshot {
+    return this.get(name).snapshot(partitionKey);
   }
 }

@@ -1,34 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import type { RetryPolicy } from '../../core/retry/retry.policy.js';
+import type { ExecuteFn, ExecuteOptions } from '../../core/policy/execute-options.js';
 import { ResilienceRegistry } from '../registry/resilience.registry.js';
+import { PolicyService } from './policy.service.js';
 
 /**
  * Programmatic retries with the configured policies.
  * @example
  * ```ts
- * await this.retries.execute('idempotent', ({ attempt }) => this.client.put(order), signal);
+ * await this.retries.execute('idempotent', ({ attempt, signal }) => this.client.put(order, { signal }), { signal });
  * ```
  * @publicApi
  */
 @Injectable()
-export class RetryService {
-  constructor(private readonly registry: ResilienceRegistry) {}
-
-  /** The retry policy named `name`; throws `ResilienceConfigError` when none exists. */
-  get(name: string): RetryPolicy {
-    return this.registry.retry(name);
+export class RetryService extends PolicyService<'retry'> {
+  constructor(registry: ResilienceRegistry) {
+    super(registry, 'retry');
   }
 
-  /** Runs `fn` (attempt 0 first) and retries per the policy; `signal` cancels waits at once. */
-  execute<T>(
-    name: string,
-    fn: (ctx: { attempt: number; signal?: AbortSignal }) => T | Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    return this.registry.retry(name).execute(fn, signal);
-  }
-
-  names(): string[] {
-    return this.registry.names('retry');
+  /**
+   * Runs `fn` (its context's `attempt` is 1 first) and retries it per the policy;
+   * `options.signal` cancels a wait at once and stops further attempts.
+   */
+  override execute<T>(name: string, fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    return super.execute(name, fn, options);
   }
 }

@@ -3,11 +3,12 @@ import type {
   CircuitStateChange,
   NormalizedCircuitBreakerOptions,
 } from '../../core/circuit-breaker/circuit-breaker.options.js';
-import { MemoryBreaker, type HeldBreakerState } from '../../core/store/memory-breaker.js';
+import { MemoryBreaker } from '../../core/store/memory-breaker.js';
+import type { HeldBreakerState } from '../../core/store/held-breaker-state.js';
 import { PERMIT_NORMAL, type StateOwner } from '../../core/store/store.js';
 import { REDIS_NORMAL, REDIS_TRIAL } from './breaker-script-call.js';
-import type { RedisBreakerDeps } from './redis-breaker.js';
-import { StoreUnavailableError } from '../store-errors.js';
+import type { RedisBreakerDeps } from './redis-breaker.types.js';
+import { StoreUnavailableError } from '../../core/errors/index.js';
 import type { SharedBreakerState } from './shared-breaker-state.js';
 
 /** A manual action taken while the fallback decides, pushed to Redis on resume. */

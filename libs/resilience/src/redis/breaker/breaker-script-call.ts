@@ -1,9 +1,9 @@
 import type { Clock } from '../../core/clock.js';
 import type { NormalizedCircuitBreakerOptions } from '../../core/circuit-breaker/circuit-breaker.options.js';
 import type { StateOwner } from '../../core/store/store.js';
-import { BREAKER_SCRIPT } from '../scripts.js';
-import type { RedisBreakerDeps } from './redis-breaker.js';
-import type { BreakerReply, SharedBreakerState } from './shared-breaker-state.js';
+import { BREAKER_SCRIPT } from './breaker-script.js';
+import type { BreakerReply, RedisBreakerDeps } from './redis-breaker.types.js';
+import type { SharedBreakerState } from './shared-breaker-state.js';
 
 /** Permits below this come from the local fallback breaker (0 normal, 1 trial). */
 export const REDIS_NORMAL = 2;

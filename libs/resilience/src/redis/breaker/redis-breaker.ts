@@ -1,28 +1,19 @@
 import type { Clock } from '../../core/clock.js';
-import { CircuitBreakerOpenError } from '../../core/errors/errors.js';
+import { StoreUnavailableError } from '../../core/errors/index.js';
 import type {
   CircuitBreakerSnapshot,
   CircuitState,
   NormalizedCircuitBreakerOptions,
 } from '../../core/circuit-breaker/circuit-breaker.options.js';
-import { OutcomeWindow } from '../../core/store/outcome-window.js';
-import { breakerSnapshot } from '../../core/store/breaker-snapshot.js';
+import { BreakerBackendBase } from '../../core/store/breaker-backend-base.js';
 import { ADMIT_LATER, type BreakerBackend, type StateOwner } from '../../core/store/store.js';
-import type { StoreLink } from '../store-link.js';
-import type { StoreErrorPolicy } from '../redis-store.options.js';
-import { StoreUnavailableError } from '../store-errors.js';
-import { CLOSED, HALF_OPEN, OPEN, SharedBreakerState, STATES } from './shared-breaker-state.js';
+import { CLOSED, HALF_OPEN, OPEN, STATES } from '../../core/store/breaker-state.js';
+import { SharedBreakerState } from './shared-breaker-state.js';
 import { BreakerScriptCall, REDIS_NORMAL, REDIS_TRIAL } from './breaker-script-call.js';
 import { BreakerFallback } from './breaker-fallback.js';
+import type { RedisBreakerDeps } from './redis-breaker.types.js';
 
-/** Settings of a {@link RedisBreaker} shared by every breaker of one store. */
-export interface RedisBreakerDeps {
-  link: StoreLink;
-  key: string;
-  onStoreError: StoreErrorPolicy;
-  /** Closed-state cache lifetime (ms). */
-  syncMs: number;
-}
+export type { RedisBreakerDeps } from './redis-breaker.types.js';
 
 /**
  * Circuit breaker whose state lives in Redis (see `BREAKER_SCRIPT`), shared by every process.
@@ -57,22 +48,21 @@ export interface RedisBreakerDeps {
  *   Redis and refused here until its recovery time is up), so the reported changes form one
  *   chain (`from` of each is `to` of the one before) across both switches
  *   (see {@link BreakerFallback}; script calls: {@link BreakerScriptCall}).
+ * - Counters, refusals, the rate window and snapshots are shared with `MemoryBreaker`
+ *   (`BreakerBackendBase`).
  */
-export class RedisBreaker implements BreakerBackend {
+export class RedisBreaker extends BreakerBackendBase implements BreakerBackend {
   private readonly view: SharedBreakerState;
   private readonly calls: BreakerScriptCall;
   private readonly fallback: BreakerFallback;
-  private successes = 0;
-  private failures = 0;
-  private rejections = 0;
-  private window: OutcomeWindow | undefined;
 
   constructor(
-    private readonly owner: StateOwner,
-    private readonly options: NormalizedCircuitBreakerOptions,
-    private readonly clock: Clock,
+    owner: StateOwner,
+    options: NormalizedCircuitBreakerOptions,
+    clock: Clock,
     private readonly deps: RedisBreakerDeps,
   ) {
+    super(owner, options, clock);
     this.view = new SharedBreakerState(owner, options, clock, () => this.window?.clear());
     this.calls = new BreakerScriptCall(owner, options, clock, deps, this.view, () => this.fallback.active);
     this.fallback = new BreakerFallback(owner, options, clock, deps, this.view, (op) => this.calls.fire(op, 0, false));
@@ -80,45 +70,37 @@ export class RedisBreaker implements BreakerBackend {
 
   admit(): number | Promise<number> {
     if (!this.deps.link.up) return this.fallback.enter().admit();
+    return this.fromCache() ?? this.remoteAdmit();
+  }
+
+  precheck(): number {
+    if (!this.deps.link.up) return this.fallback.enter().precheck();
+    return this.fromCache() ?? ADMIT_LATER;
+  }
+
+  /**
+   * What the cached state decides with Redis up: `REDIS_NORMAL` (closed or disabled, cache young
+   * enough), a refusal (open here, recovery time not up), or undefined when Redis must decide.
+   */
+  private fromCache(): number | undefined {
     if (this.fallback.active) this.fallback.resume();
     const v = this.view;
     const now = this.clock.now();
     if (v.st === CLOSED || v.disabled) {
       const age = now - v.fetchedAt;
       // Nothing cached, or older than the staleness bound: decide in Redis.
-      if (age >= this.deps.syncMs) return this.remoteAdmit();
+      if (age >= this.deps.syncMs) return undefined;
       if (age >= this.deps.syncMs / 2) this.calls.refresh();
       return REDIS_NORMAL;
     }
     if (v.refusing(now)) this.refuseOpen(now);
-    return this.remoteAdmit();
-  }
-
-  precheck(): number {
-    if (!this.deps.link.up) return this.fallback.enter().precheck();
-    if (this.fallback.active) this.fallback.resume();
-    const v = this.view;
-    const now = this.clock.now();
-    if (v.st === CLOSED || v.disabled) {
-      const age = now - v.fetchedAt;
-      if (age >= this.deps.syncMs) return ADMIT_LATER;
-      if (age >= this.deps.syncMs / 2) this.calls.refresh();
-      return REDIS_NORMAL;
-    }
-    if (v.refusing(now)) this.refuseOpen(now);
-    return ADMIT_LATER;
+    return undefined;
   }
 
   /** Refuses a call while this process holds the breaker open (re-reading a cache that is getting old). */
   private refuseOpen(now: number): never {
     if (now - this.view.fetchedAt >= this.deps.syncMs / 2) this.calls.refresh();
-    this.rejections++;
-    throw new CircuitBreakerOpenError(
-      this.owner.policy,
-      this.view.forced ? this.options.recoveryTimeMs : this.view.openUntil - now,
-      'open',
-      this.owner.partitionKey,
-    );
+    return this.refuse(this.view.forced ? this.options.recoveryTimeMs : this.view.openUntil - now, 'open');
   }
 
   /** Admission decided in Redis (half-open trials, recovery time reached, or a cold cache). */
@@ -137,19 +119,10 @@ export class RedisBreaker implements BreakerBackend {
         }
         if (r === 0) return REDIS_NORMAL;
         if (r === 1) return REDIS_TRIAL + Number(reply[3]);
-        this.rejections++;
-        const wait =
-          r !== -1
-            ? 0
-            : this.view.forced
-              ? this.options.recoveryTimeMs
-              : Math.max(0, this.view.st === OPEN ? this.view.openUntil - now : Number(reply[2]));
-        throw new CircuitBreakerOpenError(
-          this.owner.policy,
-          wait,
-          r === -1 ? 'open' : 'half_open',
-          this.owner.partitionKey,
-        );
+        if (r !== -1) return this.refuse(0, 'half_open');
+        const v = this.view;
+        const open = v.st === OPEN ? v.openUntil - now : Number(reply[2]);
+        return this.refuse(v.forced ? this.options.recoveryTimeMs : Math.max(0, open), 'open');
       },
       (error: unknown) => {
         if (error instanceof StoreUnavailableError) return this.fallback.enter().admit();
@@ -211,23 +184,8 @@ export class RedisBreaker implements BreakerBackend {
 
   snapshot(): CircuitBreakerSnapshot {
     const state = this.state();
-    const now = this.clock.now();
     const held = this.fallback.active ? this.fallback.memory.held() : this.view;
-    const input = {
-      state,
-      disabled: held.disabled,
-      forcedOpen: held.forced,
-      successes: this.successes,
-      failures: this.failures,
-      rejections: this.rejections,
-      consecutive: this.view.consecutive,
-      retryAfterMs:
-        state !== 'open' ? 0 : held.forced ? this.options.recoveryTimeMs : Math.max(0, held.openUntil - now),
-      openedAt: held.openedAt,
-      window: this.window,
-      history: this.view.history,
-    };
-    return breakerSnapshot(this.owner, this.options, input, now);
+    return this.snapshotOf(state, held, this.view.consecutive, this.view.history, this.clock.now());
   }
 
   forceOpen(): void {
@@ -260,19 +218,9 @@ export class RedisBreaker implements BreakerBackend {
   }
 
   private record(failed: boolean, slow: boolean): void {
-    const o = this.options;
-    if (this.view.st !== CLOSED) return;
-    const now = this.clock.now();
-    const w = (this.window ??= new OutcomeWindow(o.slidingWindow));
-    w.add(now, failed, slow);
-    if (w.calls(now) < o.minimumCalls) return;
-    if (
-      w.failureRate(now) >= o.failureRateThreshold ||
-      (o.slowCallDurationMs !== Infinity && w.slowRate(now) >= o.slowCallRateThreshold)
-    ) {
-      w.clear();
-      this.view.transitionHere(OPEN, false, false); // open here at once, like a consecutive-mode trip
-      this.calls.fire('open', 0, false);
-    }
+    if (this.view.st !== CLOSED || !this.recordRate(this.clock.now(), failed, slow)) return;
+    this.window!.clear();
+    this.view.transitionHere(OPEN, false, false); // open here at once, like a consecutive-mode trip
+    this.calls.fire('open', 0, false);
   }
 }

@@ -1,20 +1,13 @@
 import type { Clock } from '../../core/clock.js';
 import type {
-  CircuitState,
   CircuitStateChange,
   NormalizedCircuitBreakerOptions,
 } from '../../core/circuit-breaker/circuit-breaker.options.js';
 import { recordStateChange } from '../../core/store/state-history.js';
-import type { HeldBreakerState } from '../../core/store/memory-breaker.js';
+import type { HeldBreakerState } from '../../core/store/held-breaker-state.js';
 import type { StateOwner } from '../../core/store/store.js';
-
-export const CLOSED = 0;
-export const OPEN = 1;
-export const HALF_OPEN = 2;
-export const STATES: readonly CircuitState[] = ['closed', 'open', 'half_open'];
-
-/** `{ result, state, remainingMs, epoch, consecutive, forced, disabled, manual }`, see `BREAKER_SCRIPT`. */
-export type BreakerReply = [number, number, string, number, number, number, number, number];
+import { CLOSED, OPEN, STATES } from '../../core/store/breaker-state.js';
+import type { BreakerReply } from './redis-breaker.types.js';
 
 /**
  * What one process knows of a shared breaker: the state it applies, in order.

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { LuaScript } from '../scripts.js';
+import { luaScript } from '../lua-script.js';
 
 const SOURCE = `
 local t = redis.call('TIME')
@@ -18,8 +17,4 @@ return 1
  * paused until, server ms): the bucket stays empty and refills from now at its rate, so the
  * bound still holds. KEYS[1] bucket. Returns 1 when a pause was ended, 0 when none was on.
  */
-export const BUCKET_RESUME_SCRIPT: LuaScript = {
-  name: 'bucket-resume',
-  source: SOURCE,
-  sha: createHash('sha1').update(SOURCE).digest('hex'),
-};
+export const BUCKET_RESUME_SCRIPT = luaScript('bucket-resume', SOURCE);

@@ -76,7 +76,7 @@ describe('RedisBucket through a Redis outage (own redis-server, SIGKILL and rest
     await sleep(1200);
     await server.start();
     await Promise.all(workers);
-    expect(status.map((e) => e.status)).toEqual(['down', 'up']);
+    expect(status.map((e) => e.type)).toEqual(['store.down', 'store.up']);
     expect(errors.filter((n) => n !== 'RateLimiterRejectedError')).toEqual([]);
     const windows = [100, 250, 500, 1000, 2000].map((w) => ({
       w,
@@ -126,7 +126,7 @@ describe('RedisBucket through a Redis outage (own redis-server, SIGKILL and rest
       running = false;
       await worker;
     }
-    expect(status.map((e) => e.status)).toEqual(['down', 'up']);
+    expect(status.map((e) => e.type)).toEqual(['store.down', 'store.up']);
     // Fail-closed callers are refused while down; none once Redis has been answering for
     // probeIntervalMs (+ 150 ms for the server to start and the client to connect).
     expect(failures.length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RateLimiterPolicy, RateLimiterRejectedError, VirtualClock } from '../../core/index.js';
 import { RedisStore, StoreUnavailableError, type StoreStatusEvent } from '../index.js';
-import { BUCKET_SCRIPT } from '../scripts.js';
+import { BUCKET_SCRIPT } from './bucket-script.js';
 import { startRedisServer, uniquePrefix, type TestRedisServer } from '../testing-support/redis-server.js';
 import { useTestRedis } from '../testing-support/use-test-redis.js';
 
@@ -284,10 +284,10 @@ describe('RedisBucket (real Redis)', () => {
         );
       expect(results).toEqual(['ok', 'ok', 'RateLimiterRejectedError']);
       expect(s.available).toBe(false);
-      expect(events.map((e) => e.status)).toEqual(['down']);
+      expect(events.map((e) => e.type)).toEqual(['store.down']);
       await server.start();
       for (let i = 0; i < 100 && !s.available; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      expect(events.map((e) => e.type)).toEqual(['store.down', 'store.up']);
       // After the grace period (probeIntervalMs + storeTimeoutMs = 150 ms, 2 replicas), the
       // first shared call drains the restarted (hence full) key: tokens taken locally must not
       // add up with a full bucket. It refills at the shared rate (a token per 100 ms).
@@ -324,10 +324,10 @@ describe('RedisBucket (real Redis)', () => {
       // PING time out: the caller did not wait for the pause to end.
       await expect(limiter.acquire()).rejects.toBeInstanceOf(RateLimiterRejectedError);
       expect(s.available).toBe(false);
-      expect(events.map((e) => e.status)).toEqual(['down']);
-      expect(events[0]!.reason).toContain('no answer within 100 ms');
+      expect(events.map((e) => e.type)).toEqual(['store.down']);
+      expect(events[0]!.error).toContain('no answer within 100 ms');
       for (let i = 0; i < 100 && !s.available; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(events.map((e) => e.status)).toEqual(['down', 'up']);
+      expect(events.map((e) => e.type)).toEqual(['store.down', 'store.up']);
       pauser.disconnect();
     });
 

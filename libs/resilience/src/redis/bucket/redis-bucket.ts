@@ -1,14 +1,13 @@
 import type { Clock } from '../../core/clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError } from '../../core/errors/errors.js';
+import { RateLimiterRejectedError, ResilienceConfigError, StoreUnavailableError } from '../../core/errors/index.js';
 import type { BucketBackend, BucketSpec, StateOwner } from '../../core/store/store.js';
 import { WaitQueue } from '../../core/store/wait-queue.js';
-import { BUCKET_REFUND_SCRIPT, BUCKET_SCRIPT } from '../scripts.js';
+import { BUCKET_REFUND_SCRIPT, BUCKET_SCRIPT } from './bucket-script.js';
 import { BUCKET_RESUME_SCRIPT } from './bucket-pause-script.js';
 import { LocalShare, shareSpec } from './local-share.js';
 import { drainLocal, settleReply, waitLocal, type LocalWaiter as RedisWaiter } from '../redis-queue.js';
 import type { StoreLink } from '../store-link.js';
-import type { StoreErrorPolicy } from '../redis-store.options.js';
-import { StoreUnavailableError } from '../store-errors.js';
+import type { StoreErrorPolicy } from '../../core/store/store.js';
 
 /** Waiters admitted by one script call at most (one round trip admits a FIFO prefix). */
 const BATCH = 16;

@@ -1,9 +1,9 @@
 import type { Clock } from '../../core/clock.js';
 import { MemoryCounters } from '../../core/store/memory-counters.js';
 import type { CounterBackend } from '../../core/store/store.js';
-import { COUNTER_SCRIPT } from '../scripts.js';
+import { COUNTER_SCRIPT } from './counter-script.js';
 import type { StoreLink } from '../store-link.js';
-import type { StoreErrorPolicy } from '../redis-store.options.js';
+import type { StoreErrorPolicy } from '../../core/store/store.js';
 import { hashTaggedKey } from '../redis-keys.js';
 
 /**

@@ -111,7 +111,7 @@ describe('RedisSlidingWindow through a Redis outage (own redis-server, SIGKILL a
     const status: Array<StoreStatusEvent & { wall: number }> = [];
     const s = await open(uniquePrefix('sw-outage-1p'), status, 1);
     const { admitted, errors } = await run(server, [s], 100);
-    expect(status.map((e) => e.status)).toEqual(['down', 'up']);
+    expect(status.map((e) => e.type)).toEqual(['store.down', 'store.up']);
     expect(errors.filter((n) => n !== 'RateLimiterRejectedError')).toEqual([]);
     expectBound(admitted);
     // Admissions all along: before, during (local window) and after the outage.
@@ -128,7 +128,7 @@ describe('RedisSlidingWindow through a Redis outage (own redis-server, SIGKILL a
     const a = await open(prefix, status, 2);
     const b = await open(prefix, [], 2);
     const { admitted, errors } = await run(server, [a, b], 50);
-    expect(status.map((e) => e.status)).toEqual(['down', 'up']);
+    expect(status.map((e) => e.type)).toEqual(['store.down', 'store.up']);
     expect(errors.filter((n) => n !== 'RateLimiterRejectedError')).toEqual([]);
     expectBound(admitted);
     const [down, up] = [status[0]!.wall, status[1]!.wall];

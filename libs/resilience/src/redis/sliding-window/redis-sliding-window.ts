@@ -1,25 +1,17 @@
 import type { Clock } from '../../core/clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError } from '../../core/errors/errors.js';
+import { RateLimiterRejectedError, StoreUnavailableError } from '../../core/errors/index.js';
 import type { BucketBackend, BucketSpec, SlidingWindowSpec, StateOwner } from '../../core/store/store.js';
-import { WaitQueue } from '../../core/store/wait-queue.js';
-import { SLIDING_WINDOW_SCRIPT } from './sliding-window-script.js';
-import type { StoreLink } from '../store-link.js';
-import type { StoreErrorPolicy } from '../redis-store.options.js';
-import { StoreUnavailableError } from '../store-errors.js';
-import { drainLocal, settleReply, waitLocal, type LocalWaiter as RedisWaiter } from '../redis-queue.js';
-import { LOCAL_CHUNK, type LocalWindow, type LocalWindowSpec } from './local-window.js';
+import { checkTokens, failOversized } from '../../core/store/token-admission.js';
+import type { LocalWindowSpec } from './local-window.js';
 import { SlidingWindowSwitch } from './sliding-window-switch.js';
+import { SlidingWindowScriptCall } from './sliding-window-script-call.js';
+import { SlidingWindowQueue } from './sliding-window-queue.js';
+import type { RedisSlidingWindowDeps, WindowLimits } from './redis-sliding-window.types.js';
 
-/** Waiters admitted by one script call at most (one round trip admits a FIFO prefix). */
-const BATCH = 16;
+export type { RedisSlidingWindowDeps } from './redis-sliding-window.types.js';
 
-/** Settings of a {@link RedisSlidingWindow} shared by every limiter of one store. */
-export interface RedisSlidingWindowDeps {
-  link: StoreLink;
-  key: string;
-  onStoreError: StoreErrorPolicy;
-  expectedReplicas: number;
-}
+/** How `tokens` errors name the bound a call may not exceed. */
+const WINDOW_LIMIT = "the window's limit";
 
 /**
  * Sliding-window limiter whose log lives in Redis (see `SLIDING_WINDOW_SCRIPT`), shared by
@@ -44,26 +36,15 @@ export interface RedisSlidingWindowDeps {
  *   flight stay counted (conservative).
  * - Redis down: `fail-open` admits from the local window, `fail-closed` rejects with
  *   `StoreUnavailableError`. Back: the queue asks Redis again, in order.
+ *
+ * This class decides at once what it can (the local fast path, the early `maxWaitMs` refusal)
+ * and keeps the spec; the queue and its script calls are {@link SlidingWindowQueue}'s.
  */
 export class RedisSlidingWindow implements BucketBackend {
-  private limit: number;
-  private windowMs: number;
-  private readonly margin: number;
-  private readonly waiters: WaitQueue<RedisWaiter>;
-  private inFlight = false;
-  /** Local time the head asks Redis next. */
-  private retryAt = 0;
-  /** Tokens counted in the window at the last answer. */
-  private lastCounted = 0;
-  /** A reply slower than this (ms) came too late for the stamp Redis gave its admissions. */
-  private readonly lateMs: number;
+  private readonly limits: WindowLimits;
   private readonly sources: SlidingWindowSwitch;
-  /** True while an ask is scheduled for the end of the caller's synchronous run. */
-  private askQueued = false;
-  private readonly askSoon = () => {
-    this.askQueued = false;
-    if (!this.waiters.armed) this.ask();
-  };
+  private readonly calls: SlidingWindowScriptCall;
+  private readonly queue: SlidingWindowQueue;
 
   constructor(
     private readonly owner: StateOwner,
@@ -71,11 +52,7 @@ export class RedisSlidingWindow implements BucketBackend {
     private readonly clock: Clock,
     private readonly deps: RedisSlidingWindowDeps,
   ) {
-    this.limit = spec.limit;
-    this.windowMs = spec.windowMs;
-    this.margin = spec.safetyMarginMs;
-    this.lateMs = Math.max(1, spec.safetyMarginMs / 4);
-    this.waiters = new WaitQueue(clock, () => this.ask());
+    this.limits = { limit: spec.limit, windowMs: spec.windowMs, marginMs: spec.safetyMarginMs };
     this.sources = new SlidingWindowSwitch(
       deps.link,
       clock,
@@ -83,21 +60,19 @@ export class RedisSlidingWindow implements BucketBackend {
       deps.onStoreError === 'fail-open',
       this.localSpec(),
     );
+    this.calls = new SlidingWindowScriptCall(owner, deps, this.limits);
+    const lateMs = Math.max(1, spec.safetyMarginMs / 4);
+    this.queue = new SlidingWindowQueue(owner, clock, deps, this.sources, this.calls, lateMs);
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
-    if (!(tokens > 0) || tokens > this.limit) {
-      throw new ResilienceConfigError(
-        `limiters.${this.owner.policy}.tokens`,
-        tokens,
-        `a number > 0 and <= the window's limit (${this.limit})`,
-      );
-    }
+    const { limit, windowMs, marginMs } = this.limits;
+    checkTokens(this.owner, tokens, limit, WINDOW_LIMIT);
     const source = this.sources.source();
     if (source === 'closed') throw new StoreUnavailableError(this.owner.policy, 'store down');
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.clock.now();
-    const q = this.waiters;
+    const q = this.queue.waiters;
     if (source !== 'shared') {
       const local = this.sources.window();
       const own = local.tokensOf(tokens);
@@ -107,69 +82,53 @@ export class RedisSlidingWindow implements BucketBackend {
         throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     } else if (!q.empty) {
       // A lower bound: the head's own wait, plus one span per full limit queued ahead.
-      const spans = Math.max(0, Math.ceil((q.tokens + tokens) / this.limit) - 1);
-      const wait = Math.max(0, this.retryAt - now) + spans * (this.windowMs + this.margin);
+      const spans = Math.max(0, Math.ceil((q.tokens + tokens) / limit) - 1);
+      const wait = Math.max(0, this.queue.retryAt - now) + spans * (windowMs + marginMs);
       if (wait > maxWaitMs)
         throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     }
-    return new Promise<void>((resolve, reject) => {
-      q.push({ tokens, resolve, reject, signal, onAbort: undefined, deadline: now + maxWaitMs, done: false });
-      if (q.armed || this.inFlight || this.askQueued) return;
-      // Locally, more than a chunk in one run: the next goes with the timer's next turn. For
-      // Redis, asked once the caller's run ends (Redis stamps the admissions when it runs).
-      if (source === 'local') q.arm(0);
-      else {
-        this.askQueued = true;
-        queueMicrotask(this.askSoon);
-      }
-    });
+    return this.queue.enqueue(tokens, now + maxWaitMs, signal, source === 'local');
   }
 
   isIdle(): boolean {
-    return this.waiters.empty && !this.inFlight && this.sources.isIdle();
+    return this.queue.waiters.empty && !this.queue.inFlight && this.sources.isIdle();
   }
 
   available(): number {
     const local = this.sources.source() === 'shared' ? undefined : this.sources.current;
-    return (local !== undefined ? local.available() : this.limit - this.lastCounted) - this.waiters.tokens;
+    const level = local !== undefined ? local.available() : this.limits.limit - this.queue.lastCounted;
+    return level - this.queue.waiters.tokens;
   }
 
   waiting(): number {
-    return this.waiters.size;
+    return this.queue.waiters.size;
   }
 
   setSpec(spec: BucketSpec): void {
-    this.limit = spec.rate;
-    this.windowMs = spec.periodMs;
+    this.limits.limit = spec.rate;
+    this.limits.windowMs = spec.periodMs;
     this.sources.setSpec(this.localSpec());
-    for (const w of this.waiters.drop((w) => w.tokens > spec.rate)) {
-      w.reject(
-        new ResilienceConfigError(
-          `limiters.${this.owner.policy}.tokens`,
-          w.tokens,
-          `a number > 0 and <= the window's limit (${spec.rate})`,
-        ),
-      );
-    }
-    this.waiters.compact();
+    failOversized(this.queue.waiters, this.owner, spec.rate, WINDOW_LIMIT);
+    this.queue.waiters.compact();
   }
 
   spec(): BucketSpec {
-    return { rate: this.limit, periodMs: this.windowMs, burst: this.limit };
+    const { limit, windowMs } = this.limits;
+    return { rate: limit, periodMs: windowMs, burst: limit };
   }
 
   pauseUntil(untilMs: number): void {
     this.sources.current?.pauseUntil(untilMs);
     const ms = untilMs - this.clock.now();
     if (!(ms > 0) || !this.deps.link.up) return;
-    this.call('a', [], ms).catch(() => undefined);
+    this.calls.admit([], 0, ms).catch(() => undefined);
   }
 
   resume(): void {
     this.sources.current?.resume();
-    if (!this.deps.link.up) return this.retryNow();
-    this.call('a', [], -1).then(
-      () => this.retryNow(),
+    if (!this.deps.link.up) return this.queue.retryNow();
+    this.calls.admit([], 0, -1).then(
+      () => this.queue.retryNow(),
       () => undefined,
     );
   }
@@ -179,113 +138,20 @@ export class RedisSlidingWindow implements BucketBackend {
     if (!(tokens > 0)) return;
     const local = this.sources.current;
     local?.refund(local.tokensOf(tokens));
-    if (!this.deps.link.up) return this.retryNow();
-    this.call('r', [tokens]).then(
+    if (!this.deps.link.up) return this.queue.retryNow();
+    this.calls.refund(tokens).then(
       (reply) => {
-        this.lastCounted = Number((reply as [number, string, string])[2]);
-        this.retryNow();
+        this.queue.lastCounted = Number(reply[2]);
+        this.queue.retryNow();
       },
       () => undefined,
     );
   }
 
-  /** One script call: `a` admits a FIFO prefix of `values` after counting `carry`; `r` refunds `values[0]`; `m` moves `values[0]` tokens of entry `values[1]` to now. */
-  private call(op: 'a' | 'r' | 'm', values: number[], pauseMs = 0, carry = 0): Promise<unknown> {
-    const span = this.windowMs + this.margin;
-    const args =
-      op !== 'a'
-        ? [this.limit, span, pauseMs, op, ...values]
-        : [this.limit, span, pauseMs, 'a', carry, values.length, ...values];
-    return this.deps.link.run(SLIDING_WINDOW_SCRIPT, this.deps.key, args, this.owner.policy);
-  }
-
-  /** Local waiters may fit now: the head asks again at once. */
-  private retryNow(): void {
-    if (!this.inFlight) this.waiters.retry();
-  }
-
-  /** The head asks the source(s) for itself and the waiters behind it. */
-  private ask(): void {
-    if (this.inFlight || this.waiters.empty) return;
-    const q = this.waiters;
-    const source = this.sources.source();
-    if (source === 'closed') {
-      for (const w of q.takeAll()) w.reject(new StoreUnavailableError(this.owner.policy, 'store down'));
-      return;
-    }
-    if (source === 'local') return drainLocal(q, this.sources.window(), this.owner, this.clock, LOCAL_CHUNK);
-    let batch = q.front(BATCH);
-    let local: LocalWindow | undefined;
-    if (source === 'both') {
-      // Both sources: the local window admits a prefix first (and gets back what Redis refuses).
-      local = this.sources.window();
-      let k = 0;
-      while (k < batch.length && local.take(local.tokensOf(batch[k]!.tokens))) k++;
-      if (k === 0) return waitLocal(q, local, this.owner, this.clock);
-      batch = batch.slice(0, k);
-    }
-    const carry = this.sources.carry();
-    this.inFlight = true;
-    this.retryAt = 0;
-    const sentAt = this.clock.now();
-    this.call(
-      'a',
-      batch.map((w) => w.tokens),
-      0,
-      carry.tokens,
-    ).then(
-      (reply) => {
-        this.sources.carriedFor(carry.epoch);
-        this.onReply(batch, reply as [number, string, string, number], sentAt, local);
-      },
-      (error: unknown) => {
-        this.inFlight = false;
-        if (local !== undefined) for (const w of batch) local.refund(local.tokensOf(w.tokens));
-        // Down now: the local source takes over (in order). Still up: the store was closed.
-        if (!this.deps.link.up) return this.ask();
-        for (const w of q.takeAll()) w.reject(error);
-      },
-    );
-  }
-
-  private onReply(
-    batch: RedisWaiter[],
-    reply: [number, string, string, number],
-    sentAt: number,
-    local: LocalWindow | undefined,
-  ): void {
-    this.inFlight = false;
-    const admitted = Number(reply[0]);
-    const wait = Number(reply[1]);
-    this.lastCounted = Number(reply[2]);
-    let taken = 0;
-    for (let i = 0; i < batch.length; i++) {
-      if (i < admitted) taken += batch[i]!.tokens;
-      else if (local !== undefined) local.refund(local.tokensOf(batch[i]!.tokens));
-    }
-    this.sources.recordShared(taken);
-    const next = settleReply(this.waiters, batch, admitted, wait, this.owner, this.clock);
-    const now = this.clock.now();
-    // Redis stamped these admissions when the script ran, up to `now - sentAt` before their
-    // requests can start (more when this process was busy): count them from about now instead,
-    // once their callers have run (fire and forget: failing to is only looser by the lateness).
-    if (taken > 0 && now - sentAt > this.lateMs) {
-      const entry = Number(reply[3]);
-      queueMicrotask(() => void (this.deps.link.up && this.call('m', [taken, entry]).catch(() => undefined)));
-    }
-    if (next < 0) return;
-    if (next === 0) return this.ask();
-    this.retryAt = now + next;
-    this.waiters.arm(next);
-  }
-
   /** This process's share of the window: `limit / expectedReplicas` (at least one token). */
   private localSpec(): LocalWindowSpec {
     const n = this.deps.expectedReplicas;
-    return {
-      limit: Math.max(this.limit / n, Math.min(1, this.limit)),
-      windowMs: this.windowMs,
-      safetyMarginMs: this.margin,
-    };
+    const { limit, windowMs, marginMs } = this.limits;
+    return { limit: Math.max(limit / n, Math.min(1, limit)), windowMs, safetyMarginMs: marginMs };
   }
 }

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { LuaScript } from '../scripts.js';
+import { luaScript } from '../lua-script.js';
 
 /**
  * Sliding-window log, one hash per limiter: the same rules as `MemorySlidingWindow`, with
@@ -136,8 +135,4 @@ return { admitted, string.format('%.4f', wait), string.format('%.17g', total - b
 `;
 
 /** The sliding-window script (see the comment above its source). */
-export const SLIDING_WINDOW_SCRIPT: LuaScript = {
-  name: 'sliding-window',
-  source: SOURCE,
-  sha: createHash('sha1').update(SOURCE).digest('hex'),
-};
+export const SLIDING_WINDOW_SCRIPT = luaScript('sliding-window', SOURCE);

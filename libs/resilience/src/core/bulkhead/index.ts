@@ -1,0 +1,9 @@
+export {
+  BULKHEAD_DEFAULTS,
+  type BulkheadOptions,
+  type BulkheadSnapshot,
+  type NormalizedBulkheadOptions,
+} from './bulkhead.options.js';
+export { normalizeBulkheadOptions } from './bulkhead.normalize.js';
+export type { BulkheadQueuedEvent, BulkheadRejectedEvent } from './bulkhead.events.js';
+export { BulkheadPolicy } from './bulkhead.policy.js';

@@ -1,0 +1,24 @@
+/** Shapes shared by the pipeline's attempt loops. @internal */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFn = (...args: any[]) => any;
+
+/**
+ * One call through the composed stages: `fn(context)` when `withContext` (the `execute` shape),
+ * else `fn.apply(thisArg, args)` (the method shape). `tokens` overrides the limiter's count.
+ * @internal
+ */
+export type Inner = (
+  fn: AnyFn,
+  thisArg: unknown,
+  args: readonly unknown[],
+  signal: AbortSignal | undefined,
+  tokens: number | undefined,
+  withContext: boolean,
+) => Promise<unknown>;
+
+// What the attempt was doing when it failed (to tell a refusal from a failure).
+export const AT_BREAKER = 1;
+export const AT_BULKHEAD = 2;
+export const AT_LIMITER = 3;
+export const RUNNING = 4;

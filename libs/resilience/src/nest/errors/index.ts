@@ -1,0 +1,2 @@
+export * from './not-initialized.error.js';
+export * from './registry-closed.error.js';

@@ -1,0 +1,2 @@
+export * from './resilience-error-response.js';
+export * from './resilience-exception.filter.js';
