@@ -4,20 +4,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { transform } from '@swc/core';
+import { swcOptions } from '../jest.config.js';
 
 const SRC = new URL('../libs/resilience/src/', import.meta.url);
 const SUBPATHS = new Set(['core', 'health', 'http', 'redis']);
 
-const SWC = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'es6' },
-  sourceMaps: 'inline',
-};
+// The same swc options as the jest transform (one copy).
+const SWC = swcOptions;
 
 export async function resolve(specifier, context, next) {
   if (specifier === 'nest-resilience' || specifier.startsWith('nest-resilience/')) {

@@ -22,3 +22,8 @@ export const AT_BREAKER = 1;
 export const AT_BULKHEAD = 2;
 export const AT_LIMITER = 3;
 export const RUNNING = 4;
+
+/** `value` as a native promise (a plain value or a foreign thenable is adopted, as `await` does). */
+export function settle(value: unknown): Promise<unknown> {
+  return value instanceof Promise ? value : Promise.resolve(value);
+}

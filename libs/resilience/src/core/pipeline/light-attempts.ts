@@ -1,13 +1,36 @@
 import type { Clock } from '../clock.js';
-import type { BreakerBackend, BucketBackend } from '../store/store.js';
-import { AT_BREAKER, AT_LIMITER, RUNNING, type AnyFn, type Inner } from './attempt-shared.js';
+import { ADMIT_LATER, PERMIT_NORMAL, type BreakerBackend, type BucketBackend } from '../store/store.js';
+import { AT_BREAKER, AT_LIMITER, RUNNING, settle, type AnyFn, type Inner } from './attempt-shared.js';
+import { FirstAttempts } from './first-attempt.js';
 import type { BreakerStage, LimiterStage, RetryStage } from './stages.js';
+
+// Where the loop starts (see `attempts`).
+const FRESH = 0; // attempt 1, from the start
+const PRECHECKED = 1; // attempt 1, its breaker prechecked (`pre`)
+const WAITING = 2; // attempt 1, its tokens asked for and being waited for (`held`)
+const REFUSED = 3; // attempt 1 refused before it ran (`error`, refusal already reported)
+const FAILED = 4; // attempt 1 ran on the common backend with a normal permit and failed (`error`)
+
+/** Attempt 1's tokens, asked for on the hot path, that it has to wait for. */
+interface HeldTokens {
+  backend: BreakerBackend | undefined;
+  bucket: BucketBackend;
+  tokens: number;
+  wait: Promise<void>;
+}
 
 /**
  * The attempt loop of a pipeline of retry, breaker and limiter stages only (any subset): the
  * general loop without the bulkhead and timeout steps, so the common stacks run no code (and
  * keep no type feedback) for stages they do not have. Same order and rules as `createPipeline`
  * documents; nothing allocated per call on success.
+ *
+ * Hot path: attempt 1 starts synchronously. When the breaker admits it at once as a normal call
+ * of its first-seen backend, duration not measured, and its tokens are there, the method runs and
+ * settles through handlers made once per pipeline (no retry stage) or once per pooled
+ * `FirstAttempt` (with a retry stage): no async frame on success. Anything else (a trial,
+ * another partition, a measured call, a wait, a refusal, a failure) continues in the async loop
+ * from the point reached, so each step still happens once and in the documented order.
  * @internal
  */
 export function lightAttempts(
@@ -18,17 +41,63 @@ export function lightAttempts(
 ): Inner {
   const tracksElapsed = retry !== undefined && retry.tracksElapsed;
   const queues = limiter !== undefined;
+  // The backend whose normal-permit outcomes the hot path's handlers record (the first one seen).
+  let common: BreakerBackend | undefined;
 
-  return async function lightAttempts(
+  /** Records the outcome of attempt 1 run on the hot path (permit normal, not measured). */
+  function recordFirstFailure(error: unknown): void {
+    if (breaker === undefined) return;
+    if (breaker.countsAsFailure(error)) {
+      common!.onFailure(PERMIT_NORMAL, 0);
+      breaker.emitFailure?.(error, 0);
+    } else common!.onIgnored(PERMIT_NORMAL);
+  }
+  const succeeded = (value: unknown): unknown => {
+    if (breaker !== undefined) {
+      common!.onSuccess(PERMIT_NORMAL, 0);
+      breaker.emitSuccess?.(0);
+    }
+    return value;
+  };
+  const failedOnce = (error: unknown): never => {
+    recordFirstFailure(error);
+    throw error;
+  };
+  const pool = new FirstAttempts(succeeded, (error, a) =>
+    attempts(a.fn!, a.thisArg, a.args, a.signal, a.tokens, a.withContext, a.start, FAILED, error, -1, undefined),
+  );
+
+  async function attempts(
     fn: AnyFn,
     thisArg: unknown,
     args: readonly unknown[],
     signal: AbortSignal | undefined,
     tokensOverride: number | undefined,
     withContext: boolean,
+    start: number,
+    from: number,
+    error: unknown,
+    pre: number,
+    held: HeldTokens | undefined,
   ): Promise<unknown> {
-    const start = tracksElapsed ? clock.now() : 0;
-    for (let attempt = 1; ; attempt++) {
+    let attempt = 1;
+    // Attempt 1's precheck (or its tokens) already asked on the hot path: not asked again.
+    let asked = from === PRECHECKED || from === WAITING;
+    if (from === FAILED) recordFirstFailure(error);
+    if (from >= REFUSED) attempt = 2;
+    for (; ; attempt++) {
+      if (attempt > 1) {
+        if (retry === undefined || (signal !== undefined && signal.aborted)) throw error;
+        const delay = retry.nextDelay(error, attempt - 1, tracksElapsed ? clock.now() - start : 0);
+        if (delay < 0) {
+          retry.emitGiveUp?.(attempt - 1, error);
+          throw error;
+        }
+        retry.emitRetry?.(attempt - 1, delay, error);
+        if (delay > 0) await retry.sleep(delay, signal);
+        asked = false;
+        held = undefined;
+      }
       let backend: BreakerBackend | undefined;
       let bucket: BucketBackend | undefined;
       let permit = -1;
@@ -36,22 +105,28 @@ export function lightAttempts(
       let measured = false;
       let started = 0;
       let at = 0;
-      let error: unknown;
       try {
         if (signal !== undefined && signal.aborted) throw signal.reason;
         let waited = false;
-        let pre = -1;
         if (breaker !== undefined) {
-          backend = breaker.backendFor(args);
+          backend = held !== undefined ? held.backend! : breaker.backendFor(args);
           // Asked first, reserving nothing: an open breaker refuses before the limiter's queue.
           at = AT_BREAKER;
-          if (queues) pre = backend.precheck();
+          if (!asked) pre = queues ? backend.precheck() : ADMIT_LATER;
         }
         if (limiter !== undefined) {
           at = AT_LIMITER;
-          bucket = limiter.bucketFor(args);
-          const tokens = tokensOverride ?? limiter.tokensFor(args);
-          const wait = bucket.acquire(tokens, limiter.maxWaitMs, signal);
+          let tokens: number;
+          let wait: Promise<void> | undefined;
+          if (held !== undefined) {
+            bucket = held.bucket;
+            tokens = held.tokens;
+            wait = held.wait;
+          } else {
+            bucket = limiter.bucketFor(args);
+            tokens = tokensOverride ?? limiter.tokensFor(args);
+            wait = bucket.acquire(tokens, limiter.maxWaitMs, signal);
+          }
           if (wait !== undefined) {
             limiter.emitWait?.(tokens);
             await wait;
@@ -102,43 +177,72 @@ export function lightAttempts(
         }
         if (at === AT_LIMITER) limiter!.emitRejected?.(e);
       }
-      if (retry === undefined || (signal !== undefined && signal.aborted)) throw error;
-      const delay = retry.nextDelay(error, attempt, tracksElapsed ? clock.now() - start : 0);
-      if (delay < 0) {
-        retry.emitGiveUp?.(attempt, error);
-        throw error;
-      }
-      retry.emitRetry?.(attempt, delay, error);
-      if (delay > 0) await retry.sleep(delay, signal);
     }
-  };
-}
+  }
 
-/**
- * The attempt loop of a pipeline of one retry stage: {@link lightAttempts} without the breaker
- * and limiter steps (its own function, so its type feedback is its own).
- * @internal
- */
-export function retryOnly(retry: RetryStage, clock: Clock): Inner {
-  const tracksElapsed = retry.tracksElapsed;
-  return async function retryOnly(fn, thisArg, args, signal, _tokens, withContext) {
+  return function lightAttempts(fn, thisArg, args, signal, tokensOverride, withContext) {
     const start = tracksElapsed ? clock.now() : 0;
-    for (let attempt = 1; ; attempt++) {
-      let error: unknown;
-      try {
-        if (signal !== undefined && signal.aborted) throw signal.reason;
-        return withContext ? await fn({ signal, attempt }) : await fn.apply(thisArg, args as unknown[]);
-      } catch (e) {
-        error = e;
-      }
-      if (signal !== undefined && signal.aborted) throw error;
-      const delay = retry.nextDelay(error, attempt, tracksElapsed ? clock.now() - start : 0);
-      if (delay < 0) {
-        retry.emitGiveUp?.(attempt, error);
-        throw error;
-      }
-      retry.emitRetry?.(attempt, delay, error);
-      if (delay > 0) await retry.sleep(delay, signal);
+    if (signal !== undefined && signal.aborted) {
+      return attempts(fn, thisArg, args, signal, tokensOverride, withContext, start, FRESH, undefined, -1, undefined);
     }
+    let backend: BreakerBackend | undefined;
+    let at = AT_BREAKER;
+    let result: unknown;
+    try {
+      if (breaker !== undefined) {
+        backend = breaker.backendFor(args);
+        // Reserves nothing: whatever it answers, the loop can take over from here.
+        const pre = backend.precheck();
+        if (pre !== PERMIT_NORMAL || breaker.measuresDuration || backend !== (common ??= backend)) {
+          return attempts(
+            fn,
+            thisArg,
+            args,
+            signal,
+            tokensOverride,
+            withContext,
+            start,
+            PRECHECKED,
+            undefined,
+            pre,
+            undefined,
+          );
+        }
+      }
+      if (limiter !== undefined) {
+        at = AT_LIMITER;
+        const bucket = limiter.bucketFor(args);
+        const tokens = tokensOverride ?? limiter.tokensFor(args);
+        const wait = bucket.acquire(tokens, limiter.maxWaitMs, signal);
+        if (wait !== undefined) {
+          const held: HeldTokens = { backend, bucket, tokens, wait };
+          return attempts(
+            fn,
+            thisArg,
+            args,
+            signal,
+            tokensOverride,
+            withContext,
+            start,
+            WAITING,
+            undefined,
+            PERMIT_NORMAL,
+            held,
+          );
+        }
+      }
+      at = RUNNING;
+      result = withContext ? fn({ signal, attempt: 1 }) : fn.apply(thisArg, args as unknown[]);
+    } catch (error) {
+      if (at === RUNNING) {
+        return attempts(fn, thisArg, args, signal, tokensOverride, withContext, start, FAILED, error, -1, undefined);
+      }
+      if (at === AT_LIMITER) limiter!.emitRejected?.(error);
+      else if (backend !== undefined) breaker!.emitRejected?.(error);
+      return attempts(fn, thisArg, args, signal, tokensOverride, withContext, start, REFUSED, error, -1, undefined);
+    }
+    if (retry === undefined) return settle(result).then(succeeded, failedOnce);
+    const a = pool.take(fn, thisArg, args, signal, tokensOverride, withContext, start);
+    return settle(result).then(a.onFulfilled, a.onRejected);
   };
 }

@@ -2,8 +2,8 @@ import { systemClock } from '../clock.js';
 import type { ExecuteFn, ExecuteOptions } from '../policy/execute-options.js';
 import type { AnyFn, Inner } from './attempt-shared.js';
 import { generalAttempts } from './general-attempts.js';
-import { lightAttempts, retryOnly } from './light-attempts.js';
-import { breakerOnly, bulkheadOnly } from './single-stage.js';
+import { lightAttempts } from './light-attempts.js';
+import { breakerOnly, bulkheadOnly, retryOnly } from './single-stage.js';
 import type { FallbackStage, PipelineStages } from './stages.js';
 
 export type { PipelineStages } from './stages.js';

@@ -1,12 +1,7 @@
 import type { Clock } from '../clock.js';
 import { PERMIT_NORMAL, type BreakerBackend } from '../store/store.js';
-import type { AnyFn, Inner } from './attempt-shared.js';
-import type { BreakerStage, BulkheadStage } from './stages.js';
-
-/** `value` as a native promise (a plain value or a foreign thenable is adopted, as `await` does). */
-function settle(value: unknown): Promise<unknown> {
-  return value instanceof Promise ? value : Promise.resolve(value);
-}
+import { settle, type AnyFn, type Inner } from './attempt-shared.js';
+import type { BreakerStage, BulkheadStage, RetryStage } from './stages.js';
 
 /**
  * The pipeline of one bulkhead stage. A free slot (the hot path) runs the method at once and
@@ -166,5 +161,34 @@ export function breakerOnly(breaker: BreakerStage, clock: Clock): Inner {
     }
     if (typeof admission !== 'number') return admitted(admission, backend, fn, thisArg, args, signal, withContext);
     return run(backend, admission, fn, thisArg, args, signal, withContext);
+  };
+}
+
+/**
+ * The attempt loop of a pipeline of one retry stage: `lightAttempts` without the breaker
+ * and limiter steps (its own function, so its type feedback is its own).
+ * @internal
+ */
+export function retryOnly(retry: RetryStage, clock: Clock): Inner {
+  const tracksElapsed = retry.tracksElapsed;
+  return async function retryOnly(fn, thisArg, args, signal, _tokens, withContext) {
+    const start = tracksElapsed ? clock.now() : 0;
+    for (let attempt = 1; ; attempt++) {
+      let error: unknown;
+      try {
+        if (signal !== undefined && signal.aborted) throw signal.reason;
+        return withContext ? await fn({ signal, attempt }) : await fn.apply(thisArg, args as unknown[]);
+      } catch (e) {
+        error = e;
+      }
+      if (signal !== undefined && signal.aborted) throw error;
+      const delay = retry.nextDelay(error, attempt, tracksElapsed ? clock.now() - start : 0);
+      if (delay < 0) {
+        retry.emitGiveUp?.(attempt, error);
+        throw error;
+      }
+      retry.emitRetry?.(attempt, delay, error);
+      if (delay > 0) await retry.sleep(delay, signal);
+    }
   };
 }
