@@ -60,7 +60,7 @@ export const saturatedRate = (algorithm: ScenarioConfig['algorithm'] = 'token-bu
 export const canaryFor = (seed: number) => `chaos-canary-${seed}-q7Zt2`;
 export const CANARY_HEADER = 'x-api-key';
 
-/** Error classes a call may end with in this scenario (all documented in the README's taxonomy). */
+/** Error classes a call may end with in this scenario (all documented in docs/errors.md). */
 export const DOCUMENTED_ERRORS = [
   'UpstreamConnectionError',
   'UpstreamTimeoutError',

@@ -225,7 +225,7 @@ const pick = (q: number) => Math.round(wire[Math.min(wire.length - 1, Math.floor
 const wireDelayMs = { p50: pick(0.5), p99: pick(0.99), max: pick(1), replyWait: Math.round(replyWaitMs * 10) / 10 };
 // Counted at arrival on the upstream, and at dispatch by the client's method (= admission in memory).
 // The token bucket's documented bound is at admission: requests admitted in [t - D, t + W] can arrive in
-// [t, t + W] when each reaches the wire within D ms, so at arrival the README promises
+// [t, t + W] when each reaches the wire within D ms, so at arrival docs/policies/rate-limiter.md ("At the upstream") promises
 // burst + rate × (W + D) / period with D the largest admission-to-arrival delay (measured here).
 // The sliding window promises at most `limit` per window at arrival (its margin covers D).
 const wireMax = (wire.length > 0 ? wire[wire.length - 1]! : 0) + replyWaitMs;

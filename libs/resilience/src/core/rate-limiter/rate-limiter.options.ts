@@ -45,7 +45,7 @@ export interface RateLimiterOptions {
   /**
    * `token-bucket` (default) or `sliding-window`: at most `rate` tokens in ANY window of
    * `periodMs` ms, as a provider publishing "N per window" counts them (`burst` must then be
-   * left out: a window admits `rate` at once). See the README, "Sliding-window limiter".
+   * left out: a window admits `rate` at once). See docs/policies/rate-limiter.md, "Sliding-window limiter".
    */
   algorithm?: RateLimiterAlgorithm;
   /**

@@ -25,7 +25,7 @@ export interface BucketSpec {
 
 /**
  * Limits of one sliding window: at most `limit` tokens admitted in any window of `windowMs`,
- * each admission counting for `windowMs + safetyMarginMs` (see the README, "Sliding-window
+ * each admission counting for `windowMs + safetyMarginMs` (see docs/policies/rate-limiter.md, "Sliding-window
  * limiter"). @publicApi
  */
 export interface SlidingWindowSpec {
@@ -46,7 +46,7 @@ export interface StateOwner {
 
 /**
  * State of one token bucket, owned by a store. Waiting callers queue in FIFO order and
- * reserve their tokens; see the README for the bound this must keep.
+ * reserve their tokens; see docs/policies/rate-limiter.md for the bound this must keep.
  * @publicApi
  */
 export interface BucketBackend {

@@ -45,7 +45,7 @@ export interface RequestOptions {
    */
   secrets?: readonly string[];
   /**
-   * Whether this request may be sent twice without harm (see the README, "Idempotency and
+   * Whether this request may be sent twice without harm (see docs/http/client.md, "Idempotency and
    * retries"). `true`: retried like a GET whatever its method. `false`: retried only when it
    * provably was not processed, even for PUT or DELETE. Default: the client's `idempotent`,
    * else by method (GET, HEAD, OPTIONS, PUT, DELETE, TRACE are; POST, PATCH are not unless

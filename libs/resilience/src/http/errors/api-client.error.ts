@@ -109,7 +109,7 @@ export class ApiClientError extends ResilienceError {
   /**
    * Set when the failure would be retried for an idempotent request but is not for this one
    * (`isTransient` is false): the request is not idempotent and may have been processed, so
-   * sending it again could apply (and bill) it twice. See the README, "Idempotency and retries".
+   * sending it again could apply (and bill) it twice. See docs/http/client.md, "Idempotency and retries".
    */
   readonly notRetriedReason?: string;
 

@@ -9,7 +9,7 @@ const EPS = 1e-9;
  * expectedReplicas`), used by `RedisBucket` while Redis is down and during the grace period
  * after it is back. A plain token bucket without a queue (the `RedisBucket` queues), that
  * **starts empty**: the shared bucket may have been drained just before the outage, so tokens
- * this process takes locally must be ones that refilled since (see the README, "When Redis
+ * this process takes locally must be ones that refilled since (see docs/redis.md, "When Redis
  * fails", for the bound this gives).
  * @internal
  */
