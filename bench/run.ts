@@ -2,11 +2,14 @@
  * Benchmark suite of nest-resilience: `npm run bench`
  * (= node --expose-gc --import ./bench/register.mjs bench/run.ts).
  *
- * Options: --quick (fewer calls and tasks), --sections=1,2,3,4,5, --only=<regex> (sections 1-2: the
+ * Options: --quick (fewer calls and tasks), --sections=1,2,3,4,5,6,7,8, --only=<regex> (sections 1-2: the
  * variant ids it matches, plus bare; e.g. --only='timeout|bulkhead|limit'), --help.
  * Section 5 (Redis acquire vs PING vs rate-limiter-flexible) needs a Redis at REDIS_URL
  * (default redis://127.0.0.1:6379) and is skipped when none answers; run it alone with
  * `npm run bench -- --sections=5` or `node --import ./bench/register.mjs bench/redis-acquire.ts`.
+ * Sections 6-8 are the Executor's: overhead over raw ApiClient calls (bench/executor.ts), batch plus
+ * interactive against p-queue and bottleneck (bench/executor-lanes.ts), 1k / 10k / 100k queued
+ * (bench/executor-scale.ts).
  * Prints every section and a summary of targets; writes the same as markdown to bench/RESULTS.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,9 @@ import { policyVariants } from './policies.js';
 import { activeTimers, measureMemory } from './memory.js';
 import { limiterVariants, measureAccuracy, type AccuracyRow } from './limiter.js';
 import { redisAcquireTable, redisAnswers, redisBenchTarget, runRedisAcquireBench } from './redis-acquire.js';
+import { measureExecutorOverhead, OVERHEAD_IN_FLIGHT, overheadTable, overheadTargets } from './executor.js';
+import { lanesTable, lanesTargets, LANES_LIMIT, LANES_WINDOW_MS, measureLanes } from './executor-lanes.js';
+import { PROBE, scaleInChildren, scaleTable, scaleTargets } from './executor-scale.js';
 import { fmt } from './lib/stats.js';
 import { markdownTable, targetTable, type TargetRow } from './lib/report.js';
 
@@ -24,9 +30,11 @@ const args = new Set(process.argv.slice(2));
 if (args.has('--help')) {
   console.log(
     [
-      'Usage: npm run bench -- [--quick] [--sections=1,2,3,4,5] [--only=<regex of variant ids>]',
+      'Usage: npm run bench -- [--quick] [--sections=1,2,3,4,5,6,7,8] [--only=<regex of variant ids>]',
       '  1 sequential overhead   2 throughput, 1,000 in flight   3 memory of idle breakers',
       '  4 limiter accuracy      5 Redis acquire vs raw PING vs rate-limiter-flexible (REDIS_URL; BENCH_N calls, default 5000)',
+      '  6 Executor overhead over raw ApiClient, 100 in flight   7 Executor lanes: batch + interactive vs p-queue, bottleneck (~1 min)',
+      '  8 Executor scale: heap and cost per event at 1k / 10k / 100k queued',
       '  --only: sections 1-2 run the variant ids matching the regex (case-insensitive) plus bare, e.g.',
       "          --only='timeout|bulkhead|limit' or --only='stack|wrap'; targets need both of their rows.",
       'Writes bench/RESULTS.md; a partial run (--quick, --sections, --only) writes bench/results/partial.tmp instead.',
@@ -36,7 +44,7 @@ if (args.has('--help')) {
 }
 const quick = args.has('--quick');
 const sectionsArg = process.argv.slice(2).find((a) => a.startsWith('--sections='));
-const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5').split(','));
+const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5,6,7,8').split(','));
 const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='));
 const only = onlyArg === undefined ? undefined : new RegExp(onlyArg.slice('--only='.length), 'i');
 const REPS = quick ? 3 : 7;
@@ -226,6 +234,41 @@ if (sections.has('5')) {
   } else {
     emit(`Skipped: no Redis answers at ${redisBenchTarget} (set REDIS_URL or run scripts/ensure-redis.sh).\n`);
   }
+}
+
+if (sections.has('6')) {
+  emit(
+    `## 6. Executor overhead: the same ApiClient GET to a local server (child process), ${OVERHEAD_IN_FLIGHT} in flight, raw vs through an Executor\n`,
+  );
+  const rows = await measureExecutorOverhead(REPS, quick ? 10 : 50);
+  emit(overheadTable(rows) + '\n');
+  emit(
+    '× raw: the median over reps of variant ÷ raw in the same rep (order alternating). The server answers at once and runs in another process: the verdict compares this process’s CPU per call.\n',
+  );
+  targets.push(...overheadTargets('6', rows));
+}
+
+if (sections.has('7')) {
+  const batch = quick ? 200 : 700;
+  emit(
+    `## 7. Executor lanes: ${fmt(batch)} batch tasks at once plus interactive calls (28 % of the limit) on a provider allowing ${LANES_LIMIT} per ${LANES_WINDOW_MS} ms (sliding, server counted, 429 above)\n`,
+  );
+  const rows = await measureLanes(batch);
+  emit(lanesTable(rows) + '\n');
+  emit(
+    'Wait: submit → the task starts. % of limit: 200s per window between the end of the first window and the last batch start. A 429 is counted, never retried.\n',
+  );
+  targets.push(...lanesTargets('7', rows));
+}
+
+if (sections.has('8')) {
+  const depths = [1000, 10_000, 100_000];
+  emit(
+    `## 8. Executor scale: ${depths.map((d) => fmt(d)).join(' / ')} events queued behind one held slot (concurrencyLimit 1), each depth in a fresh child process (--expose-gc) after a 10k warm-up; heapUsed delta after gc; probes of ${fmt(PROBE)} submissions / admissions at each depth\n`,
+  );
+  const rows = await scaleInChildren(depths, quick);
+  emit(scaleTable(rows) + '\n');
+  targets.push(...scaleTargets('8', rows));
 }
 
 emit('## Summary of targets\n');

@@ -25,15 +25,17 @@ const ALLOWED = {
   core: ['core'],
   http: ['core', 'http'],
   'http-nest': ['core', 'http', 'http-nest'],
-  llm: ['core', 'http', 'llm'],
-  'llm-nest': ['core', 'http', 'llm', 'llm-nest'],
+  executor: ['core', 'http', 'executor'],
+  'executor-nest': ['core', 'http', 'executor', 'executor-nest'],
+  llm: ['core', 'http', 'executor', 'llm'],
+  'llm-nest': ['core', 'http', 'executor', 'llm', 'llm-nest'],
   observability: ['core', 'llm', 'observability', 'http:type'],
   'observability-nest': ['core', 'llm', 'observability', 'observability-nest', 'http:type'],
   redis: ['core', 'redis'],
   nest: ['core', 'nest', 'redis:dynamic'],
-  health: ['core', 'health', 'nest:public', 'llm:type', 'observability:type'],
+  health: ['core', 'health', 'nest:public', 'executor', 'llm:type', 'observability:type'],
 };
-const FRAMEWORK_FREE = new Set(['core', 'http', 'llm', 'observability', 'redis']);
+const FRAMEWORK_FREE = new Set(['core', 'http', 'executor', 'llm', 'observability', 'redis']);
 const NEST_PACKAGE = /^(@nestjs\/|rxjs$|rxjs\/|reflect-metadata$)/;
 
 // Layer = first folder under src (`<layer>/nest/…` is `<layer>-nest`); outside src, the first folder

@@ -26,11 +26,14 @@ export interface LimitResult {
   status: Array<{ type: string; wall: number }>;
 }
 
-/** Forks one replica with `config` (see `ReplicaConfig` in redis-replica.ts) and waits for it to be ready (30 s at most). */
-export async function spawnReplica(config: Record<string, unknown>): Promise<Replica> {
+/**
+ * Forks one replica with `config` (see `ReplicaConfig` in redis-replica.ts) and waits for it to be ready (30 s at most).
+ * `script`: another worker speaking the same IPC protocol (a `{ ready }` message, then one answer per message).
+ */
+export async function spawnReplica(config: Record<string, unknown>, script = replicaScript): Promise<Replica> {
   if (!existsSync(`${root}/bench/register.mjs`))
     throw new Error('the multi-process suites need bench/register.mjs (the TypeScript loader for child processes)');
-  const child = fork(replicaScript, [JSON.stringify(config)], {
+  const child = fork(script, [JSON.stringify(config)], {
     cwd: root,
     execArgv: ['--import', loader],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -70,8 +73,8 @@ export async function spawnReplica(config: Record<string, unknown>): Promise<Rep
 }
 
 /** Starts one replica per config; if any fails to start, stops the others and throws. */
-export async function spawnAll(configs: Array<Record<string, unknown>>): Promise<Replica[]> {
-  const settled = await Promise.allSettled(configs.map((c) => spawnReplica(c)));
+export async function spawnAll(configs: Array<Record<string, unknown>>, script?: string): Promise<Replica[]> {
+  const settled = await Promise.allSettled(configs.map((c) => spawnReplica(c, script)));
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed !== undefined) {

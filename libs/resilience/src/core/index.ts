@@ -6,6 +6,7 @@ export * from './clock.js';
 export * from './errors/index.js';
 export * from './options/types.js';
 export { EventEmitter, type Disposable, type Event } from './events/event-emitter.js';
+export * from './lanes/index.js';
 export * from './store/index.js';
 export * from './policy/policy-deps.js';
 export * from './policy/execute-options.js';

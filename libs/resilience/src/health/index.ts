@@ -1,3 +1,4 @@
 export * from './circuit-breaker.health.js';
 export * from './bulkhead.health.js';
+export * from './executor.health.js';
 export * from './resilience-health.module.js';

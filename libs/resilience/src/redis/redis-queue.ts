@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { RateLimiterRejectedError } from '../core/errors/index.js';
-import type { WaitQueue, Waiter } from '../core/store/wait-queue.js';
+import type { Waiter } from '../core/store/wait-queue.js';
 import type { StateOwner } from '../core/store/store.js';
 
 // The one FIFO queue of a Redis-backed limiter (`RedisBucket`, `RedisSlidingWindow`), whatever
@@ -10,6 +10,17 @@ import type { StateOwner } from '../core/store/store.js';
 export interface LocalWaiter extends Waiter {
   /** Local time past which the caller must not be kept waiting (`maxWaitMs` after it queued). */
   readonly deadline: number;
+}
+
+/** What these helpers use of a queue (`WaitQueue`, `LaneWaitQueue`: the next waiter by priority). @internal */
+export interface LocalQueue {
+  readonly empty: boolean;
+  readonly armed: boolean;
+  peek(): LocalWaiter | undefined;
+  shift(): LocalWaiter | undefined;
+  compact(): void;
+  arm(ms: number): void;
+  armFor(ms: number): void;
 }
 
 /** A local token source (`LocalShare`, `LocalWindow`). @internal */
@@ -26,13 +37,7 @@ export interface LocalSource {
  * Redis down, fail-open: `source` admits the head of `q` while it has tokens (at most `max`
  * per call: the rest go with the timer's next turn), then {@link waitLocal}. @internal
  */
-export function drainLocal(
-  q: WaitQueue<LocalWaiter>,
-  source: LocalSource,
-  owner: StateOwner,
-  clock: Clock,
-  max = Infinity,
-): void {
+export function drainLocal(q: LocalQueue, source: LocalSource, owner: StateOwner, clock: Clock, max = Infinity): void {
   let n = 0;
   for (let w = q.peek(); w !== undefined && source.take(source.tokensOf(w.tokens)); w = q.peek()) {
     q.shift();
@@ -48,7 +53,7 @@ export function drainLocal(
 }
 
 /** Arms `q`'s timer for when `source` has the head's tokens; heads whose deadline falls before fail. @internal */
-export function waitLocal(q: WaitQueue<LocalWaiter>, source: LocalSource, owner: StateOwner, clock: Clock): void {
+export function waitLocal(q: LocalQueue, source: LocalSource, owner: StateOwner, clock: Clock): void {
   const now = clock.now();
   for (let w = q.peek(); w !== undefined; w = q.peek()) {
     const wait = source.waitFor(source.tokensOf(w.tokens));
@@ -72,7 +77,7 @@ export function waitLocal(q: WaitQueue<LocalWaiter>, source: LocalSource, owner:
  * @internal
  */
 export function settleReply(
-  q: WaitQueue<LocalWaiter>,
+  q: LocalQueue,
   batch: readonly LocalWaiter[],
   admitted: number,
   wait: number,

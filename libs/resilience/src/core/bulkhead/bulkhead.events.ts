@@ -11,6 +11,8 @@ export interface BulkheadRejectedEvent {
   readonly inFlight: number;
   /** Calls still waiting when it was refused. */
   readonly queued: number;
+  /** The lane of the refused call (bulkheads with lanes only). */
+  readonly lane?: string;
 }
 
 /** Emitted by `BulkheadPolicy.onQueued` when a call has to wait for a slot. @publicApi */
@@ -18,6 +20,8 @@ export interface BulkheadQueuedEvent {
   readonly type: 'bulkhead.queued';
   /** Name of the bulkhead policy. */
   readonly policy: string;
-  /** Calls waiting, this one included. */
+  /** Calls waiting (all lanes), this one included. */
   readonly queued: number;
+  /** The lane it waits in (bulkheads with lanes only). */
+  readonly lane?: string;
 }

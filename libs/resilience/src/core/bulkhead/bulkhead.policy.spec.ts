@@ -36,7 +36,16 @@ describe('BulkheadPolicy as a BulkheadStage', () => {
   it('enter() returns undefined synchronously while a slot is free, up to maxConcurrent', () => {
     const b = make({ maxConcurrent: 3 });
     expect([b.enter(), b.enter(), b.enter()]).toEqual([undefined, undefined, undefined]);
-    expect(b.snapshot()).toEqual({ name: 'db', inFlight: 3, queued: 0, maxConcurrent: 3, maxQueued: 0 });
+    expect(b.snapshot()).toEqual({
+      name: 'db',
+      inFlight: 3,
+      queued: 0,
+      maxConcurrent: 3,
+      maxQueued: 0,
+      queuedByLane: { default: 0 },
+      inFlightByLane: { default: 3 },
+      oldestWaitMs: { default: 0 },
+    });
     b.leave();
     expect(b.snapshot().inFlight).toBe(2);
     expect(b.enter()).toBeUndefined();
@@ -163,6 +172,6 @@ describe('BulkheadPolicy as a BulkheadStage', () => {
     expect(e).toBeInstanceOf(ResilienceConfigError);
     expect((e as ResilienceConfigError).path).toBe('bulkheads.db.clock');
     const b = new BulkheadPolicy('n', normalizeBulkheadOptions({ maxConcurrent: 2 }, 'bulkheads.n'));
-    expect(b.snapshot()).toEqual({ name: 'n', inFlight: 0, queued: 0, maxConcurrent: 2, maxQueued: 0 });
+    expect(b.snapshot()).toMatchObject({ name: 'n', inFlight: 0, queued: 0, maxConcurrent: 2, maxQueued: 0 });
   });
 });

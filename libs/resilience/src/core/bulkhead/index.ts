@@ -1,4 +1,5 @@
 export {
+  BULKHEAD_DEFAULT_LANE,
   BULKHEAD_DEFAULTS,
   type BulkheadOptions,
   type BulkheadSnapshot,
@@ -7,3 +8,4 @@ export {
 export { normalizeBulkheadOptions } from './bulkhead.normalize.js';
 export type { BulkheadQueuedEvent, BulkheadRejectedEvent } from './bulkhead.events.js';
 export { BulkheadPolicy } from './bulkhead.policy.js';
+export type { BulkheadWaiter } from './bulkhead-queue.js';

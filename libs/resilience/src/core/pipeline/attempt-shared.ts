@@ -5,7 +5,8 @@ export type AnyFn = (...args: any[]) => any;
 
 /**
  * One call through the composed stages: `fn(context)` when `withContext` (the `execute` shape),
- * else `fn.apply(thisArg, args)` (the method shape). `tokens` overrides the limiter's count.
+ * else `fn.apply(thisArg, args)` (the method shape). `tokens` overrides the limiter's count;
+ * `lane` (the call's `ExecuteOptions.lane`) is handed to the stages' `laneFor`.
  * @internal
  */
 export type Inner = (
@@ -15,6 +16,7 @@ export type Inner = (
   signal: AbortSignal | undefined,
   tokens: number | undefined,
   withContext: boolean,
+  lane: string | undefined,
 ) => Promise<unknown>;
 
 // What the attempt was doing when it failed (to tell a refusal from a failure).

@@ -17,6 +17,7 @@ export class FirstAttempt {
   signal: AbortSignal | undefined = undefined;
   tokens: number | undefined = undefined;
   withContext = false;
+  lane: string | undefined = undefined;
   start = 0;
   next: FirstAttempt | undefined = undefined;
   readonly onFulfilled: (value: unknown) => unknown;
@@ -59,6 +60,7 @@ export class FirstAttempts {
     tokens: number | undefined,
     withContext: boolean,
     start: number,
+    lane: string | undefined,
   ): FirstAttempt {
     let a = this.free;
     if (a !== undefined) {
@@ -73,6 +75,7 @@ export class FirstAttempts {
     a.tokens = tokens;
     a.withContext = withContext;
     a.start = start;
+    a.lane = lane;
     return a;
   }
 
@@ -81,6 +84,7 @@ export class FirstAttempts {
     a.thisArg = undefined;
     a.args = EMPTY;
     a.signal = undefined;
+    a.lane = undefined;
     if (this.freeCount < MAX_FREE) {
       a.next = this.free;
       this.free = a;

@@ -16,6 +16,9 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
   const queues = bulkhead !== undefined || limiter !== undefined;
   // The method can observe the attempt's signal (so it must exist): it is handed one as an argument.
   const signalInArgs = timeout !== undefined && timeout.signalArg >= 0;
+  // Lanes are asked for only by stages that have them (read once, here).
+  const bulkheadLaned = bulkhead !== undefined && bulkhead.lanes !== undefined && bulkhead.laneFor !== undefined;
+  const limiterLaned = limiter !== undefined && limiter.lanes !== undefined && limiter.laneFor !== undefined;
 
   async function attempts(
     fn: AnyFn,
@@ -24,6 +27,7 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
     signal: AbortSignal | undefined,
     tokensOverride: number | undefined,
     withContext: boolean,
+    lane: string | undefined,
     call?: TimedCall,
   ): Promise<unknown> {
     const start = tracksElapsed ? clock.now() : 0;
@@ -32,7 +36,9 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
       let bucket: BucketBackend | undefined;
       let permit = -1;
       let taken = 0;
+      let laneNo: number | undefined;
       let entered = false;
+      let bulkheadLane: number | undefined;
       let measured = false;
       let started = 0;
       let at = 0;
@@ -49,7 +55,8 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
         }
         if (bulkhead !== undefined) {
           at = AT_BULKHEAD;
-          const wait = bulkhead.enter(signal);
+          if (bulkheadLaned) bulkheadLane = bulkhead.laneFor!(args, lane);
+          const wait = bulkhead.enter(signal, bulkheadLane);
           if (wait !== undefined) {
             await wait;
             waited = true;
@@ -60,9 +67,10 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
           at = AT_LIMITER;
           bucket = limiter.bucketFor(args);
           const tokens = tokensOverride ?? limiter.tokensFor(args);
-          const wait = bucket.acquire(tokens, limiter.maxWaitMs, signal);
+          if (limiterLaned) laneNo = limiter.laneFor!(args, lane);
+          const wait = bucket.acquire(tokens, limiter.maxWaitMs, signal, laneNo);
           if (wait !== undefined) {
-            limiter.emitWait?.(tokens);
+            limiter.emitWait?.(tokens, laneNo);
             await wait;
             waited = true;
           }
@@ -106,7 +114,7 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
       } catch (e) {
         error = e;
         // Tokens of an attempt that never ran go back (e.g. its breaker opened while it waited).
-        if (taken > 0 && at !== RUNNING) bucket!.refund(taken);
+        if (taken > 0 && at !== RUNNING) bucket!.refund(taken, laneNo);
         if (backend !== undefined) {
           if (permit >= 0) {
             if (at === RUNNING && breaker!.countsAsFailure(e)) {
@@ -117,9 +125,9 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
           }
           if (at === AT_BREAKER) breaker!.emitRejected?.(e);
         }
-        if (at === AT_LIMITER) limiter!.emitRejected?.(e);
+        if (at === AT_LIMITER) limiter!.emitRejected?.(e, laneNo);
       } finally {
-        if (entered) bulkhead!.leave();
+        if (entered) bulkhead!.leave(bulkheadLane);
         if (call !== undefined) call.endAttempt();
       }
       if (retry === undefined || (signal !== undefined && signal.aborted)) throw error;
@@ -134,8 +142,8 @@ export function generalAttempts(stages: PipelineStages, clock: Clock): Inner {
   }
 
   if (timeout === undefined) return attempts;
-  return function timed(fn, thisArg, args, signal, tokens, withContext) {
+  return function timed(fn, thisArg, args, signal, tokens, withContext, lane) {
     const call = new TimedCall(timeout, clock, signal, args);
-    return call.run(attempts(fn, thisArg, args, call.signal, tokens, withContext, call));
+    return call.run(attempts(fn, thisArg, args, call.signal, tokens, withContext, lane, call));
   };
 }

@@ -16,6 +16,7 @@ interface HeldTokens {
   backend: BreakerBackend | undefined;
   bucket: BucketBackend;
   tokens: number;
+  lane: number | undefined;
   wait: Promise<void>;
 }
 
@@ -41,6 +42,8 @@ export function lightAttempts(
 ): Inner {
   const tracksElapsed = retry !== undefined && retry.tracksElapsed;
   const queues = limiter !== undefined;
+  // Lanes are asked for only when the limiter has them (read once, here).
+  const laned = limiter !== undefined && limiter.lanes !== undefined && limiter.laneFor !== undefined;
   // The backend whose normal-permit outcomes the hot path's handlers record (the first one seen).
   let common: BreakerBackend | undefined;
 
@@ -64,7 +67,20 @@ export function lightAttempts(
     throw error;
   };
   const pool = new FirstAttempts(succeeded, (error, a) =>
-    attempts(a.fn!, a.thisArg, a.args, a.signal, a.tokens, a.withContext, a.start, FAILED, error, -1, undefined),
+    attempts(
+      a.fn!,
+      a.thisArg,
+      a.args,
+      a.signal,
+      a.tokens,
+      a.withContext,
+      a.lane,
+      a.start,
+      FAILED,
+      error,
+      -1,
+      undefined,
+    ),
   );
 
   async function attempts(
@@ -74,6 +90,7 @@ export function lightAttempts(
     signal: AbortSignal | undefined,
     tokensOverride: number | undefined,
     withContext: boolean,
+    lane: string | undefined,
     start: number,
     from: number,
     error: unknown,
@@ -102,6 +119,7 @@ export function lightAttempts(
       let bucket: BucketBackend | undefined;
       let permit = -1;
       let taken = 0;
+      let laneNo: number | undefined;
       let measured = false;
       let started = 0;
       let at = 0;
@@ -121,14 +139,16 @@ export function lightAttempts(
           if (held !== undefined) {
             bucket = held.bucket;
             tokens = held.tokens;
+            laneNo = held.lane;
             wait = held.wait;
           } else {
             bucket = limiter.bucketFor(args);
             tokens = tokensOverride ?? limiter.tokensFor(args);
-            wait = bucket.acquire(tokens, limiter.maxWaitMs, signal);
+            if (laned) laneNo = limiter.laneFor!(args, lane);
+            wait = bucket.acquire(tokens, limiter.maxWaitMs, signal, laneNo);
           }
           if (wait !== undefined) {
-            limiter.emitWait?.(tokens);
+            limiter.emitWait?.(tokens, laneNo);
             await wait;
             waited = true;
           }
@@ -164,7 +184,7 @@ export function lightAttempts(
       } catch (e) {
         error = e;
         // Tokens of an attempt that never ran go back (e.g. its breaker opened while it waited).
-        if (taken > 0 && at !== RUNNING) bucket!.refund(taken);
+        if (taken > 0 && at !== RUNNING) bucket!.refund(taken, laneNo);
         if (backend !== undefined) {
           if (permit >= 0) {
             if (at === RUNNING && breaker!.countsAsFailure(e)) {
@@ -175,18 +195,19 @@ export function lightAttempts(
           }
           if (at === AT_BREAKER) breaker!.emitRejected?.(e);
         }
-        if (at === AT_LIMITER) limiter!.emitRejected?.(e);
+        if (at === AT_LIMITER) limiter!.emitRejected?.(e, laneNo);
       }
     }
   }
 
-  return function lightAttempts(fn, thisArg, args, signal, tokensOverride, withContext) {
+  return function lightAttempts(fn, thisArg, args, signal, given, withContext, lane) {
     const start = tracksElapsed ? clock.now() : 0;
     if (signal !== undefined && signal.aborted) {
-      return attempts(fn, thisArg, args, signal, tokensOverride, withContext, start, FRESH, undefined, -1, undefined);
+      return attempts(fn, thisArg, args, signal, given, withContext, lane, start, FRESH, undefined, -1, undefined);
     }
     let backend: BreakerBackend | undefined;
     let at = AT_BREAKER;
+    let laneNo: number | undefined;
     let result: unknown;
     try {
       if (breaker !== undefined) {
@@ -199,8 +220,9 @@ export function lightAttempts(
             thisArg,
             args,
             signal,
-            tokensOverride,
+            given,
             withContext,
+            lane,
             start,
             PRECHECKED,
             undefined,
@@ -212,17 +234,19 @@ export function lightAttempts(
       if (limiter !== undefined) {
         at = AT_LIMITER;
         const bucket = limiter.bucketFor(args);
-        const tokens = tokensOverride ?? limiter.tokensFor(args);
-        const wait = bucket.acquire(tokens, limiter.maxWaitMs, signal);
+        const tokens = given ?? limiter.tokensFor(args);
+        if (laned) laneNo = limiter.laneFor!(args, lane);
+        const wait = bucket.acquire(tokens, limiter.maxWaitMs, signal, laneNo);
         if (wait !== undefined) {
-          const held: HeldTokens = { backend, bucket, tokens, wait };
+          const held: HeldTokens = { backend, bucket, tokens, lane: laneNo, wait };
           return attempts(
             fn,
             thisArg,
             args,
             signal,
-            tokensOverride,
+            given,
             withContext,
+            lane,
             start,
             WAITING,
             undefined,
@@ -235,14 +259,14 @@ export function lightAttempts(
       result = withContext ? fn({ signal, attempt: 1 }) : fn.apply(thisArg, args as unknown[]);
     } catch (error) {
       if (at === RUNNING) {
-        return attempts(fn, thisArg, args, signal, tokensOverride, withContext, start, FAILED, error, -1, undefined);
+        return attempts(fn, thisArg, args, signal, given, withContext, lane, start, FAILED, error, -1, undefined);
       }
-      if (at === AT_LIMITER) limiter!.emitRejected?.(error);
+      if (at === AT_LIMITER) limiter!.emitRejected?.(error, laneNo);
       else if (backend !== undefined) breaker!.emitRejected?.(error);
-      return attempts(fn, thisArg, args, signal, tokensOverride, withContext, start, REFUSED, error, -1, undefined);
+      return attempts(fn, thisArg, args, signal, given, withContext, lane, start, REFUSED, error, -1, undefined);
     }
     if (retry === undefined) return settle(result).then(succeeded, failedOnce);
-    const a = pool.take(fn, thisArg, args, signal, tokensOverride, withContext, start);
+    const a = pool.take(fn, thisArg, args, signal, given, withContext, start, lane);
     return settle(result).then(a.onFulfilled, a.onRejected);
   };
 }

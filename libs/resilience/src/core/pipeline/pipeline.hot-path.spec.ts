@@ -148,13 +148,13 @@ describe('FirstAttempts', () => {
       () => Promise.resolve(),
     );
     const fn = () => 1;
-    const taken = Array.from({ length: 100 }, () => pool.take(fn, {}, [1], undefined, 2, true, 5));
+    const taken = Array.from({ length: 100 }, () => pool.take(fn, {}, [1], undefined, 2, true, 5, 'low'));
     taken.forEach((a) => pool.release(a));
-    expect(taken.map((a) => [a.fn, a.thisArg, a.args.length, a.signal])).toEqual(
-      taken.map(() => [undefined, undefined, 0, undefined]),
+    expect(taken.map((a) => [a.fn, a.thisArg, a.args.length, a.signal, a.lane])).toEqual(
+      taken.map(() => [undefined, undefined, 0, undefined, undefined]),
     );
     const again = new Set(
-      Array.from({ length: 65 }, () => pool.take(fn, undefined, [], undefined, undefined, false, 0)),
+      Array.from({ length: 65 }, () => pool.take(fn, undefined, [], undefined, undefined, false, 0, undefined)),
     );
     expect([...again].filter((a) => taken.includes(a))).toHaveLength(64);
   });

@@ -22,7 +22,10 @@ export interface Pipeline {
     args: readonly unknown[],
     signal?: AbortSignal,
   ): Promise<Awaited<T>>;
-  /** Runs `fn(context)` once per attempt; `options.args` select partitions, `options.tokens` overrides the limiter's. */
+  /**
+   * Runs `fn(context)` once per attempt; `options.args` select partitions, `options.tokens`
+   * overrides the limiter's, `options.lane` picks the lane of the limiter and the bulkhead.
+   */
   execute<T>(fn: ExecuteFn<T>, options?: ExecuteOptions): Promise<Awaited<T>>;
 }
 
@@ -95,20 +98,20 @@ export function createPipeline(stages: PipelineStages): Pipeline {
   const outer: Inner = fallback === undefined ? inner : withFallback(inner, fallback);
 
   const run = function run(fn: AnyFn, thisArg: unknown, args: readonly unknown[], signal?: AbortSignal) {
-    return outer(fn, thisArg, args, signal, undefined, false);
+    return outer(fn, thisArg, args, signal, undefined, false, undefined);
   } as Pipeline;
   (run as { execute: Pipeline['execute'] }).execute = function execute(fn: AnyFn, options?: ExecuteOptions) {
-    if (options === undefined) return outer(fn, undefined, EMPTY, undefined, undefined, true);
-    return outer(fn, undefined, options.args ?? EMPTY, options.signal, options.tokens, true);
+    if (options === undefined) return outer(fn, undefined, EMPTY, undefined, undefined, true, undefined);
+    return outer(fn, undefined, options.args ?? EMPTY, options.signal, options.tokens, true, options.lane);
   } as Pipeline['execute'];
   return run;
 }
 
 /** Fallback wraps everything: an error it `handles` resolves to `await fallback(error, thisArg, args)`. */
 function withFallback(guarded: Inner, fallback: FallbackStage): Inner {
-  return async function withFallback(fn, thisArg, args, signal, tokens, withContext) {
+  return async function withFallback(fn, thisArg, args, signal, tokens, withContext, lane) {
     try {
-      return await guarded(fn, thisArg, args, signal, tokens, withContext);
+      return await guarded(fn, thisArg, args, signal, tokens, withContext, lane);
     } catch (error) {
       if (!fallback.handles(error)) throw error;
       return await fallback.fallback(error, thisArg, args);

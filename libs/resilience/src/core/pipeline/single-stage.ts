@@ -27,31 +27,44 @@ export function bulkheadOnly(bulkhead: BulkheadStage): Inner {
     args: readonly unknown[],
     signal: AbortSignal | undefined,
     withContext: boolean,
+    laneNo: number | undefined,
   ): Promise<unknown> {
     await wait;
     try {
       if (signal !== undefined && signal.aborted) throw signal.reason;
       return withContext ? await fn({ signal, attempt: 1 }) : await fn.apply(thisArg, args as unknown[]);
     } finally {
-      bulkhead.leave();
+      bulkhead.leave(laneNo);
     }
   }
-  return function bulkheadOnly(fn, thisArg, args, signal, _tokens, withContext) {
+  const laned = bulkhead.lanes !== undefined && bulkhead.laneFor !== undefined;
+  return function bulkheadOnly(fn, thisArg, args, signal, _tokens, withContext, lane) {
     let result: unknown;
+    let laneNo: number | undefined;
     try {
       if (signal !== undefined && signal.aborted) throw signal.reason;
-      const wait = bulkhead.enter(signal);
-      if (wait !== undefined) return queued(wait, fn, thisArg, args, signal, withContext);
+      if (laned) laneNo = bulkhead.laneFor!(args, lane);
+      const wait = bulkhead.enter(signal, laneNo);
+      if (wait !== undefined) return queued(wait, fn, thisArg, args, signal, withContext, laneNo);
     } catch (error) {
       return Promise.reject(error);
     }
     try {
       result = withContext ? fn({ signal, attempt: 1 }) : fn.apply(thisArg, args as unknown[]);
     } catch (error) {
-      bulkhead.leave();
+      bulkhead.leave(laneNo);
       return Promise.reject(error);
     }
-    return settle(result).then(release, releaseAndThrow);
+    if (laneNo === undefined) return settle(result).then(release, releaseAndThrow);
+    // A laned slot is given back to its lane: one closure per call, only with lanes.
+    const leaveLane = () => bulkhead.leave(laneNo);
+    return settle(result).then(
+      (value) => (leaveLane(), value),
+      (error: unknown) => {
+        leaveLane();
+        throw error;
+      },
+    );
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { LanePlan } from '../lanes/lane-plan.js';
 import type { BreakerBackend, BucketBackend } from '../store/store.js';
 
 /**
@@ -38,10 +39,22 @@ export interface LimiterStage {
   bucketFor(args: readonly unknown[]): BucketBackend;
   /** Tokens this call costs (the limiter's `tokens` option or function of the args). */
   tokensFor(args: readonly unknown[]): number;
-  /** The attempt has to wait for `tokens` (called once, when the wait starts). */
-  emitWait?(tokens: number): void;
-  /** Taking tokens failed with `error` (a refusal, an abort, a bad token count). */
-  emitRejected?(error: unknown): void;
+  /**
+   * The limiter's priority lanes. Read once, when the pipeline is created: only when it and
+   * {@link laneFor} are present does each attempt ask for its lane (a limiter without lanes costs
+   * nothing per call).
+   */
+  readonly lanes?: LanePlan;
+  /**
+   * Lane index of a call: `lane` (the call's `ExecuteOptions.lane`), else the stage's `lane`
+   * option (of `args`), else its default lane. Throws `ResilienceConfigError` for an unknown lane.
+   * Passed to `bucket.acquire` and `bucket.refund`.
+   */
+  laneFor?(args: readonly unknown[], lane?: string): number;
+  /** The attempt has to wait for `tokens` (called once, when the wait starts); `lane` as given to the bucket. */
+  emitWait?(tokens: number, lane?: number): void;
+  /** Taking tokens failed with `error` (a refusal, an abort, a bad token count); `lane` as given to the bucket. */
+  emitRejected?(error: unknown, lane?: number): void;
 }
 
 /** Retry stage: decides whether and when an attempt that failed is tried again. @publicApi */
@@ -66,11 +79,16 @@ export interface BulkheadStage {
    * Takes a slot: returns `undefined` when one was free (the hot path, no allocation), or a
    * promise that resolves when a queued caller gets its slot. Throws / rejects with
    * `BulkheadRejectedError` when the queue is full or `maxWaitMs` passes, and with the signal's
-   * reason when it aborts (an aborted waiter frees its queue place at once).
+   * reason when it aborts (an aborted waiter frees its queue place at once). `lane`: the
+   * call's lane index (from {@link laneFor}); absent: the default lane.
    */
-  enter(signal?: AbortSignal): Promise<void> | undefined;
-  /** Gives back the slot taken by `enter` (exactly once per successful `enter`). */
-  leave(): void;
+  enter(signal?: AbortSignal, lane?: number): Promise<void> | undefined;
+  /** The bulkhead's priority lanes (read once, at pipeline creation; see `LimiterStage.lanes`). */
+  readonly lanes?: LanePlan;
+  /** Lane index of a call, resolved like `LimiterStage.laneFor`; passed to {@link enter}. */
+  laneFor?(args: readonly unknown[], lane?: string): number;
+  /** Gives back the slot taken by `enter` (exactly once per successful `enter`), with the same `lane` given to `enter`. */
+  leave(lane?: number): void;
 }
 
 /**

@@ -16,6 +16,11 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Tokens this call takes from a rate limiter, instead of the limiter's own `tokens` option. */
   readonly tokens?: number;
+  /**
+   * Priority lane of this call (a name from the policy's `lanes` option), instead of the
+   * policy's `lane` option or default lane. Policies without lanes ignore it. See docs/lanes.md.
+   */
+  readonly lane?: string;
 }
 
 /**

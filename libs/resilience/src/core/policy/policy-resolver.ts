@@ -1,9 +1,10 @@
 import type { BulkheadPolicy } from '../bulkhead/bulkhead.policy.js';
-import type { Clock } from '../clock.js';
+import type { Clock, RandomSource } from '../clock.js';
 import type { CircuitBreakerPolicy } from '../circuit-breaker/circuit-breaker.policy.js';
 import type { FallbackPolicy } from '../fallback/fallback.policy.js';
 import type { RateLimiterPolicy } from '../rate-limiter/rate-limiter.policy.js';
 import type { RetryPolicy } from '../retry/retry.policy.js';
+import type { ResilienceStore } from '../store/store.js';
 import type { TimeoutPolicy } from '../timeout/timeout.policy.js';
 
 /**
@@ -22,6 +23,10 @@ export interface PolicyResolver {
   fallback(name: string): FallbackPolicy;
   /** The clock the policies run on. */
   readonly clock?: Clock;
+  /** The store the policies keep their state in (absent: each policy's own memory state). */
+  readonly store?: ResilienceStore;
+  /** The random source of the policies (retry jitter). */
+  readonly random?: RandomSource;
 }
 
 /** Injection token of the application's {@link PolicyResolver}. @publicApi */

@@ -5,6 +5,8 @@ export interface LimiterWaitEvent {
   readonly policy: string;
   /** Tokens the call waits for. */
   readonly tokens: number;
+  /** The call's lane name (limiters with `lanes` only). */
+  readonly lane?: string;
 }
 
 /**
@@ -19,6 +21,8 @@ export interface LimiterRejectedEvent {
   readonly partitionKey?: string;
   /** Tokens the call asked for. */
   readonly tokens: number;
+  /** The call's lane name (limiters with `lanes` only). */
+  readonly lane?: string;
   /** When those tokens would be there, in ms. */
   readonly retryAfterMs: number;
   /** The `RateLimiterRejectedError` the call rejected with. */

@@ -1,5 +1,7 @@
 import { ResilienceConfigError } from '../errors/index.js';
+import { normalizeLaneSelector, normalizeLanes } from '../lanes/lanes.normalize.js';
 import { normalizeAdmission } from '../options/admission.js';
+import type { LanePlan } from '../lanes/lane-plan.js';
 import type { PartitionKeyFn } from '../options/types.js';
 import { checkKnownKeys, checkNumber, optionalEnum, optionalFunction, optionalNumber } from '../options/validate.js';
 import {
@@ -19,6 +21,10 @@ const KNOWN = {
   maxPartitions: true,
   algorithm: true,
   safetyMarginMs: true,
+  lanes: true,
+  defaultLane: true,
+  laneAgingMs: true,
+  lane: true,
 } satisfies Record<keyof RateLimiterOptions, true>;
 const KNOWN_KEYS = Object.keys(KNOWN);
 
@@ -95,6 +101,13 @@ export function normalizeRateLimiterOptions(
       integer: true,
     }),
   };
+  const lanes = normalizeLanes(path, options);
+  if (lanes !== undefined) {
+    out.lanes = lanes;
+    const lane = normalizeLaneSelector(path, options.lane, lanes);
+    if (lane !== undefined) out.lane = lane;
+    if (typeof tokens === 'number') checkLaneRoom(path, lanes, burst, tokens);
+  } else normalizeLaneSelector(path, options.lane, undefined);
   if (window) {
     out.algorithm = algorithm;
     out.safetyMarginMs = optionalNumber(
@@ -107,4 +120,36 @@ export function normalizeRateLimiterOptions(
     );
   }
   return out;
+}
+
+/** A lane whose cap or floor leaves less than one call's tokens could never admit a call. */
+function checkLaneRoom(path: string, plan: LanePlan, burst: number, tokens: number): void {
+  plan.lanes.forEach((lane, i) => {
+    if (burst * lane.maxShare < tokens) {
+      throw new ResilienceConfigError(
+        `${path}.lanes[${i}].maxShare`,
+        lane.maxShare,
+        `a share of burst (${burst}) >= tokens per call (${tokens}); a call in lane '${lane.name}' could never be admitted`,
+      );
+    }
+    if (burst * (1 - lane.floorShare) < tokens) {
+      throw new ResilienceConfigError(
+        `${path}.lanes`,
+        plan.lanes.map((l) => l.name),
+        `reserves above lane '${lane.name}' that leave at least tokens per call (${tokens}) of burst (${burst})`,
+      );
+    }
+  });
+}
+
+/** Checks the numbers of a `settle` call: each finite and >= 0 (`path.settle(<name>)`). @internal */
+export function checkSettlement(path: string, reserved: number, actual: number, heldMs: number): void {
+  checkAmount(path, 'reserved', reserved);
+  checkAmount(path, 'actual', actual);
+  checkAmount(path, 'heldMs', heldMs);
+}
+
+function checkAmount(path: string, name: string, v: number): void {
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+    throw new ResilienceConfigError(`${path}.settle(${name})`, v, 'a finite number >= 0');
 }

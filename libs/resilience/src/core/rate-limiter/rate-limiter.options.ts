@@ -1,4 +1,7 @@
 import { ADMISSION_DEFAULTS } from '../options/admission.js';
+import type { LanePlan } from '../lanes/lane-plan.js';
+import type { LaneSelector } from '../lanes/lanes.normalize.js';
+import type { PolicyLaneOptions } from '../lanes/lanes.options.js';
 import type { PartitionKeyFn } from '../options/types.js';
 
 /**
@@ -21,10 +24,11 @@ export const RATE_LIMITER_DEFAULTS = Object.freeze({
 /**
  * Token-bucket rate limiter options: `rate` tokens per `periodMs` ms, bucket size `burst`.
  * In any window of length W, admitted tokens ≤ `burst + rate × W / period`.
- * Defaults: {@link RATE_LIMITER_DEFAULTS}.
+ * Defaults: {@link RATE_LIMITER_DEFAULTS}. Priority lanes (`lanes`, `defaultLane`, `laneAgingMs`,
+ * `lane`): see {@link PolicyLaneOptions} and docs/lanes.md.
  * @publicApi
  */
-export interface RateLimiterOptions {
+export interface RateLimiterOptions extends PolicyLaneOptions {
   /** Tokens added per period. Required. */
   rate: number;
   /** Period in ms. Default 1000. */
@@ -75,4 +79,8 @@ export interface NormalizedRateLimiterOptions {
   algorithm?: RateLimiterAlgorithm;
   /** Sliding window only (ms). */
   safetyMarginMs?: number;
+  /** Priority lanes; absent: one lane. Every bucket (and partition) gets this plan. */
+  lanes?: LanePlan;
+  /** The `lane` option: a fixed lane index or a function of the args; absent: `lanes.defaultLane`. */
+  lane?: LaneSelector;
 }

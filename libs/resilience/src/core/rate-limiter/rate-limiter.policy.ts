@@ -1,6 +1,8 @@
 import { systemClock, type Clock } from '../clock.js';
 import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/index.js';
 import { EventEmitter, type Event } from '../events/event-emitter.js';
+import type { LanePlan } from '../lanes/lane-plan.js';
+import { resolveLane } from '../lanes/lanes.normalize.js';
 import { checkPolicyDeps } from '../options/validate.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import type { LimiterStage } from '../pipeline/stages.js';
@@ -9,9 +11,9 @@ import type { PolicyDeps } from '../policy/policy-deps.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { PartitionMap } from '../store/partitions.js';
 import { stateKey } from '../store/state-key.js';
-import type { BucketBackend, BucketSpec, ResilienceStore } from '../store/store.js';
+import type { BucketBackend, BucketSpec, ResilienceStore, SlidingWindowSpec } from '../store/store.js';
 import type { LimiterRejectedEvent, LimiterWaitEvent } from './rate-limiter.events.js';
-import { normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
+import { checkSettlement, normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
 import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
 
 const memory = new MemoryStore();
@@ -47,6 +49,8 @@ export class RateLimiterPolicy implements LimiterStage {
   readonly clock: Clock;
   /** Longest wait for tokens, ms (0 in `reject` mode). */
   readonly maxWaitMs: number;
+  /** Priority lanes (the `lanes` option, normalized); absent: one lane. */
+  readonly lanes: LanePlan | undefined;
   private readonly store: ResilienceStore;
   private current: BucketSpec;
   private single: BucketBackend | undefined;
@@ -81,11 +85,14 @@ export class RateLimiterPolicy implements LimiterStage {
     deps: PolicyDeps = {},
   ) {
     this.maxWaitMs = options.maxWaitMs;
+    this.lanes = options.lanes;
     // Checked once here, not per call: a `clock: {}` must fail now, naming the option, not with a TypeError later.
     const checked = checkPolicyDeps(`limiters.${name}`, deps, ['clock', 'store']);
     this.clock = checked.clock ?? systemClock;
     this.store = checked.store ?? memory;
     this.current = { rate: options.rate, periodMs: options.periodMs, burst: options.burst };
+    // Every bucket (each partition) gets the plan; `updateLimit` keeps it (it spreads `current`).
+    if (options.lanes !== undefined) this.current.lanes = options.lanes;
     if (options.algorithm === 'sliding-window' && this.store.createSlidingWindow === undefined) {
       throw new ResilienceConfigError(
         `limiters.${name}.algorithm`,
@@ -122,21 +129,53 @@ export class RateLimiterPolicy implements LimiterStage {
   }
 
   /**
-   * Takes tokens (default: `tokensFor(args)`). Resolves when admitted; rejects with
-   * `RateLimiterRejectedError` (reject mode, or a wait beyond `maxWaitMs`) or the abort reason.
+   * Lane index of a call with these arguments: `lane` (a call's `ExecuteOptions.lane`), else the
+   * `lane` option (a fixed lane, or its function of `args`), else `defaultLane`. 0 without lanes
+   * (`lane` is then ignored). Throws `ResilienceConfigError` (`limiters.<name>.lane`) for an
+   * unknown lane name.
    */
-  async acquire(args: readonly unknown[] = [], tokens?: number, signal?: AbortSignal): Promise<void> {
-    const n = tokens ?? this.tokensFor(args);
+  laneFor(args: readonly unknown[], lane?: string): number {
+    return resolveLane(this.lanes, this.options.lane, args, lane, `limiters.${this.name}`);
+  }
+
+  /**
+   * Takes tokens (default: `tokensFor(args)`) in the call's lane (see {@link laneFor}). Resolves
+   * when admitted; rejects with `RateLimiterRejectedError` (reject mode, or a wait beyond
+   * `maxWaitMs`) or the abort reason.
+   */
+  async acquire(args: readonly unknown[] = [], tokens?: number, signal?: AbortSignal, lane?: string): Promise<void> {
+    let laneNo: number | undefined;
     try {
-      const wait = this.bucketFor(args).acquire(n, this.maxWaitMs, signal);
+      const n = tokens ?? this.tokensFor(args);
+      if (this.lanes !== undefined) laneNo = this.laneFor(args, lane);
+      const wait = this.bucketFor(args).acquire(n, this.maxWaitMs, signal, laneNo);
       if (wait !== undefined) {
-        this.emitWait(n);
+        this.emitWait(n, laneNo);
         await wait;
       }
     } catch (error) {
-      this.emitRejected(error);
+      this.emitRejected(error, laneNo);
       throw error;
     }
+  }
+
+  /**
+   * Settles tokens taken by {@link acquire} (or by `execute`) `heldMs` ago: `reserved` were
+   * taken, the call used `actual` (e.g. the usage the provider reported). Less gives the
+   * difference back; more is charged now, as debt later calls wait for. `options.args` select the
+   * partition and the `lane` option; `options.lane` the lane (as in {@link acquire}). See
+   * `BucketBackend.settle`.
+   */
+  settle(
+    reserved: number,
+    actual: number,
+    heldMs: number,
+    options?: { readonly args?: readonly unknown[]; readonly lane?: string },
+  ): void {
+    checkSettlement(`limiters.${this.name}`, reserved, actual, heldMs);
+    const args = options?.args ?? [];
+    const laneNo = this.lanes !== undefined ? this.laneFor(args, options?.lane) : undefined;
+    this.bucketFor(args).settle(reserved, actual, heldMs, laneNo);
   }
 
   /**
@@ -148,13 +187,15 @@ export class RateLimiterPolicy implements LimiterStage {
   }
 
   /** @internal Pipeline hook: emits `limiter.wait`. */
-  emitWait(tokens: number): void {
+  emitWait(tokens: number, lane?: number): void {
     const e = this.#wait;
-    if (e !== undefined && e.hasListeners) e.emit({ type: 'limiter.wait', policy: this.name, tokens });
+    if (e === undefined || !e.hasListeners) return;
+    if (lane === undefined || this.lanes === undefined) e.emit({ type: 'limiter.wait', policy: this.name, tokens });
+    else e.emit({ type: 'limiter.wait', policy: this.name, tokens, lane: this.lanes.lanes[lane].name });
   }
 
   /** @internal Pipeline hook: emits `limiter.rejected` for a `RateLimiterRejectedError`. */
-  emitRejected(error: unknown): void {
+  emitRejected(error: unknown, lane?: number): void {
     const e = this.#rejected;
     if (e === undefined || !e.hasListeners || !(error instanceof RateLimiterRejectedError)) return;
     const event: { -readonly [K in keyof LimiterRejectedEvent]: LimiterRejectedEvent[K] } = {
@@ -165,12 +206,13 @@ export class RateLimiterPolicy implements LimiterStage {
       error,
     };
     if (error.partitionKey !== undefined) event.partitionKey = error.partitionKey;
+    if (lane !== undefined && this.lanes !== undefined) event.lane = this.lanes.lanes[lane].name;
     e.emit(event);
   }
 
   /** State of the limiter, or of one partition. */
   snapshot(partitionKey?: string): RateLimiterSnapshot {
-    const spec = this.current;
+    const spec = limits(this.current);
     if (this.single !== undefined) return this.describe(this.single, undefined);
     if (partitionKey !== undefined) {
       const b = this.partitions!.peek(partitionKey);
@@ -185,7 +227,9 @@ export class RateLimiterPolicy implements LimiterStage {
 
   /** Changes the limits at run time, for every partition (e.g. from a provider's rate-limit headers). */
   updateLimit(spec: Partial<BucketSpec>): void {
-    const next = { ...this.current, ...spec };
+    // The lane plan is fixed at creation (pipelines read it once).
+    const next = { ...this.current, ...spec, lanes: this.current.lanes };
+    if (next.lanes === undefined) delete next.lanes;
     // A sliding window admits its limit at once: its burst is always its rate.
     if (this.options.algorithm === 'sliding-window') next.burst = next.rate;
     for (const k of ['rate', 'periodMs', 'burst'] as const) {
@@ -211,7 +255,12 @@ export class RateLimiterPolicy implements LimiterStage {
   }
 
   private describe(b: BucketBackend, partitionKey: string | undefined): RateLimiterSnapshot {
-    const snap: RateLimiterSnapshot = { name: this.name, ...b.spec(), available: b.available(), waiting: b.waiting() };
+    const snap: RateLimiterSnapshot = {
+      name: this.name,
+      ...limits(b.spec()),
+      available: b.available(),
+      waiting: b.waiting(),
+    };
     if (partitionKey !== undefined) snap.partitionKey = partitionKey;
     return snap;
   }
@@ -220,11 +269,17 @@ export class RateLimiterPolicy implements LimiterStage {
     const key = stateKey('limiter', this.name, partitionKey);
     const owner = { policy: this.name, partitionKey, key };
     if (this.options.algorithm !== 'sliding-window') return this.store.createBucket(owner, this.current, this.clock);
-    const spec = {
+    const spec: SlidingWindowSpec = {
       limit: this.current.rate,
       windowMs: this.current.periodMs,
       safetyMarginMs: this.options.safetyMarginMs ?? 0,
     };
+    if (this.lanes !== undefined) spec.lanes = this.lanes;
     return this.store.createSlidingWindow!(owner, spec, this.clock);
   }
+}
+
+/** The limits of a spec, without its lane plan (a snapshot is plain data). */
+function limits(spec: BucketSpec): { rate: number; periodMs: number; burst: number } {
+  return { rate: spec.rate, periodMs: spec.periodMs, burst: spec.burst };
 }

@@ -1,7 +1,10 @@
 import type { Clock } from '../clock.js';
+import { RateLimiterRejectedError } from '../errors/index.js';
+import { laneWaitBound, nextLane, nextLaneWait, passesNow } from './bucket-lane-schedule.js';
+import { BucketLanes, failOversizedLanes, laneOf, replanWaiters } from './bucket-lanes.js';
+import { LaneWaitQueue, type LaneWaiter } from './lane-wait-queue.js';
 import type { BucketBackend, BucketSpec, StateOwner } from './store.js';
-import { checkTokens, failOversized, queueOrReject } from './token-admission.js';
-import { WaitQueue, type Waiter } from './wait-queue.js';
+import { checkTokens, failOversized } from './token-admission.js';
 
 /** Float slack when comparing token levels. */
 const EPS = 1e-9;
@@ -31,6 +34,28 @@ const UNTIMED_SHARE = 1 / 64;
  *   taken at that moment). Taking them later than they really were can only leave fewer
  *   tokens than an exact bucket would (by at most the debt), never more, so the bound above
  *   still holds. A bucket whose `burst` is under 64 calls' tokens reads the clock every time.
+ *
+ * Lanes (`spec.lanes`, see {@link LanePlan}; without them all of the above is unchanged):
+ * - Waiters queue per lane; the head admitted next is the aged one that queued first, else the
+ *   highest lane's (FIFO within a lane). A call of lane l is admitted when the level after it
+ *   stays ≥ `floorShare × burst` of its lane and, for a lane with `maxShare < 1`, when its cap
+ *   sub-bucket (`rate × maxShare` per period, `burst × maxShare` at most, refilled with the
+ *   level) covers it too; it takes its tokens from both. The bound above holds for the bucket,
+ *   and for each capped lane with `rate × maxShare`, `burst × maxShare`.
+ * - A head waiting on its own cap does not hold back anyone. A head waiting on the level (or
+ *   its floor) holds back every head after it whose floor is as high or higher (no barging);
+ *   a head after it with a lower floor (a higher lane behind an aged waiter) may still go.
+ * - A new caller is admitted at once only when nobody of its lane waits and no waiter ahead of
+ *   it would go first. `maxWaitMs` is checked against a lower bound of its wait (its lane's
+ *   queue, the uncapped higher lanes' queues, its floor and its cap): it is rejected only when
+ *   it cannot be admitted in time; otherwise it queues.
+ * - Calls with more tokens than their lane can ever take (`burst × (1 − floorShare)`, or the
+ *   cap's burst) fail with `ResilienceConfigError`. `settle` charges an excess to the level
+ *   and the lane's cap, below zero if needed (debt later admissions wait for); a refund goes
+ *   back to both, capped at their bursts. `setSpec` with other lanes re-maps waiters by lane
+ *   name and fails those whose lane is gone with `ResilienceConfigError`; so does a call
+ *   naming a lane index the plan does not have. Every admission reads the clock (no untimed
+ *   share), so caps refill exactly.
  * @publicApi
  */
 export class MemoryBucket implements BucketBackend {
@@ -41,7 +66,9 @@ export class MemoryBucket implements BucketBackend {
   /** Largest debt allowed: `burst × UNTIMED_SHARE`. */
   private untimed: number;
   private pausedUntil = 0;
-  private readonly waiters: WaitQueue<Waiter>;
+  private readonly waiters: LaneWaitQueue<LaneWaiter>;
+  /** Lane limits; `undefined` without lanes. */
+  private lanes: BucketLanes | undefined;
   private rate: number;
   private periodMs: number;
   private burst: number;
@@ -55,16 +82,20 @@ export class MemoryBucket implements BucketBackend {
     this.periodMs = spec.periodMs;
     this.burst = spec.burst;
     this.level = spec.burst;
-    this.untimed = spec.burst * UNTIMED_SHARE;
     this.last = clock.now();
-    this.waiters = new WaitQueue(
+    this.lanes = spec.lanes && new BucketLanes(spec.lanes, spec.rate, spec.periodMs, spec.burst);
+    // With lanes every admission reads the clock (no untimed debt): caps refill with it.
+    this.untimed = this.lanes === undefined ? spec.burst * UNTIMED_SHARE : 0;
+    this.waiters = new LaneWaitQueue(
       clock,
+      spec.lanes,
       () => this.drain(),
       () => this.waiters.retry(),
     );
   }
 
-  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined {
+    if (this.lanes !== undefined) return this.acquireLane(tokens, maxWaitMs, signal, lane);
     checkTokens(this.owner, tokens, this.burst, 'burst');
     // Fast path, no clock read: the level as of `last` covers the call and the debt stays small.
     const debt = this.debt + tokens;
@@ -79,7 +110,43 @@ export class MemoryBucket implements BucketBackend {
       return undefined;
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return queueOrReject(this.waiters, this.owner, tokens, maxWaitMs, signal, (t) => this.waitFor(t, now));
+    const wait = this.waitFor(this.waiters.tokens + tokens, now);
+    if (wait > maxWaitMs) throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
+    return this.enqueue(tokens, 0, now, signal);
+  }
+
+  private acquireLane(
+    tokens: number,
+    maxWaitMs: number,
+    signal: AbortSignal | undefined,
+    lane: number | undefined,
+  ): Promise<void> | undefined {
+    const lanes = this.lanes!;
+    const l = laneOf(this.owner, lanes.plan, lane);
+    checkTokens(this.owner, tokens, lanes.max[l]!, lanes.limitName(l));
+    const now = this.clock.now();
+    this.refill(now);
+    if (now >= this.pausedUntil && passesNow(lanes, this.waiters, this.level, l, tokens, now)) {
+      this.level -= tokens;
+      lanes.take(l, tokens);
+      return undefined;
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const wait = laneWaitBound(lanes, this.waiters, l, tokens, now, (t) => this.waitFor(t, now));
+    if (wait > maxWaitMs) throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
+    const p = this.enqueue(tokens, l, now, signal);
+    // The newcomer may be admitted before the head the timer is armed for: re-time it if so.
+    const next = nextLaneWait(lanes, this.waiters, now, (t) => this.waitFor(t, now));
+    this.waiters.armWithin(Math.max(1, Math.ceil(next)), now);
+    return p;
+  }
+
+  private enqueue(tokens: number, lane: number, now: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const q = this.waiters;
+      q.push({ tokens, lane, enqueuedAt: now, resolve, reject, signal, onAbort: undefined, done: false });
+      if (!q.armed && this.lanes === undefined) q.armForHead((t) => this.waitFor(t, now));
+    });
   }
 
   isIdle(): boolean {
@@ -103,16 +170,24 @@ export class MemoryBucket implements BucketBackend {
     this.rate = spec.rate;
     this.periodMs = spec.periodMs;
     this.burst = spec.burst;
-    this.untimed = spec.burst * UNTIMED_SHARE;
     if (this.level > spec.burst) this.level = spec.burst;
-    // A waiter asking for more than the new burst could never be admitted: fail it now.
-    failOversized(this.waiters, this.owner, spec.burst, 'burst');
+    const before = this.lanes;
+    const from = before?.plan;
+    const lanes = spec.lanes && new BucketLanes(spec.lanes, spec.rate, spec.periodMs, spec.burst, before);
+    this.lanes = lanes;
+    this.untimed = lanes === undefined ? spec.burst * UNTIMED_SHARE : 0;
+    if (from !== spec.lanes) replanWaiters(this.owner, this.waiters, from, spec.lanes);
+    // A waiter asking for more than its lane can ever take could never be admitted: fail it now.
+    if (lanes === undefined) failOversized(this.waiters, this.owner, spec.burst, 'burst');
+    else failOversizedLanes(this.owner, this.waiters, lanes);
     this.waiters.retry();
     this.waiters.compact();
   }
 
   spec(): BucketSpec {
-    return { rate: this.rate, periodMs: this.periodMs, burst: this.burst };
+    const spec: BucketSpec = { rate: this.rate, periodMs: this.periodMs, burst: this.burst };
+    if (this.lanes !== undefined) spec.lanes = this.lanes.plan;
+    return spec;
   }
 
   pauseUntil(untilMs: number): void {
@@ -135,11 +210,24 @@ export class MemoryBucket implements BucketBackend {
     this.waiters.retry();
   }
 
-  refund(tokens: number): void {
+  refund(tokens: number, lane?: number): void {
     if (!(tokens > 0)) return;
     this.refill(this.clock.now());
     this.level = Math.min(this.burst, this.level + tokens);
+    this.lanes?.give(this.lanes.laneOf(lane), tokens);
     this.waiters.retry();
+  }
+
+  settle(reserved: number, actual: number, _heldMs: number, lane?: number): void {
+    const excess = actual - reserved;
+    if (!(excess > 0)) {
+      if (excess < 0) this.refund(-excess, lane);
+      return;
+    }
+    // Charged now, below zero if need be: later admissions (and the timer's next turn) wait for it.
+    this.refill(this.clock.now());
+    this.level -= excess;
+    this.lanes?.take(this.lanes.laneOf(lane), excess);
   }
 
   /** Brings the level to `now`: adds what refilled since `last` (capped at burst), then charges the debt. */
@@ -147,6 +235,7 @@ export class MemoryBucket implements BucketBackend {
     const elapsed = now - this.last;
     if (elapsed > 0) {
       this.last = now;
+      this.lanes?.refill(elapsed);
       if (now <= this.pausedUntil) {
         // Paused: no capacity at all (tokens taken before the pause need no further charge).
         this.level = Math.min(this.level - this.debt, 0);
@@ -175,6 +264,7 @@ export class MemoryBucket implements BucketBackend {
   private drain(): void {
     const now = this.clock.now();
     this.refill(now);
+    if (this.lanes !== undefined) return this.drainLanes(this.lanes, now);
     const q = this.waiters;
     for (let w = q.peek(); w !== undefined && now >= this.pausedUntil; w = q.peek()) {
       if (this.level < w.tokens - EPS) break;
@@ -184,5 +274,20 @@ export class MemoryBucket implements BucketBackend {
     }
     q.compact();
     if (!q.empty) q.armForHead((t) => this.waitFor(t, now));
+  }
+
+  /** Admits, head by head in lane order, every waiter its lane's floor and cap allow (see the class comment). */
+  private drainLanes(lanes: BucketLanes, now: number): void {
+    const q = this.waiters;
+    while (now >= this.pausedUntil) {
+      const l = nextLane(lanes, q, this.level, now);
+      if (l < 0) break;
+      const w = q.shiftLane(l)!;
+      this.level -= w.tokens;
+      lanes.take(l, w.tokens);
+      w.resolve();
+    }
+    q.compact();
+    if (!q.empty) q.armFor(nextLaneWait(lanes, q, now, (t) => this.waitFor(t, now)));
   }
 }

@@ -1,8 +1,13 @@
 import type { Clock } from '../clock.js';
+import { RateLimiterRejectedError } from '../errors/index.js';
+import type { LanePlan } from '../lanes/lane-plan.js';
+import { laneWaitBound, nextLane, nextLaneWait, passesNow } from './bucket-lane-schedule.js';
+import { failOversizedLanes, laneOf, replanWaiters } from './bucket-lanes.js';
+import { LaneWaitQueue, type LaneWaiter } from './lane-wait-queue.js';
 import type { BucketBackend, BucketSpec, SlidingWindowSpec, StateOwner } from './store.js';
 import { AdmissionLog, SyncRun, WINDOW_EPS, admissionTime } from './sliding-window-log.js';
-import { checkTokens, failOversized, queueOrReject } from './token-admission.js';
-import { WaitQueue, type Waiter } from './wait-queue.js';
+import { checkTokens, failOversized } from './token-admission.js';
+import { WindowLanes } from './window-lanes.js';
 
 /**
  * Waiters released by one drain at most. The rest of those that fit are released by the next
@@ -45,11 +50,23 @@ const WINDOW_LIMIT = "the window's limit";
  * - As a {@link BucketBackend}: `spec()` reports `{ rate: limit, periodMs: windowMs, burst: limit }`
  *   and `setSpec` reads `rate` as the new limit and `periodMs` as the new window (`burst` is
  *   ignored: a window always allows `limit` at once).
+ * - `settle`: a refund takes the difference off the oldest counted tokens, and nothing once
+ *   the admission left the window (`heldMs` ≥ `windowMs + safetyMarginMs`); an excess is
+ *   counted as a new admission now, even past `limit`: later callers wait until it leaves.
+ *
+ * Lanes (`spec.lanes`, see {@link LanePlan}), with the same ordering and holding-back rules as
+ * {@link MemoryBucket} (the window's "level" being `limit` minus the tokens counted): a call of
+ * lane l is admitted when the tokens counted plus its own leave at least `floorShare × limit`
+ * and, for a lane with `maxShare < 1`, when its lane's own tokens counted in the window plus its
+ * own are ≤ `maxShare × limit` (the log keeps a count per lane per entry: memory stays bounded
+ * by the window). Lane counts start at 0 when `setSpec` changes the lanes.
  * @publicApi
  */
 export class MemorySlidingWindow implements BucketBackend {
   private readonly log = new AdmissionLog();
-  private readonly waiters: WaitQueue<Waiter>;
+  private readonly waiters: LaneWaitQueue<LaneWaiter>;
+  /** Lane limits; `undefined` without lanes. */
+  private lanes: WindowLanes | undefined;
   private limit: number;
   private windowMs: number;
   private readonly margin: number;
@@ -68,35 +85,56 @@ export class MemorySlidingWindow implements BucketBackend {
     this.windowMs = spec.windowMs;
     this.margin = spec.safetyMarginMs;
     this.span = spec.windowMs + spec.safetyMarginMs;
-    this.waiters = new WaitQueue(
+    this.waiters = new LaneWaitQueue(
       clock,
+      spec.lanes,
       () => this.drain(),
       () => this.waiters.retry(),
     );
     this.run = new SyncRun(this.log, () => clock.now());
+    this.setLanes(spec.lanes);
   }
 
-  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
-    checkTokens(this.owner, tokens, this.limit, WINDOW_LIMIT);
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined {
+    const lanes = this.lanes;
+    let l = 0;
+    if (lanes === undefined) checkTokens(this.owner, tokens, this.limit, WINDOW_LIMIT);
+    else {
+      l = laneOf(this.owner, lanes.plan, lane);
+      checkTokens(this.owner, tokens, lanes.max[l]!, lanes.limitName(l));
+    }
     const now = this.clock.now();
     const log = this.log;
+    const q = this.waiters;
     log.expire(now, this.span);
-    const fits = this.waiters.empty && now >= this.pausedUntil && log.sum + tokens <= this.limit + WINDOW_EPS;
+    const fits =
+      now >= this.pausedUntil &&
+      (lanes === undefined
+        ? q.empty && log.sum + tokens <= this.limit + WINDOW_EPS
+        : passesNow(lanes, q, this.limit - log.sum, l, tokens, now));
     if (fits && (this.run.count < CHUNK || maxWaitMs < 1)) {
       this.run.begin();
       this.run.count++;
-      log.add(now, tokens);
+      log.add(now, tokens, l);
       return undefined;
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (fits) {
-      // A chunk was admitted in this run already: the next goes with the timer's next turn.
-      return new Promise<void>((resolve, reject) => {
-        this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, done: false });
-        if (!this.waiters.armed) this.waiters.arm(0);
-      });
+    const waitFor = (t: number) => this.waitFor(t, now);
+    if (!fits) {
+      const wait = lanes === undefined ? waitFor(q.tokens + tokens) : laneWaitBound(lanes, q, l, tokens, now, waitFor);
+      if (wait > maxWaitMs)
+        throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     }
-    return queueOrReject(this.waiters, this.owner, tokens, maxWaitMs, signal, (t) => this.waitFor(t, now));
+    return new Promise<void>((resolve, reject) => {
+      q.push({ tokens, lane: l, enqueuedAt: now, resolve, reject, signal, onAbort: undefined, done: false });
+      // Fits: a chunk was admitted in this run already, the next goes with the timer's next turn.
+      if (lanes !== undefined) {
+        q.armWithin(fits ? 0 : Math.max(1, Math.ceil(nextLaneWait(lanes, q, now, waitFor))), now);
+      } else if (!q.armed) {
+        if (fits) q.arm(0);
+        else q.armForHead(waitFor);
+      }
+    });
   }
 
   isIdle(): boolean {
@@ -119,13 +157,20 @@ export class MemorySlidingWindow implements BucketBackend {
     this.limit = spec.rate;
     this.windowMs = spec.periodMs;
     this.span = spec.periodMs + this.margin;
-    failOversized(this.waiters, this.owner, spec.rate, WINDOW_LIMIT);
+    const from = this.lanes?.plan;
+    if (from !== spec.lanes) replanWaiters(this.owner, this.waiters, from, spec.lanes);
+    this.setLanes(spec.lanes, from);
+    const lanes = this.lanes;
+    if (lanes === undefined) failOversized(this.waiters, this.owner, spec.rate, WINDOW_LIMIT);
+    else failOversizedLanes(this.owner, this.waiters, lanes);
     this.waiters.retry();
     this.waiters.compact();
   }
 
   spec(): BucketSpec {
-    return { rate: this.limit, periodMs: this.windowMs, burst: this.limit };
+    const spec: BucketSpec = { rate: this.limit, periodMs: this.windowMs, burst: this.limit };
+    if (this.lanes !== undefined) spec.lanes = this.lanes.plan;
+    return spec;
   }
 
   pauseUntil(untilMs: number): void {
@@ -141,10 +186,28 @@ export class MemorySlidingWindow implements BucketBackend {
     this.waiters.retry();
   }
 
-  refund(tokens: number): void {
+  refund(tokens: number, lane?: number): void {
     if (!(tokens > 0)) return;
-    this.log.credit(tokens);
+    this.log.credit(tokens, this.lanes?.laneOf(lane) ?? 0);
     this.waiters.retry();
+  }
+
+  settle(reserved: number, actual: number, heldMs: number, lane?: number): void {
+    const excess = actual - reserved;
+    if (excess > 0) {
+      // Counted from now, past the limit if need be: later callers wait until it leaves the window.
+      const now = this.clock.now();
+      this.log.expire(now, this.span);
+      this.log.add(now, excess, this.lanes?.laneOf(lane) ?? 0);
+    } else if (excess < 0 && heldMs < this.span) {
+      this.refund(-excess, lane);
+    }
+  }
+
+  /** Applies lane plan `plan` (after the limit or span changed too); lane counts restart when the plan changes. */
+  private setLanes(plan: LanePlan | undefined, from?: LanePlan): void {
+    if (plan !== from) this.log.countLanes(plan === undefined ? 0 : plan.lanes.length);
+    this.lanes = plan && new WindowLanes(plan, this.limit, this.log, this.span);
   }
 
   /** Milliseconds until `needed` tokens (those queued ahead included) fit, counting the pause. */
@@ -153,27 +216,34 @@ export class MemorySlidingWindow implements BucketBackend {
     return admissionTime(this.log, this.log.sum + needed, this.limit, this.span, start) - now;
   }
 
-  /** Admits every waiter at the head whose tokens fit, then re-arms the timer. */
+  /** Admits every waiter at the head whose tokens fit (in lane order with lanes), then re-arms the timer. */
   private drain(): void {
     const now = this.clock.now();
     const log = this.log;
     log.expire(now, this.span);
     const q = this.waiters;
+    const lanes = this.lanes;
     let released = 0;
-    for (let w = q.peek(); w !== undefined && now >= this.pausedUntil; w = q.peek()) {
-      if (log.sum + w.tokens > this.limit + WINDOW_EPS) break;
+    while (now >= this.pausedUntil && !q.empty) {
+      let l = 0;
+      if (lanes === undefined) {
+        if (log.sum + q.peekLane(0)!.tokens > this.limit + WINDOW_EPS) break;
+      } else if ((l = nextLane(lanes, q, this.limit - log.sum, now)) < 0) break;
       if (released === CHUNK) {
         // More fit now: the next chunk goes once these calls have started.
         q.arm(0);
         return;
       }
       this.run.begin();
-      log.add(now, w.tokens);
-      q.shift();
+      const w = q.shiftLane(l)!;
+      log.add(now, w.tokens, l);
       w.resolve();
       released++;
     }
     q.compact();
-    if (!q.empty) q.armForHead((t) => this.waitFor(t, now));
+    if (q.empty) return;
+    const waitFor = (t: number) => this.waitFor(t, now);
+    if (lanes === undefined) q.armForHead(waitFor);
+    else q.armFor(nextLaneWait(lanes, q, now, waitFor));
   }
 }

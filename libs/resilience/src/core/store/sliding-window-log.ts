@@ -15,6 +15,10 @@ const INITIAL = 16;
  *   millisecond share an entry. Rounding up only makes an admission count for longer (at
  *   most 1 ms: stricter, never looser), and bounds the log at one entry per millisecond of
  *   the span (and at one per admission): it never grows past what the window holds.
+ * - With `lanes` > 0, each entry also holds the cumulative tokens of every lane (one more
+ *   array of `lanes` values per entry), for {@link laneSum}: a lane's cap. A lane credit takes
+ *   off that lane's oldest tokens; tokens of entries dropped by a global credit count for their
+ *   lane until the next entry expires (stricter, never looser).
  * @internal
  */
 export class AdmissionLog {
@@ -26,6 +30,25 @@ export class AdmissionLog {
   private total = 0;
   /** Cumulative tokens expired or credited. */
   private base = 0;
+  /** Lanes counted apart (0: none). */
+  private lanes = 0;
+  /** Per entry, the cumulative tokens of each lane (`laneCums[i × lanes + l]`). */
+  private laneCums = new Float64Array(0);
+  private laneTotal = new Float64Array(0);
+  private laneBase = new Float64Array(0);
+
+  /** Counts `n` lanes apart from now on (0: none); every lane's count starts at 0. */
+  countLanes(n: number): void {
+    this.lanes = n;
+    this.laneCums = new Float64Array(this.times.length * n);
+    this.laneTotal = new Float64Array(n);
+    this.laneBase = new Float64Array(n);
+  }
+
+  /** Tokens of lane `l` counted in the window now (0 without lane counting). */
+  laneSum(l: number): number {
+    return l < this.lanes ? this.laneTotal[l]! - this.laneBase[l]! : 0;
+  }
 
   /** Tokens counted in the window now. */
   get sum(): number {
@@ -47,21 +70,27 @@ export class AdmissionLog {
     const cap = this.times.length;
     while (this.count > 0 && this.times[this.head]! + span <= now) {
       this.base = this.cums[this.head]!;
+      for (let l = 0; l < this.lanes; l++) {
+        const c = this.laneCums[this.head * this.lanes + l]!;
+        if (c > this.laneBase[l]!) this.laneBase[l] = c;
+      }
       this.head = (this.head + 1) % cap;
       this.count--;
     }
     if (this.count === 0) this.clear();
   }
 
-  /** Records `tokens` admitted at `now`. */
-  add(now: number, tokens: number): void {
+  /** Records `tokens` admitted at `now` (in lane `lane`, when lanes are counted). */
+  add(now: number, tokens: number, lane = 0): void {
     const t = Math.ceil(now);
     this.total += tokens;
+    if (lane >= 0 && lane < this.lanes) this.laneTotal[lane]! += tokens;
     const cap = this.times.length;
     if (this.count > 0) {
       const tail = (this.head + this.count - 1) % cap;
       if (this.times[tail]! >= t) {
         this.cums[tail] = this.total;
+        this.stampLanes(tail);
         return;
       }
     }
@@ -69,6 +98,7 @@ export class AdmissionLog {
     const i = (this.head + this.count) % this.times.length;
     this.times[i] = t;
     this.cums[i] = this.total;
+    this.stampLanes(i);
     this.count++;
   }
 
@@ -88,11 +118,13 @@ export class AdmissionLog {
     const t = Math.ceil(now);
     if (this.count > 0 && this.times[(this.head + this.count - 1) % cap]! >= t) {
       this.cums[(this.head + this.count - 1) % cap] = this.total;
+      this.stampLanes((this.head + this.count - 1) % cap);
       return;
     }
     const i = (this.head + this.count) % cap;
     this.times[i] = t;
     this.cums[i] = this.total;
+    this.stampLanes(i);
     this.count++;
   }
 
@@ -100,8 +132,11 @@ export class AdmissionLog {
    * Takes `tokens` off the window, from the OLDEST entries (a refund). Removing an older
    * admission than the refunded one only counts some admission for longer than it really
    * occupies the window: stricter, never looser, as long as the refunded one is still in it.
+   * With lanes counted, `lane`'s count loses them too (from its own oldest tokens).
    */
-  credit(tokens: number): void {
+  credit(tokens: number, lane = 0): void {
+    if (lane >= 0 && lane < this.lanes)
+      this.laneBase[lane] = Math.min(this.laneTotal[lane]!, this.laneBase[lane]! + tokens);
     this.base = Math.min(this.total, this.base + tokens);
     const cap = this.times.length;
     while (this.count > 0 && this.cums[this.head]! <= this.base + WINDOW_EPS) {
@@ -129,6 +164,24 @@ export class AdmissionLog {
     return this.times[(this.head + lo) % cap]!;
   }
 
+  /**
+   * Time of the entry holding the live token of lane `l` at position `p` (1 = its oldest);
+   * `-Infinity` for `p <= 0`.
+   */
+  timeOfLaneToken(l: number, p: number): number {
+    if (p <= WINDOW_EPS || this.count === 0 || l >= this.lanes) return -Infinity;
+    const target = this.laneBase[l]! + p - WINDOW_EPS;
+    const cap = this.times.length;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.laneCums[((this.head + mid) % cap) * this.lanes + l]! >= target) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.times[(this.head + lo) % cap]!;
+  }
+
   /** Time of the newest entry (`-Infinity` when empty). */
   newest(): number {
     return this.count === 0 ? -Infinity : this.times[(this.head + this.count - 1) % this.times.length]!;
@@ -138,22 +191,34 @@ export class AdmissionLog {
     this.head = 0;
     this.count = 0;
     this.base = this.total;
+    this.laneBase.set(this.laneTotal);
     if (this.times.length > 1024) {
       this.times = new Float64Array(INITIAL);
       this.cums = new Float64Array(INITIAL);
+      this.laneCums = new Float64Array(INITIAL * this.lanes);
     }
+  }
+
+  /** Writes the lane totals into entry `i`. */
+  private stampLanes(i: number): void {
+    if (this.lanes > 0) this.laneCums.set(this.laneTotal, i * this.lanes);
   }
 
   private grow(): void {
     const cap = this.times.length;
+    const n = this.lanes;
     const times = new Float64Array(cap * 2);
     const cums = new Float64Array(cap * 2);
+    const laneCums = new Float64Array(cap * 2 * n);
     for (let k = 0; k < this.count; k++) {
-      times[k] = this.times[(this.head + k) % cap]!;
-      cums[k] = this.cums[(this.head + k) % cap]!;
+      const from = (this.head + k) % cap;
+      times[k] = this.times[from]!;
+      cums[k] = this.cums[from]!;
+      if (n > 0) laneCums.set(this.laneCums.subarray(from * n, from * n + n), k * n);
     }
     this.times = times;
     this.cums = cums;
+    this.laneCums = laneCums;
     this.head = 0;
   }
 }

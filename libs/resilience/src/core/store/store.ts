@@ -5,6 +5,7 @@ import type {
   NormalizedCircuitBreakerOptions,
 } from '../circuit-breaker/circuit-breaker.options.js';
 import type { Event } from '../events/event-emitter.js';
+import type { LanePlan } from '../lanes/lane-plan.js';
 import type { StoreStatusEvent } from './store-events.js';
 
 /**
@@ -21,6 +22,8 @@ export interface BucketSpec {
   rate: number;
   periodMs: number;
   burst: number;
+  /** Priority lanes (see {@link LanePlan}); absent: one lane, no caps, no floors. */
+  lanes?: LanePlan;
 }
 
 /**
@@ -32,6 +35,8 @@ export interface SlidingWindowSpec {
   limit: number;
   windowMs: number;
   safetyMarginMs: number;
+  /** Priority lanes (see {@link LanePlan}); absent: one lane, no caps, no floors. */
+  lanes?: LanePlan;
 }
 
 /** Identifies the policy (and partition) a piece of state belongs to, for error messages. */
@@ -57,8 +62,11 @@ export interface BucketBackend {
    * - throws (or rejects with) `RateLimiterRejectedError` when the caller cannot be admitted within
    *   `maxWaitMs` (`0` = reject mode), without waiting first;
    * - rejects with `signal.reason` when `signal` aborts while waiting (its tokens are given back).
+   *
+   * `lane` is the caller's lane index in `spec.lanes` (default: the plan's `defaultLane`, or 0
+   * without lanes): it orders waiters and applies the lane's cap and floor (see {@link LanePlan}).
    */
-  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined;
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined;
   /** True when nobody waits and the bucket is full: dropping it changes no behaviour. */
   isIdle(): boolean;
   /** Tokens available now (negative while callers wait on reservations). */
@@ -77,7 +85,20 @@ export interface BucketBackend {
    * Only tokens of a call that did not reach the upstream may be refunded: the bound counts
    * calls that ran.
    */
-  refund(tokens: number): void;
+  refund(tokens: number, lane?: number): void;
+  /**
+   * Settles a reservation: `reserved` tokens were admitted (by `acquire`, `heldMs` ago, in lane
+   * `lane`) for a call that then used `actual` (e.g. the usage a provider reported).
+   * - `actual < reserved`: the difference is given back (refund); a sliding window takes it off
+   *   counted tokens admitted no later than that admission, never off later ones, and not at all
+   *   once the admission left the window (`heldMs` ≥ window + margin).
+   * - `actual > reserved`: the excess is charged now, also below zero: the level (or window)
+   *   carries it as debt that later admissions wait for, in every lane (and in the lane's cap).
+   * - equal: nothing.
+   * Never waits and never throws for a healthy store; on a shared store the change is applied
+   * by one atomic script.
+   */
+  settle(reserved: number, actual: number, heldMs: number, lane?: number): void;
   /**
    * Ends a pause now (newer rate-limit headers show capacity again). The bucket stays empty
    * and refills at its rate from now; waiters are re-timed. No-op when not paused.

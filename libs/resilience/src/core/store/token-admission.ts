@@ -30,7 +30,7 @@ export function checkTokens(owner: StateOwner, tokens: number, max: number, limi
  * @internal
  */
 export function failOversized<W extends Waiter>(
-  waiters: WaitQueue<W>,
+  waiters: Pick<WaitQueue<W>, 'drop'>,
   owner: StateOwner,
   max: number,
   limitName: string,

@@ -62,7 +62,7 @@ describe('@Bulkhead', () => {
     const c = reports.render('c', gates[2]!.promise);
     await flushMicrotasks();
     expect(reports.started).toEqual(['a', 'b']);
-    expect(bulkheads.snapshot('Reports.render')).toEqual({
+    expect(bulkheads.snapshot('Reports.render')).toMatchObject({
       name: 'Reports.render',
       inFlight: 2,
       queued: 1,
@@ -177,7 +177,9 @@ describe('BulkheadService', () => {
     });
     const second = bulkheads.execute('pool', () => 'second');
     await flushMicrotasks();
-    expect(bulkheads.snapshots()).toEqual([{ name: 'pool', inFlight: 1, queued: 1, maxConcurrent: 1, maxQueued: 1 }]);
+    expect(bulkheads.snapshots()).toMatchObject([
+      { name: 'pool', inFlight: 1, queued: 1, maxConcurrent: 1, maxQueued: 1 },
+    ]);
     await expect(bulkheads.execute('pool', () => 'third')).rejects.toBeInstanceOf(BulkheadRejectedError);
     g.open();
     expect(await Promise.all([first, second])).toEqual(['first@1', 'second']);

@@ -27,10 +27,10 @@ export class RateLimiterService extends PolicyService<'limiter'> {
     return super.execute(name, fn, options);
   }
 
-  /** Takes tokens without running anything (the policy's `acquire`). Resolves when admitted. */
+  /** Takes tokens (in `options.lane`) without running anything (the policy's `acquire`). Resolves when admitted. */
   acquire(name: string, options: ExecuteOptions = {}): Promise<void> {
     try {
-      return this.get(name).acquire(options.args, options.tokens, options.signal);
+      return this.get(name).acquire(options.args, options.tokens, options.signal, options.lane);
     } catch (error) {
       return Promise.reject(error);
     }

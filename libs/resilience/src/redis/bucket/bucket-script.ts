@@ -1,4 +1,6 @@
+import { LUA_SERVER_NOW } from '../lua-fragments.js';
 import { luaScript } from '../lua-script.js';
+import { LUA_BUCKET_ARGS, LUA_BUCKET_DRAIN_PAUSE, LUA_BUCKET_REFILL } from './bucket-lua.js';
 
 /**
  * Token bucket, one hash per bucket: `l` level, `t` last refill (server ms), `p` paused until.
@@ -15,35 +17,12 @@ import { luaScript } from '../lua-script.js';
 export const BUCKET_SCRIPT = luaScript(
   'bucket',
   `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local rate = tonumber(ARGV[1])
-local period = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local pauseMs = tonumber(ARGV[4])
-local drain = ARGV[5] == '1'
+${LUA_SERVER_NOW}
+${LUA_BUCKET_ARGS}
 local n = tonumber(ARGV[6])
-local h = redis.call('HMGET', KEYS[1], 'l', 't', 'p')
-local level = tonumber(h[1]) or burst
-local last = tonumber(h[2]) or now
-local paused = tonumber(h[3]) or 0
-if level > burst then level = burst end
-if now > last then
-  if now <= paused then
-    if level > 0 then level = 0 end
-  else
-    local from = last
-    if paused > from then from = paused end
-    level = level + (now - from) * rate / period
-    if level > burst then level = burst end
-  end
-  last = now
-end
-if drain and level > 0 then level = 0 end
-if pauseMs > 0 and now + pauseMs > paused then
-  paused = now + pauseMs
-  if level > 0 then level = 0 end
-end
+local h = redis.call('HMGET', key, 'l', 't', 'p')
+${LUA_BUCKET_REFILL}
+${LUA_BUCKET_DRAIN_PAUSE}
 local admitted = 0
 if now >= paused then
   for i = 1, n do
@@ -54,21 +33,10 @@ if now >= paused then
   end
 end
 local wait = 0
-if admitted < n then
-  local need = tonumber(ARGV[6 + admitted + 1])
-  local start = now
-  local lv = level
-  if paused > now then
-    start = paused
-    if lv > 0 then lv = 0 end
-  end
-  wait = start - now
-  if need - lv > 1e-9 then wait = wait + (need - lv) * period / rate end
-end
-redis.call('HSET', KEYS[1], 'l', string.format('%.17g', level), 't', string.format('%.4f', last), 'p', string.format('%.4f', paused))
-local ttl = (burst - level) * period / rate
+if admitted < n then wait = bucketWait(tonumber(ARGV[6 + admitted + 1])) end
+local ttl = saveLevel()
 if paused > now then ttl = ttl + paused - now end
-redis.call('PEXPIRE', KEYS[1], math.ceil(ttl) + 1000)
+redis.call('PEXPIRE', key, math.ceil(ttl) + 1000)
 return { admitted, string.format('%.4f', wait), string.format('%.17g', level) }
 `,
 );

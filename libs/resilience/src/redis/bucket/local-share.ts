@@ -63,6 +63,12 @@ export class LocalShare {
     this.level = Math.min(this.spec.burst, this.level + tokens);
   }
 
+  /** Charges tokens a call used beyond its reservation, now: the level may go below zero (debt). */
+  charge(tokens: number): void {
+    this.refill();
+    this.level -= tokens;
+  }
+
   setSpec(spec: BucketSpec): void {
     this.refill();
     this.spec = spec;

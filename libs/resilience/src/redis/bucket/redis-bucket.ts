@@ -1,11 +1,14 @@
 import type { Clock } from '../../core/clock.js';
-import { RateLimiterRejectedError, ResilienceConfigError, StoreUnavailableError } from '../../core/errors/index.js';
+import { RateLimiterRejectedError, StoreUnavailableError } from '../../core/errors/index.js';
+import { checkTokens } from '../../core/store/token-admission.js';
 import type { BucketBackend, BucketSpec, StateOwner } from '../../core/store/store.js';
-import { WaitQueue } from '../../core/store/wait-queue.js';
-import { BUCKET_REFUND_SCRIPT, BUCKET_SCRIPT } from './bucket-script.js';
+import { LaneWaitQueue } from '../../core/store/lane-wait-queue.js';
+import { BUCKET_SCRIPT } from './bucket-script.js';
+import { BucketSettlement } from './bucket-settlement.js';
+import { BucketLanes, laneOf, laneReply, newLaneHead, settleLaneReply, type RedisLaneWaiter } from './bucket-lanes.js';
 import { BUCKET_RESUME_SCRIPT } from './bucket-pause-script.js';
 import { LocalShare, shareSpec } from './local-share.js';
-import { drainLocal, settleReply, waitLocal, type LocalWaiter as RedisWaiter } from '../redis-queue.js';
+import { drainLocal, settleReply, waitLocal } from '../redis-queue.js';
 import type { StoreLink } from '../store-link.js';
 import type { StoreErrorPolicy } from '../../core/store/store.js';
 
@@ -34,13 +37,21 @@ export interface RedisBucketDeps {
  *   the key, so local admissions and a restarted (full) key never add up with shared ones.
  *   README, "When Redis fails", has the argument.
  * - Abort: tokens taken for an aborted waiter by a call in flight are lost (conservative).
+ * - Lanes (`spec.lanes`): the queue is ordered by lane (aging included) and `BUCKET_LANE_SCRIPT`
+ *   applies floors, caps and cross-replica leases (docs/redis.md, "Lanes and reservations").
+ *   Without lanes the calls and round trips are those of `BUCKET_SCRIPT`, as before.
+ * - `refund` / `settle`: see {@link BucketSettlement} (a charge is debt, kept through outages).
  */
 export class RedisBucket implements BucketBackend {
   private rate: number;
   private periodMs: number;
   private burst: number;
-  private readonly waiters: WaitQueue<RedisWaiter>;
+  private readonly waiters: LaneWaitQueue<RedisLaneWaiter>;
+  private readonly lanes: BucketLanes | undefined;
+  private readonly settlement: BucketSettlement;
   private inFlight = false;
+  /** True when a new lane head queued while a call was in flight (it asks when the call is answered). */
+  private freshHead = false;
   /** Local time the head asks Redis next. */
   private retryAt = 0;
   /** Level from the last answer (for `available()` and estimates), and when it came. */
@@ -61,39 +72,43 @@ export class RedisBucket implements BucketBackend {
     this.periodMs = spec.periodMs;
     this.burst = spec.burst;
     this.lastLevel = spec.burst;
-    this.waiters = new WaitQueue(clock, () => this.ask());
+    this.lanes = spec.lanes === undefined ? undefined : new BucketLanes(spec.lanes, spec);
+    this.waiters = new LaneWaitQueue(clock, spec.lanes, () => this.ask());
+    this.settlement = new BucketSettlement(owner, deps.link, deps.key, {
+      spec: () => this.spec(),
+      share: () => (deps.link.shared ? undefined : this.share),
+      level: (level, ask) => this.onLevel(level, ask),
+    });
     const link = deps.link;
     // Created in or shortly after a transition: other replicas may still be draining theirs.
     const recent = performance.now() - link.resumedAt < 2 * link.graceMs;
     this.epoch = link.shared && !recent ? link.epoch : -1;
   }
 
-  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
-    if (!(tokens > 0) || tokens > this.burst) {
-      throw new ResilienceConfigError(
-        `limiters.${this.owner.policy}.tokens`,
-        tokens,
-        `a number > 0 and <= burst (${this.burst})`,
-      );
-    }
-    if (!this.deps.link.shared) return this.acquireLocal(tokens, maxWaitMs, signal);
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined {
+    checkTokens(this.owner, tokens, this.burst, 'burst');
+    const q = laneOf(this.owner, this.lanes?.plan, lane);
+    if (!this.deps.link.shared) return this.acquireLocal(tokens, maxWaitMs, signal, q);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.clock.now();
+    const lanes = this.lanes;
     if (!this.waiters.empty) {
-      // Estimated from the last known level and the tokens queued ahead of us (callers of
-      // other processes may take some first: the answer from Redis settles it).
+      // Estimated from the last known level (callers of other processes may take some first: the
+      // answer from Redis settles it) and the tokens queued ahead; with lanes a lower bound: its
+      // own tokens and floor (the waiters of other lanes may go first or not).
       const level = Math.min(this.burst, this.lastLevel + ((now - this.lastReplyAt) * this.rate) / this.periodMs);
-      const deficit = this.waiters.tokens + tokens - level;
-      const wait = Math.max(deficit > 0 ? (deficit * this.periodMs) / this.rate : 0, this.retryAt - now);
+      const deficit = (lanes === undefined ? this.waiters.tokens : lanes.floorOf(q)) + tokens - level;
+      const retry = lanes === undefined ? this.retryAt - now : 0;
+      const wait = Math.max(deficit > 0 ? (deficit * this.periodMs) / this.rate : 0, retry);
       if (wait > maxWaitMs)
         throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     }
-    return this.enqueue(tokens, now + maxWaitMs, signal);
+    return this.enqueue(tokens, now + maxWaitMs, signal, q);
   }
 
   isIdle(): boolean {
     // The state lives in Redis; a share holds local admissions not yet drained from the key.
-    return this.waiters.empty && !this.inFlight && this.share === undefined;
+    return this.waiters.empty && !this.inFlight && this.share === undefined && this.settlement.idle;
   }
 
   available(): number {
@@ -110,10 +125,13 @@ export class RedisBucket implements BucketBackend {
     this.periodMs = spec.periodMs;
     this.burst = spec.burst;
     this.share?.setSpec(shareSpec(spec, this.deps.expectedReplicas));
+    this.lanes?.setSpec(spec);
   }
 
   spec(): BucketSpec {
-    return { rate: this.rate, periodMs: this.periodMs, burst: this.burst };
+    const spec: BucketSpec = { rate: this.rate, periodMs: this.periodMs, burst: this.burst };
+    if (this.lanes !== undefined) spec.lanes = this.lanes.plan;
+    return spec;
   }
 
   pauseUntil(untilMs: number): void {
@@ -124,19 +142,13 @@ export class RedisBucket implements BucketBackend {
   }
 
   /** Gives tokens back to the source(s) admissions take from now (shared, both in grace, or the share). */
-  refund(tokens: number): void {
-    if (!(tokens > 0)) return;
-    const link = this.deps.link;
-    if (!link.shared) this.share?.refund(this.localTokens(tokens));
-    if (!link.up) return this.askNow();
-    this.deps.link.run(BUCKET_REFUND_SCRIPT, this.deps.key, [tokens, this.burst], this.owner.policy).then(
-      (level) => {
-        this.lastLevel = Number(level);
-        this.lastReplyAt = this.clock.now();
-        this.askNow();
-      },
-      () => undefined,
-    );
+  refund(tokens: number, lane?: number): void {
+    this.settlement.refund(tokens, laneOf(this.owner, this.lanes?.plan, lane));
+  }
+
+  /** Refunds `reserved − actual`, or charges the excess as debt (see the class comment). */
+  settle(reserved: number, actual: number, _heldMs: number, lane?: number): void {
+    this.settlement.settle(reserved - actual, laneOf(this.owner, this.lanes?.plan, lane));
   }
 
   /** Ends the pause in Redis (and of the local share); local waiters ask again at once. */
@@ -149,20 +161,48 @@ export class RedisBucket implements BucketBackend {
     );
   }
 
+  /** A refund or charge was answered with `level` (NaN: none); `ask`: waiters may fit now. */
+  private onLevel(level: number, ask: boolean): void {
+    if (!Number.isNaN(level)) {
+      this.lastLevel = level;
+      this.lastReplyAt = this.clock.now();
+    }
+    if (ask) this.askNow();
+  }
+
   /** Local waiters may fit now: the head asks again at once. */
   private askNow(): void {
     if (!this.inFlight) this.waiters.retry();
   }
 
-  private enqueue(tokens: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  private enqueue(tokens: number, deadline: number, signal: AbortSignal | undefined, lane: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ tokens, resolve, reject, signal, onAbort: undefined, deadline, done: false });
+      const now = this.clock.now();
+      this.waiters.push({
+        tokens,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+        deadline,
+        done: false,
+        lane,
+        enqueuedAt: now,
+      });
+      // With lanes, a new lane head asks now, or once the call in flight is answered.
+      if (this.lanes !== undefined && this.deps.link.up && newLaneHead(this.waiters, lane, this.inFlight))
+        this.freshHead = true;
       if (!this.waiters.armed && !this.inFlight) this.ask();
     });
   }
 
   /** Not in shared mode: down (the share alone, or fail-closed) or in the grace period (both sources). */
-  private acquireLocal(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
+  private acquireLocal(
+    tokens: number,
+    maxWaitMs: number,
+    signal: AbortSignal | undefined,
+    lane: number,
+  ): Promise<void> | undefined {
     const down = !this.deps.link.up;
     if (down && this.deps.onStoreError === 'fail-closed')
       throw new StoreUnavailableError(this.owner.policy, 'store down');
@@ -171,7 +211,7 @@ export class RedisBucket implements BucketBackend {
     if (down && this.waiters.empty && share.take(this.localTokens(tokens))) return undefined;
     const wait = share.waitFor(this.waiters.tokens + this.localTokens(tokens));
     if (wait > maxWaitMs) throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
-    return this.enqueue(tokens, this.clock.now() + maxWaitMs, signal);
+    return this.enqueue(tokens, this.clock.now() + maxWaitMs, signal, lane);
   }
 
   /** One script call: admits a FIFO prefix of `tokens` (none for a pause-only call). */
@@ -205,13 +245,20 @@ export class RedisBucket implements BucketBackend {
     const tokens = batch.map((w) => w.tokens);
     this.inFlight = true;
     this.retryAt = 0;
-    this.call(tokens, 0, drain).then(
+    this.settlement.flush();
+    const lanes = this.lanes;
+    const call =
+      lanes === undefined
+        ? this.call(tokens, 0, drain)
+        : lanes.run(link, this.deps.key, this.owner.policy, this.spec(), drain, batch, this.clock.now());
+    call.then(
       (reply) => {
         if (drain) {
           this.epoch = epoch;
           this.share = undefined;
         }
-        this.onReply(batch, reply as [number, string, string], grace);
+        if (lanes === undefined) this.onReply(batch, reply as [number, string, string], grace);
+        else this.onLaneReply(batch, reply, grace);
       },
       (error: unknown) => {
         this.inFlight = false;
@@ -224,16 +271,32 @@ export class RedisBucket implements BucketBackend {
     );
   }
 
-  private onReply(batch: RedisWaiter[], reply: [number, string, string], grace: boolean): void {
+  private onLaneReply(batch: RedisLaneWaiter[], raw: unknown, grace: boolean): void {
+    this.inFlight = false;
+    const reply = laneReply(raw);
+    this.lastLevel = reply.level;
+    this.lastReplyAt = this.clock.now();
+    if (grace)
+      for (let i = 0; i < batch.length; i++)
+        if ((reply.mask & (1 << i)) === 0) this.share?.refund(this.localTokens(batch[i]!.tokens));
+    this.next(settleLaneReply(this.waiters, batch, reply, this.lanes!.plan.agingMs, this.owner, this.clock));
+  }
+
+  private onReply(batch: RedisLaneWaiter[], reply: [number, string, string], grace: boolean): void {
     this.inFlight = false;
     const admitted = Number(reply[0]);
     const wait = Number(reply[1]);
     this.lastLevel = Number(reply[2]);
     this.lastReplyAt = this.clock.now();
     if (grace) for (let i = admitted; i < batch.length; i++) this.share?.refund(this.localTokens(batch[i]!.tokens));
-    const next = settleReply(this.waiters, batch, admitted, wait, this.owner, this.clock);
+    this.next(settleReply(this.waiters, batch, admitted, wait, this.owner, this.clock));
+  }
+
+  private next(next: number): void {
+    const fresh = this.freshHead;
+    this.freshHead = false;
     if (next < 0) return;
-    if (next === 0) return this.ask();
+    if (next === 0 || fresh) return this.ask();
     this.retryAt = this.clock.now() + next;
     this.waiters.arm(next);
   }

@@ -1,7 +1,9 @@
 import type { Clock } from '../../core/clock.js';
 import { RateLimiterRejectedError, StoreUnavailableError } from '../../core/errors/index.js';
 import type { BucketBackend, BucketSpec, SlidingWindowSpec, StateOwner } from '../../core/store/store.js';
+import { failOversizedLanes } from '../../core/store/bucket-lanes.js';
 import { checkTokens, failOversized } from '../../core/store/token-admission.js';
+import { laneOf } from '../bucket/bucket-lanes.js';
 import type { LocalWindowSpec } from './local-window.js';
 import { SlidingWindowSwitch } from './sliding-window-switch.js';
 import { SlidingWindowScriptCall } from './sliding-window-script-call.js';
@@ -37,6 +39,11 @@ const WINDOW_LIMIT = "the window's limit";
  * - Redis down: `fail-open` admits from the local window, `fail-closed` rejects with
  *   `StoreUnavailableError`. Back: the queue asks Redis again, in order.
  *
+ * - Lanes (`spec.lanes`): the queue is ordered by lane (aging included) and every script call
+ *   runs `SLIDING_WINDOW_LANE_SCRIPT` (floors, caps with per-lane sums kept in the log,
+ *   cross-replica leases: docs/redis.md, "Lanes and reservations"). Without lanes the calls,
+ *   arguments and round trips are those of `SLIDING_WINDOW_SCRIPT`, as before.
+ *
  * This class decides at once what it can (the local fast path, the early `maxWaitMs` refusal)
  * and keeps the spec; the queue and its script calls are {@link SlidingWindowQueue}'s.
  */
@@ -45,6 +52,8 @@ export class RedisSlidingWindow implements BucketBackend {
   private readonly sources: SlidingWindowSwitch;
   private readonly calls: SlidingWindowScriptCall;
   private readonly queue: SlidingWindowQueue;
+  /** Tokens charged by `settle` while Redis was down (per lane), sent once it is back. */
+  private debt: number[] | undefined;
 
   constructor(
     private readonly owner: StateOwner,
@@ -60,19 +69,23 @@ export class RedisSlidingWindow implements BucketBackend {
       deps.onStoreError === 'fail-open',
       this.localSpec(),
     );
-    this.calls = new SlidingWindowScriptCall(owner, deps, this.limits);
+    this.calls = new SlidingWindowScriptCall(owner, deps, this.limits, spec.lanes);
     const lateMs = Math.max(1, spec.safetyMarginMs / 4);
-    this.queue = new SlidingWindowQueue(owner, clock, deps, this.sources, this.calls, lateMs);
+    this.queue = new SlidingWindowQueue(owner, clock, deps, this.sources, this.calls, lateMs, spec.lanes);
   }
 
-  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> | undefined {
+  acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined {
     const { limit, windowMs, marginMs } = this.limits;
-    checkTokens(this.owner, tokens, limit, WINDOW_LIMIT);
+    const lanes = this.calls.lanes;
+    const l = laneOf(this.owner, lanes?.plan, lane);
+    if (lanes === undefined) checkTokens(this.owner, tokens, limit, WINDOW_LIMIT);
+    else checkTokens(this.owner, tokens, lanes.maxTokens(l), lanes.limitName(l));
     const source = this.sources.source();
     if (source === 'closed') throw new StoreUnavailableError(this.owner.policy, 'store down');
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.clock.now();
     const q = this.queue.waiters;
+    if (this.debt !== undefined && this.deps.link.up) this.flush();
     if (source !== 'shared') {
       const local = this.sources.window();
       const own = local.tokensOf(tokens);
@@ -80,18 +93,18 @@ export class RedisSlidingWindow implements BucketBackend {
       const wait = local.waitFor(local.tokensOf(q.tokens) + own);
       if (wait > maxWaitMs)
         throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
-    } else if (!q.empty) {
+    } else if (!q.empty && lanes === undefined) {
       // A lower bound: the head's own wait, plus one span per full limit queued ahead.
       const spans = Math.max(0, Math.ceil((q.tokens + tokens) / limit) - 1);
       const wait = Math.max(0, this.queue.retryAt - now) + spans * (windowMs + marginMs);
       if (wait > maxWaitMs)
         throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
     }
-    return this.queue.enqueue(tokens, now + maxWaitMs, signal, source === 'local');
+    return this.queue.enqueue(tokens, now + maxWaitMs, signal, source === 'local', l);
   }
 
   isIdle(): boolean {
-    return this.queue.waiters.empty && !this.queue.inFlight && this.sources.isIdle();
+    return this.queue.waiters.empty && !this.queue.inFlight && this.sources.isIdle() && this.debt === undefined;
   }
 
   available(): number {
@@ -108,13 +121,17 @@ export class RedisSlidingWindow implements BucketBackend {
     this.limits.limit = spec.rate;
     this.limits.windowMs = spec.periodMs;
     this.sources.setSpec(this.localSpec());
-    failOversized(this.queue.waiters, this.owner, spec.rate, WINDOW_LIMIT);
+    const lanes = this.calls.lanes;
+    if (lanes === undefined) failOversized(this.queue.waiters, this.owner, spec.rate, WINDOW_LIMIT);
+    else failOversizedLanes(this.owner, this.queue.waiters, lanes.bounds());
     this.queue.waiters.compact();
   }
 
   spec(): BucketSpec {
     const { limit, windowMs } = this.limits;
-    return { rate: limit, periodMs: windowMs, burst: limit };
+    const spec: BucketSpec = { rate: limit, periodMs: windowMs, burst: limit };
+    if (this.calls.lanes !== undefined) spec.lanes = this.calls.lanes.plan;
+    return spec;
   }
 
   pauseUntil(untilMs: number): void {
@@ -134,16 +151,56 @@ export class RedisSlidingWindow implements BucketBackend {
   }
 
   /** Takes a call that never ran off the source(s) admissions take from now. */
-  refund(tokens: number): void {
+  refund(tokens: number, lane?: number): void {
     if (!(tokens > 0)) return;
+    const l = laneOf(this.owner, this.calls.lanes?.plan, lane);
     const local = this.sources.current;
     local?.refund(local.tokensOf(tokens));
     if (!this.deps.link.up) return this.queue.retryNow();
-    this.calls.refund(tokens).then(
+    this.calls.refund(tokens, l).then(
       (reply) => {
         this.queue.lastCounted = Number(reply[2]);
         this.queue.retryNow();
       },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Settles a reservation (see `BucketBackend.settle`): a refund (`actual < reserved`) takes the
+   * difference off the window's oldest entries (no later than the admission while it is live),
+   * none once `heldMs` ≥ window + margin; a charge counts the excess as a new entry at the
+   * server's time (op `a` with a carry, no waiter), beyond the limit if need be (debt). Redis
+   * down: both go to the local window; a charge is also kept and sent before the next script
+   * call once Redis is back (counted twice by a one-replica mirror for a while: stricter).
+   */
+  settle(reserved: number, actual: number, heldMs: number, lane?: number): void {
+    const delta = reserved - actual;
+    if (delta > 0) {
+      if (heldMs < this.limits.windowMs + this.limits.marginMs) this.refund(delta, lane);
+      return;
+    }
+    if (!(delta < 0)) return;
+    this.sources.current?.record(-delta);
+    const l = laneOf(this.owner, this.calls.lanes?.plan, lane);
+    if (!this.deps.link.up) {
+      (this.debt ??= new Array<number>(this.calls.lanes?.plan.lanes.length ?? 1).fill(0))[l]! -= delta;
+      return;
+    }
+    this.charge(-delta, l);
+  }
+
+  /** Sends the charges made while Redis was down (before the next script call: one connection, in order). */
+  private flush(): void {
+    const debt = this.debt!;
+    this.debt = undefined;
+    for (let l = 0; l < debt.length; l++) if (debt[l]! > 0) this.charge(debt[l]!, l);
+  }
+
+  /** Counts `tokens` of lane `lane` in the shared window now (op `a`: a carry, no waiter). */
+  private charge(tokens: number, lane: number): void {
+    this.calls.admit([], tokens, 0, this.calls.lanes === undefined ? -1 : lane).then(
+      (reply) => (this.queue.lastCounted = Number(reply[2])),
       () => undefined,
     );
   }

@@ -1,8 +1,15 @@
 import type { Clock } from '../../core/clock.js';
 import { StoreUnavailableError } from '../../core/errors/index.js';
 import type { StateOwner } from '../../core/store/store.js';
-import { WaitQueue } from '../../core/store/wait-queue.js';
-import { drainLocal, settleReply, waitLocal, type LocalWaiter as RedisWaiter } from '../redis-queue.js';
+import type { LanePlan } from '../../core/lanes/lane-plan.js';
+import { LaneWaitQueue } from '../../core/store/lane-wait-queue.js';
+import {
+  laneReply,
+  newLaneHead,
+  settleLaneReply,
+  type RedisLaneWaiter as RedisWaiter,
+} from '../bucket/bucket-lanes.js';
+import { drainLocal, settleReply, waitLocal } from '../redis-queue.js';
 import { LOCAL_CHUNK, type LocalWindow } from './local-window.js';
 import type { SlidingWindowSwitch } from './sliding-window-switch.js';
 import type { SlidingWindowScriptCall } from './sliding-window-script-call.js';
@@ -18,16 +25,20 @@ const BATCH = 16;
  * resume (the local window first, getting back what Redis refuses). One script call in flight
  * at most; "wait N ms" arms the queue's one timer. A reply later than `lateMs` after its call
  * was sent moves the admissions it stamped to now (a second call, once their callers ran).
+ * With lanes the queue is ordered by lane (aging included) and one lane script call walks up to
+ * {@link BATCH} waiters in that order (floors, caps, leases: `SLIDING_WINDOW_LANE_SCRIPT`).
  * @internal
  */
 export class SlidingWindowQueue {
-  readonly waiters: WaitQueue<RedisWaiter>;
+  readonly waiters: LaneWaitQueue<RedisWaiter>;
   /** True while a script call for the head is in flight. */
   inFlight = false;
   /** Local time the head asks Redis next. */
   retryAt = 0;
   /** Tokens counted in the window at the last answer. */
   lastCounted = 0;
+  /** True when a new lane head queued while a call was in flight (it asks when the call is answered). */
+  private freshHead = false;
   /** True while an ask is scheduled for the end of the caller's synchronous run. */
   private askQueued = false;
   private readonly askSoon = () => {
@@ -43,8 +54,9 @@ export class SlidingWindowQueue {
     private readonly calls: SlidingWindowScriptCall,
     /** A reply slower than this (ms) came too late for the stamp Redis gave its admissions. */
     private readonly lateMs: number,
+    private readonly plan?: LanePlan,
   ) {
-    this.waiters = new WaitQueue(clock, () => this.ask());
+    this.waiters = new LaneWaitQueue(clock, plan, () => this.ask());
   }
 
   /**
@@ -52,10 +64,14 @@ export class SlidingWindowQueue {
    * than a chunk in one run: the next goes with the timer's next turn. For Redis, the head asks
    * once the caller's run ends (Redis stamps the admissions when it runs).
    */
-  enqueue(tokens: number, deadline: number, signal: AbortSignal | undefined, local: boolean): Promise<void> {
+  enqueue(tokens: number, deadline: number, signal: AbortSignal | undefined, local: boolean, lane = 0): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const q = this.waiters;
-      q.push({ tokens, resolve, reject, signal, onAbort: undefined, deadline, done: false });
+      const enqueuedAt = this.plan === undefined ? 0 : this.clock.now();
+      q.push({ tokens, resolve, reject, signal, onAbort: undefined, deadline, done: false, lane, enqueuedAt });
+      // With lanes, a new lane head asks now, or once the call in flight is answered.
+      if (this.plan !== undefined && !local && newLaneHead(q, lane, this.inFlight, this.askQueued))
+        this.freshHead = true;
       if (q.armed || this.inFlight || this.askQueued) return;
       if (local) q.arm(0);
       else {
@@ -94,24 +110,27 @@ export class SlidingWindowQueue {
     this.inFlight = true;
     this.retryAt = 0;
     const sentAt = this.clock.now();
-    this.calls
-      .admit(
-        batch.map((w) => w.tokens),
-        carry.tokens,
-      )
-      .then(
-        (reply) => {
-          this.sources.carriedFor(carry.epoch);
-          this.onReply(batch, reply, sentAt, local);
-        },
-        (error: unknown) => {
-          this.inFlight = false;
-          if (local !== undefined) for (const w of batch) local.refund(local.tokensOf(w.tokens));
-          // Down now: the local source takes over (in order). Still up: the store was closed.
-          if (!this.deps.link.up) return this.ask();
-          for (const w of q.takeAll()) w.reject(error);
-        },
-      );
+    const lanes = this.plan !== undefined;
+    const call = lanes
+      ? this.calls.admitLanes(batch, carry.tokens, sentAt)
+      : this.calls.admit(
+          batch.map((w) => w.tokens),
+          carry.tokens,
+        );
+    call.then(
+      (reply) => {
+        this.sources.carriedFor(carry.epoch);
+        if (lanes) this.onLaneReply(batch, reply, sentAt, local);
+        else this.onReply(batch, reply as SlidingWindowReply, sentAt, local);
+      },
+      (error: unknown) => {
+        this.inFlight = false;
+        if (local !== undefined) for (const w of batch) local.refund(local.tokensOf(w.tokens));
+        // Down now: the local source takes over (in order). Still up: the store was closed.
+        if (!this.deps.link.up) return this.ask();
+        for (const w of q.takeAll()) w.reject(error);
+      },
+    );
   }
 
   private onReply(
@@ -131,16 +150,47 @@ export class SlidingWindowQueue {
     }
     this.sources.recordShared(taken);
     const next = settleReply(this.waiters, batch, admitted, wait, this.owner, this.clock);
-    const now = this.clock.now();
-    // Redis stamped these admissions when the script ran, up to `now - sentAt` before their
-    // requests can start (more when this process was busy): count them from about now instead,
-    // once their callers have run (fire and forget: failing to is only looser by the lateness).
-    if (taken > 0 && now - sentAt > this.lateMs) {
-      const entry = Number(reply[3]);
-      queueMicrotask(() => void (this.deps.link.up && this.calls.move(taken, entry).catch(() => undefined)));
+    this.moveLate(taken, Number(reply[3]), sentAt);
+    this.next(next);
+  }
+
+  private onLaneReply(batch: RedisWaiter[], raw: unknown, sentAt: number, local: LocalWindow | undefined): void {
+    this.inFlight = false;
+    const reply = laneReply(raw);
+    this.lastCounted = reply.level;
+    let taken = 0;
+    const byLane = new Array<number>(this.plan!.lanes.length).fill(0);
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i]!;
+      if ((reply.mask & (1 << i)) === 0) {
+        if (local !== undefined) local.refund(local.tokensOf(w.tokens));
+        continue;
+      }
+      taken += w.tokens;
+      byLane[w.lane]! += w.tokens;
     }
+    this.sources.recordShared(taken);
+    const next = settleLaneReply(this.waiters, batch, reply, this.plan!.agingMs, this.owner, this.clock);
+    this.moveLate(taken, Number((raw as unknown[])[5]), sentAt, byLane);
+    this.next(next);
+  }
+
+  /**
+   * Redis stamped these admissions when the script ran, up to `now - sentAt` before their
+   * requests can start (more when this process was busy): count them from about now instead,
+   * once their callers have run (fire and forget: failing to is only looser by the lateness).
+   */
+  private moveLate(taken: number, entry: number, sentAt: number, byLane?: number[]): void {
+    if (!(taken > 0) || this.clock.now() - sentAt <= this.lateMs) return;
+    queueMicrotask(() => void (this.deps.link.up && this.calls.move(taken, entry, byLane).catch(() => undefined)));
+  }
+
+  private next(next: number): void {
+    const now = this.clock.now();
     if (next < 0) return;
-    if (next === 0) return this.ask();
+    const fresh = this.freshHead;
+    this.freshHead = false;
+    if (next === 0 || fresh) return this.ask();
     this.retryAt = now + next;
     this.waiters.arm(next);
   }

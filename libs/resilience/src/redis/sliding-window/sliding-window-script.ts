@@ -1,4 +1,6 @@
+import { LUA_SERVER_NOW } from '../lua-fragments.js';
 import { luaScript } from '../lua-script.js';
+import { LUA_WINDOW_ARGS, LUA_WINDOW_PAUSE, LUA_WINDOW_STATE, LUA_WINDOW_TTL } from './window-lua.js';
 
 /**
  * Sliding-window log, one hash per limiter: the same rules as `MemorySlidingWindow`, with
@@ -27,23 +29,12 @@ import { luaScript } from '../lua-script.js';
  * Work per call: O(1) amortized for trimming and admitting, O(log n) for the wait.
  */
 const SOURCE = `
-local key = KEYS[1]
-local tm = redis.call('TIME')
-local now = tonumber(tm[1]) * 1000 + tonumber(tm[2]) / 1000
-local limit = tonumber(ARGV[1])
-local span = tonumber(ARGV[2])
-local pauseMs = tonumber(ARGV[3])
-local op = ARGV[4]
+${LUA_SERVER_NOW}
+${LUA_WINDOW_ARGS}
 local eps = 1e-9
 local s = redis.call('HMGET', key, 'h', 'n', 'B', 'c', 'p', 'H', 'T')
-local head = tonumber(s[1]) or 0
-local nxt = tonumber(s[2]) or 0
-local base = tonumber(s[3]) or 0
-local total = tonumber(s[4]) or 0
-local paused = tonumber(s[5]) or 0
--- Times of the oldest and newest entries (cached: most calls read no entry at all).
-local headT = tonumber(s[6]) or 0
-local tailT = tonumber(s[7]) or 0
+-- Times of the oldest and newest entries are cached: most calls read no entry at all.
+${LUA_WINDOW_STATE}
 local function drop()
   redis.call('HDEL', key, 't' .. head, 'k' .. head)
   head = head + 1
@@ -53,8 +44,7 @@ while head < nxt and headT + span <= now do
   base = tonumber(redis.call('HGET', key, 'k' .. head))
   drop()
 end
-if pauseMs > 0 and now + pauseMs > paused then paused = now + pauseMs end
-if pauseMs < 0 and paused > now then paused = now end
+${LUA_WINDOW_PAUSE}
 local function add(tokens)
   total = total + tokens
   local t = math.ceil(now)
@@ -127,9 +117,7 @@ else
   end
 end
 redis.call('HSET', key, 'h', head, 'n', nxt, 'B', string.format('%.17g', base), 'c', string.format('%.17g', total), 'p', string.format('%.4f', paused), 'H', headT, 'T', tailT)
-local ttl = 0
-if head < nxt then ttl = tailT + span - now end
-if paused - now > ttl then ttl = paused - now end
+${LUA_WINDOW_TTL}
 redis.call('PEXPIRE', key, math.ceil(ttl) + 1000)
 return { admitted, string.format('%.4f', wait), string.format('%.17g', total - base), entry }
 `;

@@ -1,0 +1,3 @@
+export * from './lane-plan.js';
+export * from './lanes.options.js';
+export * from './lanes.normalize.js';

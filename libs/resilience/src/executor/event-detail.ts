@@ -1,0 +1,120 @@
+import type { Disposable } from '../core/events/event-emitter.js';
+import { RequestStatus } from './request-status.js';
+
+/** The part of an event a queued one does not need (`C`: the status change type). @internal */
+export class EventDetail<C> {
+  responseStatus: number | undefined = undefined;
+  responseHeaders: Readonly<Record<string, string>> | undefined = undefined;
+  responseBody: unknown = undefined;
+  errorType: string | undefined = undefined;
+  errorMessage: string | undefined = undefined;
+  error: unknown = undefined;
+  actualTokens: number | undefined = undefined;
+  /** The task's signal, created when first read (`ctx.signal`) or when a wait needs it. */
+  controller: AbortController | undefined = undefined;
+  unlink: (() => void) | undefined = undefined;
+  value: unknown = undefined;
+  /** `result()`'s promise and its settle functions, once `result()` was called before the end. */
+  promise: Promise<unknown> | undefined = undefined;
+  resolve: ((v: unknown) => void) | undefined = undefined;
+  reject: ((e: unknown) => void) | undefined = undefined;
+  listeners: ((change: C) => void) | ((change: C) => void)[] | undefined = undefined;
+  /**
+   * Log entries as pairs `[ms since createdAt, entry]`, a ring of at most `logLimit` pairs
+   * (`logStart`: the oldest pair). An entry is a message, or a number: the HTTP status of a
+   * completed call. Formatted only when `event.logs` is read.
+   */
+  log: (number | string)[] | undefined = undefined;
+  logStart = 0;
+}
+
+/** @internal Fields `toJSON()` writes when set (never `error`). */
+export const OPTIONAL_JSON = [
+  'method',
+  'url',
+  'queuedAt',
+  'processingStartedAt',
+  'callStartedAt',
+  'completedAt',
+  'actualTokens',
+  'responseStatus',
+  'responseHeaders',
+  'responseBody',
+  'errorType',
+  'errorMessage',
+  'metadata',
+] as const;
+
+/** "Status changed from X to Y" for every pair (no string built per change). */
+const STATUS_LOG: Record<string, Record<string, string>> = {};
+for (const from of Object.values(RequestStatus)) {
+  const row: Record<string, string> = (STATUS_LOG[from] = {});
+  for (const to of Object.values(RequestStatus)) row[to] = `Status changed from ${from} to ${to}`;
+}
+
+/** @internal The log message of a status change (a constant string). */
+export function statusLog(from: RequestStatus, to: RequestStatus): string {
+  return STATUS_LOG[from]![to]!;
+}
+
+/** @internal The entry of a completed call. */
+export const CALL_COMPLETED = 'Call completed';
+
+/** @internal Appends `[dt, entry]`, overwriting the oldest pair beyond `limit` pairs. O(1). */
+export function pushLog<C>(d: EventDetail<C>, limit: number, dt: number, entry: number | string): void {
+  const log = (d.log ??= []);
+  if (log.length < limit * 2) {
+    log.push(dt, entry);
+    return;
+  }
+  const i = d.logStart * 2;
+  log[i] = dt;
+  log[i + 1] = entry;
+  d.logStart = (d.logStart + 1) % limit;
+}
+
+/** @internal Appends the formatted entries of `d`'s log, oldest first, to `out`. */
+export function formatLog<C>(d: EventDetail<C>, createdAt: number, out: string[]): void {
+  const log = d.log;
+  if (log === undefined) return;
+  const pairs = log.length / 2;
+  for (let k = 0; k < pairs; k++) {
+    const i = ((d.logStart + k) % pairs) * 2;
+    const entry = log[i + 1]!;
+    const text = typeof entry === 'number' ? `${CALL_COMPLETED} with status code: ${entry}` : entry;
+    out.push(`${iso(createdAt + (log[i] as number))} - ${text}`);
+  }
+}
+
+/** @internal Adds a status listener to `d` (one function, or an array of them). */
+export function addListener<C>(d: EventDetail<C>, listener: (change: C) => void): Disposable {
+  const cur = d.listeners;
+  d.listeners = cur === undefined ? listener : Array.isArray(cur) ? [...cur, listener] : [cur, listener];
+  return {
+    dispose: () => {
+      const l = d.listeners;
+      if (l === listener) d.listeners = undefined;
+      else if (Array.isArray(l)) d.listeners = l.filter((x) => x !== listener);
+    },
+  };
+}
+
+/** @internal */
+export function safe<C>(l: (change: C) => void, change: C): void {
+  try {
+    l(change);
+  } catch {
+    // A throwing listener never changes the event.
+  }
+}
+
+/** @internal */
+export function iso(at: number): string {
+  return new Date(at).toISOString();
+}
+
+/** @internal */
+export function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name || error.constructor.name;
+  return typeof error;
+}

@@ -1,0 +1,266 @@
+import type { Disposable } from '../core/events/event-emitter.js';
+import { scrubSecrets } from '../http/headers/headers.js';
+import type { BulkheadWaiter } from '../core/bulkhead/bulkhead-queue.js';
+import {
+  addListener,
+  CALL_COMPLETED,
+  EventDetail,
+  OPTIONAL_JSON,
+  errorName,
+  formatLog,
+  iso,
+  pushLog,
+  safe,
+  statusLog,
+} from './event-detail.js';
+import { RequestCancelledError } from './errors/request-cancelled.error.js';
+import { isTerminalStatus, RequestStatus } from './request-status.js';
+
+/** A status change of one event, as `onStatus` listeners receive it. @publicApi */
+export interface RequestStatusChange {
+  readonly event: NetworkRequestEvent;
+  readonly from: RequestStatus;
+  readonly to: RequestStatus;
+  /** Clock time of the change (epoch ms). */
+  readonly at: number;
+}
+
+/** What an event needs from its executor. @internal */
+export interface EventOwner {
+  readonly name: string;
+  readonly logLimit: number;
+  now(): number;
+  /** The event left a non-terminal status for CANCELLED: free what it holds. */
+  cancelled(event: NetworkRequestEvent, from: RequestStatus): void;
+  /** Every status change (the owner builds a change object only for its listeners). */
+  statusChanged(event: NetworkRequestEvent, from: RequestStatus, to: RequestStatus, at: number): void;
+}
+
+type Listener = (change: RequestStatusChange) => void;
+
+/**
+ * One task submitted to an `Executor`: awaitable (`result()`), observable (`onStatus`),
+ * cancellable (`cancel()`), and a log-safe record of what happened (`toJSON()`).
+ *
+ * Each timestamp (epoch ms on the executor's clock) is set once, at the first time the event
+ * reaches its status; `completedAt` at the terminal one. `responseHeaders` hold no credential
+ * or cookie header; `errorMessage` is scrubbed of key-shaped strings. Small by design (no
+ * emitter, no promise until `result()` is called, no `AbortController` until the task reads
+ * `ctx.signal`, log lines formatted only when `logs` is read): see docs/executor.md.
+ * @publicApi
+ */
+export class NetworkRequestEvent<T = unknown> {
+  status: RequestStatus = RequestStatus.PENDING;
+  readonly createdAt: number;
+  queuedAt: number | undefined = undefined;
+  processingStartedAt: number | undefined = undefined;
+  callStartedAt: number | undefined = undefined;
+  completedAt: number | undefined = undefined;
+  updatedAt: number;
+  /** Attempts started (0 until the first call). */
+  attempts = 0;
+  /** @internal Lane index. */
+  _laneIndex = 0;
+  /** @internal The task, until it starts. */
+  _task: unknown = undefined;
+  /** @internal The `usage` option, until it starts. */
+  _usage: unknown = undefined;
+  /** @internal Its place in the bulkhead queue while QUEUED. */
+  _waiter: BulkheadWaiter | undefined = undefined;
+  /** @internal The executor's list of live events. */
+  _prev: NetworkRequestEvent | undefined = undefined;
+  /** @internal */
+  _next: NetworkRequestEvent | undefined = undefined;
+  /** Everything a queued event does not need yet (results, errors, listeners, logs, the task's signal). */
+  #d: EventDetail<RequestStatusChange> | undefined = undefined;
+
+  /** @internal Created by `Executor.submit`. */
+  constructor(
+    private readonly owner: EventOwner,
+    private readonly seq: number,
+    /** Lane name. */
+    readonly lane: string,
+    /** Estimated API tokens (0: none). */
+    readonly tokens: number,
+    readonly metadata: Readonly<Record<string, unknown>> | undefined,
+    readonly method: string | undefined,
+    readonly url: string | undefined,
+  ) {
+    this.createdAt = this.updatedAt = owner.now();
+  }
+
+  /** Status of the response, when the task returned an HTTP response (or failed with one). */
+  get responseStatus(): number | undefined {
+    return this.#d?.responseStatus;
+  }
+  /** Lower-cased response headers without credentials or cookies. */
+  get responseHeaders(): Readonly<Record<string, string>> | undefined {
+    return this.#d?.responseHeaders;
+  }
+  get responseBody(): unknown {
+    return this.#d?.responseBody;
+  }
+  /** Name of the error class of a FAILED / CANCELLED event. */
+  get errorType(): string | undefined {
+    return this.#d?.errorType;
+  }
+  /** Its message, scrubbed of key-shaped strings. */
+  get errorMessage(): string | undefined {
+    return this.#d?.errorMessage;
+  }
+  /** The error itself (not part of `toJSON()`). */
+  get error(): unknown {
+    return this.#d?.error;
+  }
+  /** Tokens the last settled attempt used (reported usage), when known. */
+  get actualTokens(): number | undefined {
+    return this.#d?.actualTokens;
+  }
+
+  /** @internal The details, created on first write. */
+  _detail(): EventDetail<RequestStatusChange> {
+    return (this.#d ??= new EventDetail());
+  }
+
+  /** @internal The task's signal if already created (never creates it). */
+  get _signalIfAny(): AbortSignal | undefined {
+    return this.#d?.controller?.signal;
+  }
+
+  /**
+   * @internal The task's signal, created on first use (an already CANCELLED event gets an
+   * aborted one): a task that never reads `ctx.signal` costs no `AbortController`.
+   */
+  _signal(): AbortSignal {
+    const d = this._detail();
+    let c = d.controller;
+    if (c === undefined) {
+      c = d.controller = new AbortController();
+      if (this.status === RequestStatus.CANCELLED) c.abort(d.error);
+    }
+    return c.signal;
+  }
+
+  /** `<executor>-<n>`: unique within the executor. */
+  get id(): string {
+    return `${this.owner.name}-${this.seq}`;
+  }
+
+  /** Resolves with the task's value, or rejects with the error of a FAILED / CANCELLED event. */
+  result(): Promise<T> {
+    if (this.status === RequestStatus.COMPLETED) return Promise.resolve(this.#d?.value as T);
+    if (this.status === RequestStatus.FAILED || this.status === RequestStatus.CANCELLED)
+      return Promise.reject(this.error);
+    const d = this._detail();
+    d.promise ??= new Promise<unknown>((res, rej) => ((d.resolve = res), (d.reject = rej)));
+    return d.promise as Promise<T>;
+  }
+
+  /** Subscribes to this event's status changes. */
+  onStatus(listener: Listener): Disposable {
+    return addListener(this._detail(), listener);
+  }
+
+  /**
+   * Cancels the event; true when this call moved it to CANCELLED (false once terminal). A
+   * pending, queued or waiting event leaves at once, freeing its place and its reserved tokens;
+   * a calling one has its task's signal aborted and is CANCELLED at once (the task's outcome is
+   * then ignored; tokens of a call that may have reached the upstream are not refunded). A task
+   * that never read `ctx.signal` cannot be interrupted: the event is CANCELLED all the same,
+   * and its slot is freed when the task settles.
+   */
+  cancel(reason?: string | Error): boolean {
+    const from = this.status;
+    if (isTerminalStatus(from)) return false;
+    const text = reason instanceof Error ? reason.message : reason;
+    const error = new RequestCancelledError(this.owner.name, this.id, text);
+    this._fail(error, RequestStatus.CANCELLED);
+    this._waiter?.cancel(error);
+    this.#d?.controller?.abort(error);
+    this.owner.cancelled(this, from);
+    return true;
+  }
+
+  /** The last `logLimit` entries, `"<ISO time> - <message>"`, oldest first (formatted on each read). */
+  get logs(): readonly string[] {
+    const limit = this.owner.logLimit;
+    if (limit === 0) return [];
+    const out: string[] = [];
+    if (this.queuedAt !== undefined)
+      out.push(`${iso(this.queuedAt)} - ${statusLog(RequestStatus.PENDING, RequestStatus.QUEUED)}`);
+    if (this.#d !== undefined) formatLog(this.#d, this.createdAt, out);
+    return out.length > limit ? out.slice(out.length - limit) : out;
+  }
+
+  /** A log-safe plain object: every field but `error` (response headers already filtered). */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      id: this.id,
+      status: this.status,
+      lane: this.lane,
+      tokens: this.tokens,
+      attempts: this.attempts,
+      createdAt: this.createdAt,
+      updatedAt: this.updatedAt,
+    };
+    for (const k of OPTIONAL_JSON) {
+      const v = this[k];
+      if (v !== undefined) out[k] = v;
+    }
+    out.logs = this.logs;
+    return out;
+  }
+
+  /** @internal Moves to `to` (no-op when equal or terminal), setting its timestamp once. */
+  _setStatus(to: RequestStatus): void {
+    const from = this.status;
+    if (from === to || isTerminalStatus(from)) return;
+    const at = this.owner.now();
+    this.status = to;
+    this.updatedAt = at;
+    if (to === RequestStatus.QUEUED) this.queuedAt ??= at;
+    else if (to === RequestStatus.PROCESSING) this.processingStartedAt ??= at;
+    else if (to === RequestStatus.CALLING) this.callStartedAt ??= at;
+    else if (isTerminalStatus(to)) this.completedAt ??= at;
+    if (to !== RequestStatus.QUEUED) this._log(statusLog(from, to), at);
+    const l = this.#d?.listeners;
+    if (l !== undefined) {
+      const change: RequestStatusChange = { event: this as NetworkRequestEvent, from, to, at };
+      if (typeof l === 'function') safe(l, change);
+      else for (const x of l) safe(x, change);
+    }
+    this.owner.statusChanged(this as NetworkRequestEvent, from, to, at);
+  }
+
+  /** @internal Completes with the task's value. */
+  _complete(value: T): void {
+    if (isTerminalStatus(this.status)) return;
+    const d = this._detail();
+    d.value = value;
+    this._setStatus(RequestStatus.COMPLETED);
+    d.resolve?.(value);
+  }
+
+  /** @internal FAILED (or CANCELLED) with `error`. */
+  _fail(error: unknown, to: RequestStatus = RequestStatus.FAILED): void {
+    if (isTerminalStatus(this.status)) return;
+    const d = this._detail();
+    d.error = error;
+    d.errorType = errorName(error);
+    d.errorMessage = scrubSecrets(error instanceof Error ? error.message : String(error));
+    this._log(`Call failed: ${d.errorType} - ${d.errorMessage}`, this.owner.now());
+    this._setStatus(to);
+    d.reject?.(error);
+  }
+
+  /**
+   * @internal Appends a log entry at clock time `at` (dropping the oldest beyond `logLimit`):
+   * a message, or the HTTP status of a completed call (`undefined`: completed, no status).
+   * Stores `(at − createdAt, entry)`; nothing is formatted until `logs` is read.
+   */
+  _log(entry: string | number | undefined, at: number = this.owner.now()): void {
+    const limit = this.owner.logLimit;
+    if (limit === 0) return;
+    pushLog(this._detail(), limit, at - this.createdAt, entry ?? CALL_COMPLETED);
+  }
+}
