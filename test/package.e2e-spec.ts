@@ -108,6 +108,7 @@ describe('npm pack of nest-resilience', () => {
       [`${manifest.name}/core`]: 'VirtualClock',
       [`${manifest.name}/http`]: 'ApiClient',
       [`${manifest.name}/redis`]: 'RedisStore',
+      [`${manifest.name}/executor`]: 'Executor',
       [`${manifest.name}/health`]: 'CircuitBreakerHealthIndicator',
     };
     expect(Object.keys(checks).sort()).toEqual([...specifiers].sort());

@@ -1,4 +1,4 @@
-// Shared by test/executor-3am.e2e-spec.ts and its worker (test/executor-3am/worker.ts): what the
+// Shared by test/executor-3am.load-spec.ts and its worker (test/executor-3am/worker.ts): what the
 // parent sends a worker and what the worker answers over IPC (JSON).
 import { fileURLToPath } from 'node:url';
 

@@ -1,4 +1,4 @@
-// One process of the 3 AM suite (test/executor-3am.e2e-spec.ts): an Executor on the Redis store
+// One process of the 3 AM suite (test/executor-3am.load-spec.ts): an Executor on the Redis store
 // calling the local limited provider (test/support/limited-provider.ts), driven over IPC with the
 // protocol of test/support/replicas.ts. Run with `node --import ./bench/register.mjs`.
 import { RedisStore } from 'nest-resilience/redis';
