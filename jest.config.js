@@ -17,7 +17,7 @@ export const baseConfig = {
   transform: { '^.+\\.ts$': ['@swc/jest', swcOptions] },
   moduleNameMapper: {
     '^nest-resilience$': '<rootDir>/libs/resilience/src/index.ts',
-    '^nest-resilience/(core|executor|health|http|redis)$': '<rootDir>/libs/resilience/src/$1/index.ts',
+    '^nest-resilience/(core|executor|health|http|llm|redis)$': '<rootDir>/libs/resilience/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20000,
