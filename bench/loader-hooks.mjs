@@ -7,7 +7,7 @@ import { transform } from '@swc/core';
 import { swcOptions } from '../jest.config.js';
 
 const SRC = new URL('../libs/resilience/src/', import.meta.url);
-const SUBPATHS = new Set(['core', 'health', 'http', 'redis']);
+const SUBPATHS = new Set(['core', 'executor', 'health', 'http', 'llm', 'redis']);
 
 // The same swc options as the jest transform (one copy).
 const SWC = swcOptions;

@@ -2,14 +2,15 @@
  * Benchmark suite of nest-resilience: `npm run bench`
  * (= node --expose-gc --import ./bench/register.mjs bench/run.ts).
  *
- * Options: --quick (fewer calls and tasks), --sections=1,2,3,4,5,6,7,8, --only=<regex> (sections 1-2: the
+ * Options: --quick (fewer calls and tasks), --sections=1,2,3,4,5,6,7,8,9, --only=<regex> (sections 1-2: the
  * variant ids it matches, plus bare; e.g. --only='timeout|bulkhead|limit'), --help.
  * Section 5 (Redis acquire vs PING vs rate-limiter-flexible) needs a Redis at REDIS_URL
  * (default redis://127.0.0.1:6379) and is skipped when none answers; run it alone with
  * `npm run bench -- --sections=5` or `node --import ./bench/register.mjs bench/redis-acquire.ts`.
  * Sections 6-8 are the Executor's: overhead over raw ApiClient calls (bench/executor.ts), batch plus
  * interactive against p-queue and bottleneck (bench/executor-lanes.ts), 1k / 10k / 100k queued
- * (bench/executor-scale.ts).
+ * (bench/executor-scale.ts). Section 9: iModel over a raw fetch to a local OpenAI-compatible server, and
+ * its streaming cost per chunk (bench/imodel.ts, bench/imodel-stream.ts).
  * Prints every section and a summary of targets; writes the same as markdown to bench/RESULTS.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ import { redisAcquireTable, redisAnswers, redisBenchTarget, runRedisAcquireBench
 import { measureExecutorOverhead, OVERHEAD_IN_FLIGHT, overheadTable, overheadTargets } from './executor.js';
 import { lanesTable, lanesTargets, LANES_LIMIT, LANES_WINDOW_MS, measureLanes } from './executor-lanes.js';
 import { PROBE, scaleInChildren, scaleTable, scaleTargets } from './executor-scale.js';
+import { IMODEL_IN_FLIGHT, imodelTargets, measureIModelOverhead } from './imodel.js';
+import { LONG, measureIModelStream, PACE_MS, SHORT, STREAMS_IN_FLIGHT, streamTable } from './imodel-stream.js';
 import { fmt } from './lib/stats.js';
 import { markdownTable, targetTable, type TargetRow } from './lib/report.js';
 
@@ -30,11 +33,12 @@ const args = new Set(process.argv.slice(2));
 if (args.has('--help')) {
   console.log(
     [
-      'Usage: npm run bench -- [--quick] [--sections=1,2,3,4,5,6,7,8] [--only=<regex of variant ids>]',
+      'Usage: npm run bench -- [--quick] [--sections=1,2,3,4,5,6,7,8,9] [--only=<regex of variant ids>]',
       '  1 sequential overhead   2 throughput, 1,000 in flight   3 memory of idle breakers',
       '  4 limiter accuracy      5 Redis acquire vs raw PING vs rate-limiter-flexible (REDIS_URL; BENCH_N calls, default 5000)',
       '  6 Executor overhead over raw ApiClient, 100 in flight   7 Executor lanes: batch + interactive vs p-queue, bottleneck (~1 min)',
       '  8 Executor scale: heap and cost per event at 1k / 10k / 100k queued',
+      '  9 iModel overhead over a raw fetch to a local OpenAI-compatible server, 100 in flight; streaming cost per chunk (1–3 min)',
       '  --only: sections 1-2 run the variant ids matching the regex (case-insensitive) plus bare, e.g.',
       "          --only='timeout|bulkhead|limit' or --only='stack|wrap'; targets need both of their rows.",
       'Writes bench/RESULTS.md; a partial run (--quick, --sections, --only) writes bench/results/partial.tmp instead.',
@@ -44,7 +48,7 @@ if (args.has('--help')) {
 }
 const quick = args.has('--quick');
 const sectionsArg = process.argv.slice(2).find((a) => a.startsWith('--sections='));
-const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5,6,7,8').split(','));
+const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5,6,7,8,9').split(','));
 const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='));
 const only = onlyArg === undefined ? undefined : new RegExp(onlyArg.slice('--only='.length), 'i');
 const REPS = quick ? 3 : 7;
@@ -269,6 +273,22 @@ if (sections.has('8')) {
   const rows = await scaleInChildren(depths, quick);
   emit(scaleTable(rows) + '\n');
   targets.push(...scaleTargets('8', rows));
+}
+
+if (sections.has('9')) {
+  emit(
+    `## 9. iModel overhead: the same POST /v1/chat/completions to a local OpenAI-compatible server (child process), ${IMODEL_IN_FLIGHT} in flight, raw \`fetch\` vs \`iModel.chat\`\n`,
+  );
+  const rows = await measureIModelOverhead(REPS, quick ? 4 : 6);
+  emit(overheadTable(rows) + '\n');
+  emit(
+    '× raw: the median over reps of variant ÷ raw in the same rep (order alternating). iModel: provider openai, its own executor (concurrencyLimit 100, requestsRate and apiTokensRate never binding: estimate, mapping, event, admission, reservation and settlement on every call). The verdict compares this process’s CPU per call.\n',
+  );
+  targets.push(...imodelTargets('9', rows));
+  emit(
+    `Streaming: ${STREAMS_IN_FLIGHT} streams in flight, one delta per SSE event, one event every ${PACE_MS} ms (each its own write and read); streams of ${SHORT} and ${LONG} deltas; CPU of this process. Reported, no target.\n`,
+  );
+  emit(streamTable(await measureIModelStream(REPS, quick ? 1 : 2)) + '\n');
 }
 
 emit('## Summary of targets\n');

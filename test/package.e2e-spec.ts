@@ -109,6 +109,7 @@ describe('npm pack of nest-resilience', () => {
       [`${manifest.name}/http`]: 'ApiClient',
       [`${manifest.name}/redis`]: 'RedisStore',
       [`${manifest.name}/executor`]: 'Executor',
+      [`${manifest.name}/llm`]: 'IModel',
       [`${manifest.name}/health`]: 'CircuitBreakerHealthIndicator',
     };
     expect(Object.keys(checks).sort()).toEqual([...specifiers].sort());

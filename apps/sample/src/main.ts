@@ -19,7 +19,12 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(SampleModule.register({ upstream }));
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  logger.log(`Quotes sample listening on ${await app.getUrl()}  (try: curl ${await app.getUrl()}/quotes/ACME)`);
+  const url = await app.getUrl();
+  logger.log(`Quotes sample listening on ${url}  (try: curl ${url}/quotes/ACME)`);
+  logger.log(
+    `Ask: curl -s -X POST ${url}/ask -H 'content-type: application/json' -d '{"prompt":"Hello"}'` +
+      `  (batch: SAMPLE_URL=${url} npm run batch)`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

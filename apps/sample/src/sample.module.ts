@@ -5,6 +5,8 @@ import { ResilienceModule, type ResilienceModuleOptions } from 'nest-resilience'
 import { ResilienceHealthModule } from 'nest-resilience/health';
 import { ResilienceHttpModule, type AdaptiveRateLimiter, type AdaptiveRateLimiterOptions } from 'nest-resilience/http';
 import { ChaosController } from './admin/chaos.controller.js';
+import type { AskModuleOptions } from './ask/ask.backend.js';
+import { AskModule } from './ask/ask.module.js';
 import { QuoteBoardController } from './board/quote-board.controller.js';
 import { QuoteBoardService } from './board/quote-board.service.js';
 import { CircuitsController } from './admin/circuits.controller.js';
@@ -38,6 +40,8 @@ export interface SampleModuleOptions {
   adaptiveLimiter?: Partial<AdaptiveRateLimiterOptions>;
   /** Where settings are read from. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** `POST /ask`: e.g. a faster simulator in tests. */
+  ask?: AskModuleOptions;
 }
 
 /** Holds the {@link SampleConfig} built from the environment. */
@@ -78,7 +82,8 @@ export function mergeResilienceOptions(
  * The quotes sample: `GET /quotes/:symbol` through a breaker, retries and a rate limiter, then
  * the `quotes` `ApiClient` and its adaptive limiter; `GET /board/:symbol`, the same quote within
  * a deadline and a bulkhead, falling back to the last known quote; `GET /ratelimit`, `GET /health`,
- * `GET /circuits`, `POST /circuits/:name/reset` and `POST /chaos`.
+ * `GET /circuits`, `POST /circuits/:name/reset` and `POST /chaos`; `POST /ask` through an iModel
+ * (a simulated OpenAI-compatible server when no provider key is set) and `GET /ask/stats`.
  * @example
  * ```ts
  * const app = await NestFactory.create(SampleModule.register({ upstream: { failureRate: 0.2 } }));
@@ -111,6 +116,7 @@ export class SampleModule {
         }),
         TerminusModule,
         ResilienceHealthModule,
+        AskModule.register(options.env ?? process.env, options.ask),
       ],
       controllers: [QuotesController, QuoteBoardController, HealthController, CircuitsController, ChaosController],
       providers: [{ provide: APP_FILTER, useClass: QuotesExceptionFilter }, QuotesService, QuoteBoardService],

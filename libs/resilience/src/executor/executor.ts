@@ -125,13 +125,18 @@ export class Executor implements EventOwner, AttemptHost {
       ev.cancel(abortReason(signal));
       return ev;
     }
+    // Live before it enters: an event can end inside #enter (an open breaker refuses it, a task
+    // throws synchronously), and its end removes it from the live list.
+    this.#live.add(ev);
     if (this.#pending.size > 0 && o.whenFull === 'wait') this.#pending.push(ev, lane);
-    else if (!this.#enter(ev, lane)) {
-      if (o.whenFull === 'reject') throw new ExecutorQueueFullError(this.name, o.queueCapacity);
+    else if (!this.#enterOrForget(ev, lane)) {
+      if (o.whenFull === 'reject') {
+        this.#live.remove(ev);
+        throw new ExecutorQueueFullError(this.name, o.queueCapacity);
+      }
       this.#pending.push(ev, lane);
     }
-    this.#live.add(ev);
-    if (signal !== undefined) linkSignal(ev, signal);
+    if (signal !== undefined && !isTerminalStatus(ev.status)) linkSignal(ev, signal);
     return ev;
   }
 
@@ -184,6 +189,16 @@ export class Executor implements EventOwner, AttemptHost {
       d.unlink?.();
       d.unlink = undefined;
       this.#checkIdle();
+    }
+  }
+
+  /** {@link #enter}; an unexpected error takes the event off the live list before it propagates. */
+  #enterOrForget(ev: NetworkRequestEvent, lane: number): boolean {
+    try {
+      return this.#enter(ev, lane);
+    } catch (error) {
+      this.#live.remove(ev);
+      throw error;
     }
   }
 

@@ -17,8 +17,11 @@ export class ResilienceConfigError extends ResilienceError {
     readonly value: unknown,
     /** What was expected, e.g. `an integer >= 1`. */
     readonly expected: string,
+    /** False: the message does not show a string value (an unknown option's: a mistyped `apikey` may hold a key). */
+    showStrings = true,
   ) {
-    super(`Invalid resilience option ${path}: ${describeValue(value)} (expected ${expected})`);
+    const shown = showStrings || typeof value !== 'string' ? describeValue(value) : 'a string (not shown)';
+    super(`Invalid resilience option ${path}: ${shown} (expected ${expected})`);
   }
 
   override toJSON(): Record<string, unknown> {

@@ -70,10 +70,12 @@ export function checkRecord(path: string, value: unknown): Record<string, unknow
 export function checkKnownKeys(path: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
+      // A string value is not shown: a mistyped option name may hold a secret (`apikey: 'sk-…'`).
       throw new ResilienceConfigError(
         path ? `${path}.${key}` : key,
         (options as Record<string, unknown>)[key],
         `one of the known options: ${known.join(', ')}`,
+        false,
       );
     }
   }

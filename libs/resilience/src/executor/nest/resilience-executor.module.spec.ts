@@ -1,13 +1,13 @@
 import 'reflect-metadata';
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { Global, Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
 import { flushMicrotasks, VirtualClock } from '../../core/clock.js';
 import { ResilienceConfigError } from '../../core/errors/index.js';
 import { POLICY_RESOLVER } from '../../core/policy/policy-resolver.js';
 import { MemoryStore } from '../../core/store/memory-store.js';
 import { ResilienceModule } from '../../nest/resilience.module.js';
 import { CircuitBreakerService } from '../../nest/services/circuit-breaker.service.js';
+import { useNestTestApp } from '../../nest/testing-support/nest-test-app.js';
 import { Executor } from '../executor.js';
 import { ExecutorStoppedError } from '../errors/index.js';
 import { EXECUTOR_SOURCE } from '../executor-source.js';
@@ -39,30 +39,7 @@ class FakeConfig {
 @Module({ providers: [FakeConfig], exports: [FakeConfig] })
 class FakeConfigModule {}
 
-let app: TestingModule | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  jest.restoreAllMocks();
-});
-
-async function boot(imports: DynamicModule[], providers: (new (...args: never[]) => unknown)[] = []) {
-  @Module({ imports, providers })
-  class AppModule {}
-  app = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  app.useLogger(false);
-  await app.init();
-  return app;
-}
-
-async function bootError(imports: DynamicModule[], providers?: (new (...args: never[]) => unknown)[]): Promise<Error> {
-  try {
-    await boot(imports, providers);
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the bootstrap to fail');
-}
+const { boot, bootError, release } = useNestTestApp();
 
 describe('ResilienceExecutorModule: registration and injection by name', () => {
   it.each([
@@ -139,7 +116,7 @@ describe('ResilienceExecutorModule: registration and injection by name', () => {
     const ref = await boot([Feature as unknown as DynamicModule]);
     expect(ref.get(Jobs).openai.snapshot().name).toBe('openai');
     await ref.close();
-    app = undefined;
+    release();
     const err = await bootError([Feature as unknown as DynamicModule, Elsewhere as unknown as DynamicModule]);
     expect(err.message).toContain(getExecutorToken('openai'));
   });
@@ -314,7 +291,7 @@ describe('ResilienceExecutorModule shutdown', () => {
     expect(executor.snapshot()).toMatchObject({ inFlight: 1, queued: 1 });
     let closed = false;
     const closing = ref.close().then(() => (closed = true));
-    app = undefined;
+    release();
     await flushMicrotasks();
     expect(closed).toBe(false);
     expect(executor.snapshot().running).toBe(false);
@@ -342,7 +319,7 @@ describe('ResilienceExecutorModule shutdown', () => {
     await flushMicrotasks();
     let closed = false;
     const closing = ref.close().then(() => (closed = true));
-    app = undefined;
+    release();
     await clock.advance(4_999);
     expect(closed).toBe(false);
     await clock.advance(1);

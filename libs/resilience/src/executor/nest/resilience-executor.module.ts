@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ResilienceConfigError } from '../../core/errors/index.js';
+import { checkRegisteredName, requireAsyncFactory } from '../../core/options/registration.js';
 import {
   ExecutorRegistrationConfigurableModule,
   ResilienceExecutorConfigurableModule,
@@ -45,40 +45,22 @@ export class ResilienceExecutorModule extends ResilienceExecutorConfigurableModu
 
   /** Settings built by a factory, plus static `executors`. Global unless `isGlobal: false`. */
   static override forRootAsync(options: ResilienceExecutorModuleAsyncOptions): DynamicModule {
-    requireFactory('ResilienceExecutorModule.forRootAsync', options);
+    requireAsyncFactory('ResilienceExecutorModule.forRootAsync', options);
     return super.forRootAsync(options);
   }
 
   /** One named executor (`@InjectExecutor(name)`), from static options. Global unless `isGlobal: false`. */
   static registerExecutor(options: RegisterExecutorOptions): DynamicModule {
     const { name, isGlobal, ...rest } = options ?? ({} as RegisterExecutorOptions);
-    const checked = checkName('registerExecutor', name);
+    const checked = checkRegisteredName('ResilienceExecutorModule.registerExecutor.name', name);
     return withExecutor(checked, isGlobal, ResilienceExecutorRegistrationModule.register(rest));
   }
 
   /** One named executor whose options a factory builds. The name is static. Global unless `isGlobal: false`. */
   static registerExecutorAsync(options: RegisterExecutorAsyncOptions): DynamicModule {
     const { name, isGlobal, ...rest } = options ?? ({} as RegisterExecutorAsyncOptions);
-    const checked = checkName('registerExecutorAsync', name);
-    requireFactory(`executors.${checked}`, rest);
+    const checked = checkRegisteredName('ResilienceExecutorModule.registerExecutorAsync.name', name);
+    requireAsyncFactory(`executors.${checked}`, rest);
     return withExecutor(checked, isGlobal, ResilienceExecutorRegistrationModule.registerAsync(rest));
   }
-}
-
-/** A registered name is the token's: a non-empty string, known when the module is defined. */
-function checkName(method: string, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new ResilienceConfigError(
-      `ResilienceExecutorModule.${method}.name`,
-      name,
-      'a non-empty string (the name to inject)',
-    );
-  return name;
-}
-
-/** An async registration needs one way to build its options. */
-function requireFactory(path: string, options: object | undefined): void {
-  const o = (options ?? {}) as Record<string, unknown>;
-  if (o.useFactory === undefined && o.useClass === undefined && o.useExisting === undefined)
-    throw new ResilienceConfigError(path, options, 'async options with useFactory, useClass or useExisting');
 }

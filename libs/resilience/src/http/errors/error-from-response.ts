@@ -102,6 +102,23 @@ export function isQuotaExhausted(body: unknown, info: ProviderErrorInfo = extrac
   return false;
 }
 
+/** The google.rpc.ErrorInfo `reason` of a Google API's "the API key is wrong" 400. @internal */
+export const GOOGLE_API_KEY_INVALID = 'API_KEY_INVALID';
+
+/**
+ * True when a (raw or parsed) Google RPC error body says the API key is wrong: an entry of
+ * `error.details[]` with `reason: "API_KEY_INVALID"` whose `@type` is `google.rpc.ErrorInfo`
+ * (or absent). Google APIs (Gemini, Maps, ...) answer a wrong or expired key with **400**
+ * `INVALID_ARGUMENT` and this detail where other APIs send 401.
+ * @internal
+ */
+export function isGoogleApiKeyInvalid(body: unknown): boolean {
+  return googleErrorDetails(parseJsonBody(body)).some((d) => {
+    const type = d['@type'];
+    return d.reason === GOOGLE_API_KEY_INVALID && (type === undefined || String(type).endsWith('google.rpc.ErrorInfo'));
+  });
+}
+
 /** `x-should-retry: true|false` (Stainless SDK convention), or `undefined`. */
 function shouldRetryHeader(h: Record<string, string>): boolean | undefined {
   const v = h['x-should-retry']?.trim().toLowerCase();
@@ -114,6 +131,7 @@ function shouldRetryHeader(h: Record<string, string>): boolean | undefined {
  * | status | class | transient |
  * |---|---|---|
  * | 400, 422 | UpstreamBadRequestError | no |
+ * | 400 with a google.rpc.ErrorInfo `reason: API_KEY_INVALID` | UpstreamAuthenticationError (`code: 'API_KEY_INVALID'`) | no |
  * | 401 | UpstreamAuthenticationError | no |
  * | 403 | UpstreamPermissionError | no |
  * | 404 | UpstreamNotFoundError | no |
@@ -158,6 +176,8 @@ export function errorFromResponse(input: ErrorResponseInput): ApiClientError {
   ) {
     init.notRetriedReason = notRetried(m, `status ${status}`);
   }
+  if (status === 400 && isGoogleApiKeyInvalid(parsed))
+    return new UpstreamAuthenticationError(message, { ...init, code: GOOGLE_API_KEY_INVALID });
   if (status === 400 || status === 422) return new UpstreamBadRequestError(message, init);
   if (status === 401) return new UpstreamAuthenticationError(message, init);
   if (status === 403) return new UpstreamPermissionError(message, init);

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ResilienceConfigError } from '../../core/errors/index.js';
+import { checkRegisteredName, requireAsyncFactory } from '../../core/options/registration.js';
 import { ResilienceHttpCoreModule } from './http-registries.js';
 import { getApiClientToken, getEndpointToken } from './http.tokens.js';
 import { apiClientProvider, endpointProvider } from './named-providers.js';
@@ -75,28 +75,34 @@ export class ResilienceHttpModule extends ResilienceHttpConfigurableModule {
 
   /** Shared settings built by a factory, plus static `clients` / `endpoints`. Global. */
   static override forRootAsync(options: ResilienceHttpModuleAsyncOptions): DynamicModule {
-    requireFactory('ResilienceHttpModule.forRootAsync', options);
+    requireAsyncFactory('ResilienceHttpModule.forRootAsync', options);
     return super.forRootAsync(options);
   }
 
   /** One named client (`@InjectApiClient(name)`), from static options. Global. */
   static registerClient(options: RegisterClientOptions): DynamicModule {
     const { name, ...rest } = options;
-    return withClient(checkName('registerClient', name), ResilienceHttpClientModule.register(rest));
+    return withClient(
+      checkRegisteredName('ResilienceHttpModule.registerClient.name', name),
+      ResilienceHttpClientModule.register(rest),
+    );
   }
 
   /** One named client whose options a factory builds. The name is static. Global. */
   static registerClientAsync(options: RegisterClientAsyncOptions): DynamicModule {
     const { name, ...rest } = options;
-    requireFactory(`clients.${String(name)}`, rest);
-    return withClient(checkName('registerClientAsync', name), ResilienceHttpClientModule.registerAsync(rest));
+    requireAsyncFactory(`clients.${String(name)}`, rest);
+    return withClient(
+      checkRegisteredName('ResilienceHttpModule.registerClientAsync.name', name),
+      ResilienceHttpClientModule.registerAsync(rest),
+    );
   }
 
   /** One named endpoint (`@InjectEndpoint(name)`), from a static config. Global. */
   static registerEndpoint(options: RegisterEndpointOptions): DynamicModule {
     const { name, ...rest } = options;
     const def = ResilienceHttpEndpointModule.register(rest);
-    return withEndpoint(checkName('registerEndpoint', name), rest.client, def);
+    return withEndpoint(checkRegisteredName('ResilienceHttpModule.registerEndpoint.name', name), rest.client, def);
   }
 
   /**
@@ -105,9 +111,9 @@ export class ResilienceHttpModule extends ResilienceHttpConfigurableModule {
    */
   static registerEndpointAsync(options: RegisterEndpointAsyncOptions): DynamicModule {
     const { name, client, ...rest } = options;
-    requireFactory(`endpoints.${String(name)}`, rest);
+    requireAsyncFactory(`endpoints.${String(name)}`, rest);
     const def = ResilienceHttpEndpointModule.registerAsync(rest);
-    return withEndpoint(checkName('registerEndpointAsync', name), client, def);
+    return withEndpoint(checkRegisteredName('ResilienceHttpModule.registerEndpointAsync.name', name), client, def);
   }
 }
 
@@ -132,22 +138,4 @@ function withEndpoint(name: string, client: unknown, definition: DynamicModule):
     ],
     exports: [getEndpointToken(name)],
   };
-}
-
-/** A registered name is the token's: a non-empty string, known when the module is defined. */
-function checkName(method: string, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new ResilienceConfigError(
-      `ResilienceHttpModule.${method}.name`,
-      name,
-      'a non-empty string (the name to inject)',
-    );
-  return name;
-}
-
-/** An async registration needs one way to build its options. */
-function requireFactory(path: string, options: object | undefined): void {
-  const o = (options ?? {}) as Record<string, unknown>;
-  if (o.useFactory === undefined && o.useClass === undefined && o.useExisting === undefined)
-    throw new ResilienceConfigError(path, options, 'async options with useFactory, useClass or useExisting');
 }

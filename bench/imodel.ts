@@ -1,0 +1,246 @@
+/**
+ * Section 9, iModel overhead: the same POST /v1/chat/completions (the same JSON body, the same
+ * headers) to the same local OpenAI-compatible server, 100 callers looping (100 in flight), raw
+ * (global `fetch`, the transport iModel uses; the body stringified per call, read and JSON-parsed)
+ * and through `model.chat({ messages })` of an IModel (provider openai, baseUrl the server, its own
+ * executor: concurrencyLimit 100, requestsRate and apiTokensRate far above the load, so nothing
+ * waits). What is measured is iModel's own work per call: estimate, request mapping, executor
+ * event, limiter admission, token reservation and settlement, response mapping. Three more rows
+ * split it: a raw fetch with an `AbortSignal` per call (what the transport's signal, for cancel and
+ * timeout, costs undici), the executor alone around the raw fetch (its event, admission, reservation
+ * and settlement without iModel's mapping) and an iModel whose estimator is a fixed count (the
+ * default's gpt-tokenizer count is the difference).
+ * The server (`startOpenAIServer`, llm/testing-support/openai-server.ts) runs in a child process
+ * (bench/imodel-stream.ts with `--server`), so this process's CPU is the client's; it is reset between reps.
+ * Method as section 6 (bench/executor.ts): warm-up (also loads gpt-tokenizer), reps in alternating
+ * order, gc before each, paired medians of per-rep ratios; the verdict is this process's CPU per call.
+ * The streaming half is bench/imodel-stream.ts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Executor } from '../libs/resilience/src/executor/executor.js';
+import { IModel } from '../libs/resilience/src/llm/imodel/imodel.js';
+import type { ChatMessage } from '../libs/resilience/src/llm/chat/chat.types.js';
+import type { TokenEstimator } from '../libs/resilience/src/llm/estimate/token-estimator.js';
+import type { IModelOptions } from '../libs/resilience/src/llm/imodel/imodel.options.js';
+import { openAIProvider } from '../libs/resilience/src/llm/providers/openai/openai.provider.js';
+import type { OverheadRow } from './executor.js';
+import { fmt, fullGc, median, timeConcurrent } from './lib/stats.js';
+import type { TargetRow } from './lib/report.js';
+import type { Variant } from './lib/variant.js';
+
+/** Chat calls in flight (callers looping on awaited calls). */
+export const IMODEL_IN_FLIGHT = 100;
+/** The bench's key (the server checks `authorization: Bearer <key>`). */
+export const BENCH_KEY = 'sk-bench-9f2c41';
+export const BENCH_MODEL = 'gpt-4o-mini';
+/** The chat section's messages: a short system prompt and question (~40 tokens). */
+export const CHAT_MESSAGES: ChatMessage[] = [
+  { role: 'system', content: 'You are a concise assistant. Answer in one short sentence.' },
+  { role: 'user', content: 'What does a circuit breaker do in a distributed system, in a few words?' },
+];
+
+/** The executor options of every bench iModel: nothing binds, every call is admitted at once. */
+export const BENCH_EXECUTOR = { concurrencyLimit: IMODEL_IN_FLIGHT, requestsRate: 1e9, apiTokensRate: 1e12 };
+
+/** The child process: `chatUrl` answers as `startOpenAIServer` does; `pacedUrl` streams one event per `PACE_MS`. */
+export interface IModelBenchServer {
+  /** OpenAI base URL (`…/v1`) of the stock server. */
+  chatUrl: string;
+  /** OpenAI base URL of the paced stream server: one content delta per code point of the answer. */
+  pacedUrl: string;
+  /** Forgets the requests recorded (their bodies) so the child's heap stays flat. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Per-rep samples of one variant: calls/s and this process's CPU µs per call. */
+export type RepSamples = { perSec: number[]; cpuUs: number[] };
+
+/** Starts the servers in a child process (bench/imodel-stream.ts `--server`, TypeScript through bench/register.mjs). */
+export async function startIModelBenchServer(): Promise<IModelBenchServer> {
+  const cwd = fileURLToPath(new URL('..', import.meta.url));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', './bench/register.mjs', 'bench/imodel-stream.ts', '--server'],
+    { cwd, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      const onExit = () => reject(new Error('iModel bench server exited'));
+      child.once('exit', onExit);
+      child.once('message', (m) => {
+        child.off('exit', onExit);
+        resolve(m);
+      });
+    });
+  const urls = (await next()) as { chat: string; paced: string };
+  return {
+    chatUrl: urls.chat,
+    pacedUrl: urls.paced,
+    reset: async () => {
+      const done = next();
+      child.send('reset');
+      await done;
+    },
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('close');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Warm-up (`warmPerWorker` calls per caller of each variant: sockets, JIT, gpt-tokenizer), then
+ * `reps` reps of every variant in alternating order, the server reset and a full gc before each.
+ */
+export async function interleaved(
+  variants: readonly Variant[],
+  o: { reps: number; inFlight: number; perWorker: number; warmPerWorker: number; reset: () => Promise<void> },
+): Promise<RepSamples[]> {
+  for (const v of variants) await timeConcurrent(v.call, o.inFlight, o.warmPerWorker);
+  const out = variants.map((): RepSamples => ({ perSec: [], cpuUs: [] }));
+  for (let r = 0; r < o.reps; r++) {
+    const order = variants.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) {
+      await o.reset();
+      fullGc();
+      const c0 = process.cpuUsage();
+      const perSec = await timeConcurrent(variants[i]!.call, o.inFlight, o.perWorker);
+      const c = process.cpuUsage(c0);
+      out[i]!.perSec.push(perSec);
+      out[i]!.cpuUs.push((c.user + c.system) / (o.inFlight * o.perWorker));
+    }
+  }
+  return out;
+}
+
+/** The chat variants' samples as section 6's rows (paired ratios against `base`). */
+function overheadRows(variants: readonly (Variant & { base: number })[], s: readonly RepSamples[]): OverheadRow[] {
+  return variants.map((v, i) => {
+    const own = s[i]!;
+    const base = s[v.base]!;
+    const ratios = own.perSec.map((p, r) => base.perSec[r]! / p);
+    const cpuRatios = own.cpuUs.map((c, r) => c / base.cpuUs[r]!);
+    const perSec = median(own.perSec);
+    return {
+      name: v.name,
+      base: v.base,
+      perSec,
+      usPerCall: 1e6 / perSec,
+      ratio: median(ratios),
+      minRatio: Math.min(...ratios),
+      maxRatio: Math.max(...ratios),
+      cpuUs: median(own.cpuUs),
+      cpuRatio: median(cpuRatios),
+      minCpuRatio: Math.min(...cpuRatios),
+      maxCpuRatio: Math.max(...cpuRatios),
+    };
+  });
+}
+
+/** An iModel of the bench on `baseUrl` (its own executor, {@link BENCH_EXECUTOR}). */
+export function benchModel(name: string, baseUrl: string, estimator?: TokenEstimator): IModel {
+  const options: IModelOptions = {
+    provider: 'openai',
+    model: BENCH_MODEL,
+    apiKey: BENCH_KEY,
+    baseUrl,
+    executor: BENCH_EXECUTOR,
+  };
+  if (estimator !== undefined) options.estimator = estimator;
+  return IModel.create(name, options);
+}
+
+/** Runs the chat half of section 9: `reps` reps of `perWorker` calls per caller, 100 callers. */
+export async function measureIModelOverhead(reps: number, perWorker: number): Promise<OverheadRow[]> {
+  const server = await startIModelBenchServer();
+  const withDefault = benchModel('bench-imodel', server.chatUrl);
+  const withFixed = benchModel('bench-imodel-fixed', server.chatUrl, { estimateInput: () => 40 });
+  // The body and headers iModel sends (the provider's mapping of the same request), built once.
+  const pr = openAIProvider.chatRequest(
+    { messages: CHAT_MESSAGES },
+    { model: BENCH_MODEL, apiKey: BENCH_KEY, baseUrl: server.chatUrl, maxTokens: 1024 },
+    false,
+  );
+  const url = server.chatUrl + pr.path;
+  const post = async (signal?: AbortSignal): Promise<{ usage?: { total_tokens?: number } }> => {
+    const init = { method: 'POST', headers: pr.headers, body: JSON.stringify(pr.body) };
+    const res = await fetch(url, signal === undefined ? init : { ...init, signal });
+    if (res.status !== 200) throw new Error(`raw fetch: status ${res.status}`);
+    return (await res.json()) as { usage?: { total_tokens?: number } };
+  };
+  // The executor alone around the raw call (the reservation iModel makes, the usage it reports).
+  const executor = Executor.create('bench-imodel-executor', BENCH_EXECUTOR);
+  const viaExecutor = () =>
+    executor.execute(
+      async (ctx) => {
+        const body = await post(ctx.signal);
+        ctx.reportUsage(body.usage?.total_tokens ?? 0);
+        return body;
+      },
+      { tokens: 1064 },
+    );
+  const variants = [
+    {
+      name: 'raw `fetch` POST /v1/chat/completions (body stringified, read, JSON-parsed)',
+      base: 0,
+      call: () => post(),
+    },
+    {
+      name: 'raw `fetch` with a signal (an AbortController per call, as the transport has)',
+      base: 0,
+      call: () => post(new AbortController().signal),
+    },
+    {
+      name: '`Executor.execute` around the raw fetch (ctx.signal, reserve 1,064 tokens, report usage): no iModel',
+      base: 0,
+      call: viaExecutor,
+    },
+    {
+      name: '`iModel.chat({ messages })`, default estimator (gpt-tokenizer o200k)',
+      base: 0,
+      call: () => withDefault.chat({ messages: CHAT_MESSAGES }),
+    },
+    {
+      name: '`iModel.chat`, a fixed estimator (no tokenizer; shows the estimate’s share)',
+      base: 0,
+      call: () => withFixed.chat({ messages: CHAT_MESSAGES }),
+    },
+  ];
+  try {
+    const warmPerWorker = Math.max(5, perWorker >> 2);
+    const samples = await interleaved(variants, {
+      reps,
+      inFlight: IMODEL_IN_FLIGHT,
+      perWorker,
+      warmPerWorker,
+      reset: server.reset,
+    });
+    return overheadRows(variants, samples);
+  } finally {
+    await withDefault.close();
+    await withFixed.close();
+    await executor.stop();
+    await server.close();
+  }
+}
+
+/** The target row: iModel (default estimator) CPU per call ≤ 1.05 × raw, 100 in flight. */
+export function imodelTargets(section: string, rows: readonly OverheadRow[]): TargetRow[] {
+  const raw = rows[0]!;
+  const model = rows[3]!;
+  const fixed = rows[4]!;
+  return [
+    {
+      section,
+      target: `iModel CPU per call ≤ 1.05 × raw fetch, ${IMODEL_IN_FLIGHT} in flight (\`chat\`, default estimator)`,
+      ours: `${fmt(model.cpuRatio, 3)}× (${fmt(model.cpuUs, 1)} µs CPU; wall time ${fmt(model.ratio, 3)}×); fixed estimator ${fmt(fixed.cpuRatio, 3)}×`,
+      comparator: `raw ${fmt(raw.cpuUs, 1)} µs CPU, ${fmt(raw.perSec)} calls/s`,
+      pass: model.cpuRatio <= 1.05,
+    },
+  ];
+}

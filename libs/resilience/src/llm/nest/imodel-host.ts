@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ResilienceConfigError } from '../../core/errors/index.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { POLICY_RESOLVER, type PolicyResolver } from '../../core/policy/policy-resolver.js';
+import type { IModel } from '../imodel/imodel.js';
+import { ModelRegistry } from '../imodel/imodel-registry.js';
+import { DEFAULT_LLM_SHUTDOWN_TIMEOUT_MS } from './resilience-llm.options.js';
+
+/**
+ * The application's models, once per application: the framework-free {@link ModelRegistry}
+ * that `fallbacks` are looked up in (every model of the application is in it), and the models
+ * the module created, which {@link closeAll} closes at shutdown.
+ * @internal
+ */
+@Injectable()
+export class IModelHost {
+  /** Where every model of the application is registered (by `IModel.create`). */
+  readonly registry = new ModelRegistry<IModel>();
+  private readonly logger = new Logger('ResilienceLlm');
+  private readonly created: IModel[] = [];
+  private shutdownTimeoutMs = DEFAULT_LLM_SHUTDOWN_TIMEOUT_MS;
+  private closing: Promise<void> | undefined;
+
+  constructor(@Optional() @Inject(POLICY_RESOLVER) private readonly resolver?: PolicyResolver) {}
+
+  /** Records a model created by the module. */
+  add(model: IModel): IModel {
+    this.created.push(model);
+    return model;
+  }
+
+  /**
+   * Every `fallbacks` name of every model is a model of the application (once all exist: a
+   * typo fails the bootstrap with `ResilienceConfigError` naming `models.<name>.fallbacks[i]`
+   * and the registered models, instead of the first call that falls back).
+   */
+  checkFallbacks(): void {
+    for (const model of this.created)
+      model.fallbacks.forEach((f, i) => {
+        if (!this.registry.has(f))
+          throw new ResilienceConfigError(
+            `models.${model.name}.fallbacks[${i}]`,
+            f,
+            `the name of a registered model (registered: ${this.registry.names().join(', ')})`,
+          );
+      });
+  }
+
+  /** The `shutdownTimeoutMs` of `forRoot[Async]`. */
+  configure(shutdownTimeoutMs: number): void {
+    this.shutdownTimeoutMs = shutdownTimeoutMs;
+  }
+
+  /**
+   * Closes every model (an executor of a model's own drains), waiting at most
+   * `shutdownTimeoutMs` on the module's clock; past it a warning names the models still
+   * closing, their own executors are stopped without draining (queued calls cancelled, running
+   * ones aborted) and this resolves. Idempotent.
+   */
+  closeAll(): Promise<void> {
+    this.closing ??= this.close(this.shutdownTimeoutMs);
+    return this.closing;
+  }
+
+  private async close(timeoutMs: number): Promise<void> {
+    const pending = new Set(this.created);
+    if (pending.size === 0) return;
+    const closed = [...pending].map((m) =>
+      Promise.resolve()
+        .then(() => m.close())
+        .then(
+          () => void pending.delete(m),
+          (error: unknown) => {
+            pending.delete(m);
+            this.logger.warn(`Model ${m.name} failed to close: ${(error as Error)?.message}`);
+          },
+        ),
+    );
+    const clock: Clock = this.resolver?.clock ?? systemClock;
+    let handle: unknown;
+    const timedOut = new Promise<boolean>((resolve) => {
+      if (timeoutMs !== Infinity) handle = clock.setTimeout(() => resolve(true), timeoutMs);
+    });
+    const late = await Promise.race([Promise.all(closed).then(() => false), timedOut]);
+    if (handle !== undefined) clock.clearTimeout(handle);
+    if (!late || pending.size === 0) return;
+    this.logger.warn(
+      `Model${pending.size > 1 ? 's' : ''} ${[...pending].map((m) => m.name).join(', ')} did not close within ` +
+        `${timeoutMs} ms (shutdownTimeoutMs): cancelling what is left`,
+    );
+    // Still closing means draining an executor of its own (a shared one is left running at once).
+    for (const m of pending) void m.executor.stop({ drain: false }).catch(() => undefined);
+  }
+}
+
+/** Checks the fallbacks at bootstrap, closes the models at shutdown. @internal */
+@Injectable()
+export class IModelLifecycle implements OnModuleInit, OnModuleDestroy {
+  constructor(private readonly host: IModelHost) {}
+
+  onModuleInit(): void {
+    this.host.checkFallbacks();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.host.closeAll();
+  }
+}

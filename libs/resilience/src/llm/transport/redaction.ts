@@ -1,0 +1,61 @@
+import {
+  isSensitiveHeader,
+  normalizeHeaders,
+  redactUrl,
+  scrubSecrets,
+  type NormalizedHeaders,
+} from '../../http/headers/headers.js';
+
+/**
+ * A superset of what `scrubSecrets` changes: a `Bearer` / `Basic` credential, an `sk-` or `AIza`
+ * key, a mask (`*`, `•`, `…`, `...`). A value it misses (and holding none of the secrets) comes
+ * out of `scrubSecrets` unchanged, so it is not passed through it.
+ */
+const SCRUB_HINT = /bearer|basic|sk-|aiza|[*•…]|\.\.\./i;
+
+function holdsSecret(value: string, secrets: readonly string[]): boolean {
+  for (const s of secrets) if (s.length >= 4 && value.includes(s)) return true;
+  return false;
+}
+
+/**
+ * The headers of a response, read once: lower-cased (`normalizeHeaders`, so a later
+ * `safeHeaders` / `normalizeHeaders` of the record does not copy it again), without credential or
+ * cookie headers, every value scrubbed of the secrets: the same record as
+ * `safeHeaders(res.headers, secrets)`, but `scrubSecrets` runs only on a value that could hold
+ * something to scrub.
+ * @internal
+ */
+export function safeResponseHeaders(res: Response, secrets: readonly string[]): NormalizedHeaders {
+  const h = normalizeHeaders(res.headers);
+  for (const k in h) {
+    if (isSensitiveHeader(k)) {
+      delete h[k];
+      continue;
+    }
+    const v = h[k]!;
+    if (SCRUB_HINT.test(v) || holdsSecret(v, secrets)) h[k] = scrubSecrets(v, secrets);
+  }
+  return h;
+}
+
+/** Distinct URLs a transport's redactor remembers (a model calls one or two: chat and stream). */
+const URL_CACHE = 16;
+
+/**
+ * `redactUrl(url, secrets)` remembered per URL (at most {@link URL_CACHE}, then forgotten all
+ * at once): the URL of a model is the same on every call.
+ * @internal
+ */
+export function urlRedactor(secrets: readonly string[]): (url: string) => string {
+  const cache = new Map<string, string>();
+  return (url) => {
+    let r = cache.get(url);
+    if (r === undefined) {
+      r = redactUrl(url, secrets);
+      if (cache.size >= URL_CACHE) cache.clear();
+      cache.set(url, r);
+    }
+    return r;
+  };
+}

@@ -1,0 +1,121 @@
+import type { Clock } from '../../core/clock.js';
+import type { Disposable } from '../../core/events/event-emitter.js';
+import type { ExecutorTaskContext } from '../../executor/executor.options.js';
+import type { RequestStatusChange } from '../../executor/network-request-event.js';
+import { RequestStatus } from '../../executor/request-status.js';
+import { isApiClientError, type ApiClientError } from '../../http/errors/api-client.error.js';
+import { errorFromTransport } from '../../http/errors/error-from-transport.js';
+import { normalizeHeaders } from '../../http/headers/headers.js';
+import type { LlmProvider } from '../providers/provider.js';
+import type { DeadlineEntry, DeadlineList } from './deadline-list.js';
+
+/** What every attempt of one transport shares. @internal */
+export interface TransportCore {
+  readonly provider: LlmProvider;
+  readonly secrets: readonly string[];
+  readonly timeoutMs: number;
+  readonly clock: Clock;
+  readonly deadlines: DeadlineList;
+  readonly streamBuffer: number;
+  /** The injected fetch, else `globalThis.fetch` at the time of the call. */
+  readonly fetch: typeof fetch | undefined;
+  /** `redactUrl(url, secrets)`, cached per URL (`urlRedactor`). */
+  readonly redactUrl: (url: string) => string;
+}
+
+const TIMEOUT_CAUSE = { name: 'TimeoutError', message: 'no data within the timeout' };
+
+/**
+ * One attempt: one real fetch, aborted by the cancellation of the event (cancel closes the
+ * connection) or by the transport's deadline list (a timeout). One `AbortController` per attempt,
+ * the fetch's: the event's cancel reaches it through a status listener (the task never reads
+ * `ctx.signal`, so the executor creates no second controller to chain). The attempt object is its
+ * own deadline node (no timer per attempt).
+ * @internal
+ */
+export class Attempt implements DeadlineEntry {
+  _deadline = 0;
+  _prevD: DeadlineEntry | undefined = undefined;
+  _nextD: DeadlineEntry | undefined = undefined;
+  _listed = false;
+  readonly controller = new AbortController();
+  timedOut = false;
+  #sub: Disposable | undefined = undefined;
+
+  constructor(
+    readonly core: TransportCore,
+    readonly ctx: ExecutorTaskContext,
+    readonly method: string,
+    readonly url: string,
+    readonly idempotent: boolean,
+  ) {}
+
+  /** The deadline passed: abort the fetch (the error is mapped by {@link Attempt.mapError}). */
+  expire(): void {
+    this.timedOut = true;
+    this.controller.abort(TIMEOUT_CAUSE);
+  }
+
+  /** Starts the deadline and follows the event's cancellation. */
+  start(): void {
+    const ev = this.ctx.event;
+    if (ev.status === RequestStatus.CANCELLED) this.controller.abort(ev.error);
+    else
+      this.#sub = ev.onStatus((c: RequestStatusChange) => {
+        if (c.to === RequestStatus.CANCELLED) this.controller.abort(c.event.error);
+      });
+    this.core.deadlines.add(this);
+  }
+
+  /** Stops the deadline and the listener (the attempt settled). */
+  finish(): void {
+    this.core.deadlines.remove(this);
+    this.#sub?.dispose();
+  }
+
+  /** True once the event was cancelled. */
+  get cancelled(): boolean {
+    return this.ctx.event.status === RequestStatus.CANCELLED;
+  }
+
+  /** Why the event was cancelled (its `RequestCancelledError`). */
+  get cancelReason(): unknown {
+    return this.ctx.event.error;
+  }
+
+  /** The fetch of this attempt. */
+  send(init: RequestInit): Promise<Response> {
+    const f = this.core.fetch ?? globalThis.fetch;
+    return f(this.url, { headers: init.headers, body: init.body, method: this.method, signal: this.controller.signal });
+  }
+
+  /** A non-2xx response as the provider's typed error (reads the body text). */
+  async statusError(res: Response): Promise<ApiClientError> {
+    const body = await res.text();
+    const c = this.core;
+    return c.provider.errorFor({
+      status: res.status,
+      headers: normalizeHeaders(res.headers),
+      body,
+      method: this.method,
+      url: this.url,
+      secrets: c.secrets,
+      now: c.clock.now(),
+      idempotent: this.idempotent,
+    });
+  }
+
+  /**
+   * What a failure of this attempt is: the cancel reason when the event was cancelled, an
+   * `UpstreamTimeoutError` when the deadline fired, a typed error as is, else
+   * `errorFromTransport` (a refused connection is transient even for a POST; a reset is not).
+   */
+  mapError(error: unknown): unknown {
+    if (this.cancelled) return this.cancelReason;
+    const c = this.core;
+    const ctx = { method: this.method, url: this.url, secrets: c.secrets, idempotent: this.idempotent };
+    if (this.timedOut) return errorFromTransport(TIMEOUT_CAUSE, { ...ctx, timeoutMs: c.timeoutMs });
+    if (isApiClientError(error)) return error;
+    return errorFromTransport(error, ctx);
+  }
+}
