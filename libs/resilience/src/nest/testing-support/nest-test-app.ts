@@ -25,17 +25,24 @@ export interface NestTestApp {
 export function useNestTestApp(): NestTestApp {
   let app: TestingModule | undefined;
   afterEach(async () => {
-    await app?.close();
-    app = undefined;
+    const booted = app;
+    app = undefined; // forgotten first: a close that throws does not fail every later test
     jest.restoreAllMocks();
+    await booted?.close();
   });
   const boot = async (imports: DynamicModule[], providers: TestProvider[] = []): Promise<TestingModule> => {
     @Module({ imports, providers })
     class AppModule {}
-    app = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app.useLogger(false);
-    await app.init();
-    return app;
+    const compiled = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    compiled.useLogger(false);
+    try {
+      await compiled.init();
+    } catch (error) {
+      // A failed bootstrap: closed here, best effort (NestJS 11 rethrows the init error from close()).
+      await compiled.close().catch(() => undefined);
+      throw error;
+    }
+    return (app = compiled);
   };
   return {
     boot,
