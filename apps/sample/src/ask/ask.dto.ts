@@ -21,6 +21,8 @@ export interface AskResponse {
   latencyMs: number;
   lane: AskLane;
   finishReason: string;
+  /** What the call cost, USD, from the usage the provider reported (`null`: a model without a price). */
+  costUsd: number | null;
   /** True when the answer comes from the sample's simulated server. */
   simulated: boolean;
 }

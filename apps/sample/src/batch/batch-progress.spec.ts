@@ -13,6 +13,13 @@ describe('batch progress without a TTY', () => {
     expect(lines[0]).toMatch(/^batch 3\/25 \(12%\) failed 0, /);
     expect(lines.at(-1)).toMatch(/^batch 25\/25 \(100%\) failed 1, /);
   });
+
+  it('counts the prompts a budget refused apart from the failures', () => {
+    const lines: string[] = [];
+    const p = createProgress(4, { tty: false, write: (l) => lines.push(l), now: () => 0, stepPercent: 100 });
+    for (const ok of [true, false, 'refused', 'refused'] as const) p.tick(ok);
+    expect(lines).toEqual([expect.stringMatching(/^batch 4\/4 \(100%\) failed 1, refused 2, /)]);
+  });
 });
 
 describe('runBatch', () => {

@@ -4,8 +4,8 @@ import cliProgress from 'cli-progress';
 
 /** What the batch tells its progress reporter. */
 export interface BatchProgress {
-  /** One prompt ended (`ok`: answered). */
-  tick(ok: boolean): void;
+  /** One prompt ended (`true`: answered; `'refused'`: a budget refused it; `false`: failed). */
+  tick(ok: boolean | 'refused'): void;
   stop(): void;
 }
 
@@ -28,22 +28,27 @@ export function createProgress(total: number, options: ProgressOptions | 'silent
   const start = now();
   let done = 0;
   let failed = 0;
+  let refused = 0;
+  const count = (ok: boolean | 'refused') => {
+    done++;
+    if (ok === 'refused') refused++;
+    else if (!ok) failed++;
+  };
   const rate = () => (done / Math.max(0.001, (now() - start) / 1000)).toFixed(1);
   if (options.tty ?? process.stdout.isTTY === true) {
     const bar = new cliProgress.SingleBar(
       {
         format:
-          'batch {bar} {percentage}% | {value}/{total} | failed {failed} | {rate} prompts/s | eta {eta_formatted}',
+          'batch {bar} {percentage}% | {value}/{total} | failed {failed} | refused {refused} | {rate} prompts/s | eta {eta_formatted}',
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { failed: 0, rate: '0.0' });
+    bar.start(total, 0, { failed: 0, refused: 0, rate: '0.0' });
     return {
       tick(ok) {
-        done++;
-        if (!ok) failed++;
-        bar.update(done, { failed, rate: rate() });
+        count(ok);
+        bar.update(done, { failed, refused, rate: rate() });
       },
       stop: () => bar.stop(),
     };
@@ -52,11 +57,11 @@ export function createProgress(total: number, options: ProgressOptions | 'silent
   const step = Math.max(1, Math.ceil((total * (options.stepPercent ?? 10)) / 100));
   return {
     tick(ok) {
-      done++;
-      if (!ok) failed++;
+      count(ok);
       if (done % step === 0 || done === total) {
         const pct = Math.floor((done / total) * 100);
-        write(`batch ${done}/${total} (${pct}%) failed ${failed}, ${rate()} prompts/s`);
+        const r = refused > 0 ? `, refused ${refused}` : '';
+        write(`batch ${done}/${total} (${pct}%) failed ${failed}${r}, ${rate()} prompts/s`);
       }
     },
     stop: () => undefined,

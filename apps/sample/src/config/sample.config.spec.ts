@@ -6,8 +6,16 @@ import {
   testRedis,
   uniquePrefix,
 } from '../../../../libs/resilience/src/redis/testing-support/redis-server.js';
+import { CostTracker } from 'nest-resilience/llm';
+import { SIM_DEFAULT_MODEL } from '../llm-sim/sim-answer.js';
 import { mergeResilienceOptions } from '../sample.module.js';
-import { countsAgainstProvider, SampleConfig, SampleConfigError, withoutPassword } from './sample.config.js';
+import {
+  countsAgainstProvider,
+  SAMPLE_BUDGET,
+  SampleConfig,
+  SampleConfigError,
+  withoutPassword,
+} from './sample.config.js';
 
 describe('SampleConfig', () => {
   it('uses the defaults when nothing is set', () => {
@@ -57,6 +65,47 @@ describe('SampleConfig', () => {
     expect(countsAgainstProvider({ isTransient: true, status: 429 })).toBe(false);
     expect(countsAgainstProvider({ isTransient: false, status: 404 })).toBe(false);
     expect(countsAgainstProvider(new Error('bug'))).toBe(false);
+  });
+});
+
+describe('SampleConfig.costs(): the daily budget and the usage log of the /ask model', () => {
+  it('defaults to 1 USD per UTC day, warning at 80%, usage in memory; the options build a tracker that prices the simulator', async () => {
+    const costs = new SampleConfig({}).costs();
+    expect(costs).toEqual({
+      budgets: [{ name: SAMPLE_BUDGET, limitUsd: 1, window: 'day', timeZone: 'UTC', warnAt: [0.8] }],
+      usageLog: {},
+    });
+    const tracker = CostTracker.create(costs);
+    try {
+      // The simulator answers as gpt-4o-mini: the built-in table prices it (a budget needs a price).
+      expect(tracker.prices.lookup(SIM_DEFAULT_MODEL, 'openai')).toMatchObject({
+        input_cost_per_token: expect.any(Number),
+        output_cost_per_token: expect.any(Number),
+      });
+      expect((await tracker.budgetStatus()).map((b) => [b.budget, b.limitUsd])).toEqual([[SAMPLE_BUDGET, 1]]);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it('SAMPLE_DAILY_BUDGET_USD sets the limit (0: no budget), SAMPLE_USAGE_DIR the files, SAMPLE_SPEND_FILE the journal', () => {
+    expect(new SampleConfig({ SAMPLE_DAILY_BUDGET_USD: '0.01' }).costs().budgets).toEqual([
+      expect.objectContaining({ name: SAMPLE_BUDGET, limitUsd: 0.01 }),
+    ]);
+    expect(new SampleConfig({ SAMPLE_DAILY_BUDGET_USD: '0' }).costs()).toEqual({ usageLog: {} });
+    expect(
+      new SampleConfig({ SAMPLE_USAGE_DIR: '/var/log/sample', SAMPLE_SPEND_FILE: '/var/lib/sample/spend' }).costs(),
+    ).toMatchObject({ usageLog: { dir: '/var/log/sample' }, spendFile: '/var/lib/sample/spend' });
+  });
+
+  it('names the variable when one is bad', () => {
+    for (const bad of ['lots', '-1', 'NaN'])
+      expect(() => new SampleConfig({ SAMPLE_DAILY_BUDGET_USD: bad }).costs()).toThrow(
+        new SampleConfigError('SAMPLE_DAILY_BUDGET_USD', bad, 'a number in [0, 1000000]'),
+      );
+    expect(() =>
+      new SampleConfig({ SAMPLE_SPEND_FILE: 'spend.journal', REDIS_URL: 'redis://127.0.0.1:6379' }).costs(),
+    ).toThrow(/Invalid SAMPLE_SPEND_FILE="spend.journal" \(expected unset when REDIS_URL is set/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RateLimiterRejectedError, type ResilienceModuleOptions } from 'nest-resilience';
+import type { BudgetOptions, CostTrackerOptions } from 'nest-resilience/llm';
 import type { FlakyUpstreamOptions } from '../upstream/flaky-upstream.js';
 
 /** A bad environment variable; the message names it and its value. */
@@ -13,6 +14,9 @@ export class SampleConfigError extends Error {
     this.name = 'SampleConfigError';
   }
 }
+
+/** Name of the sample's daily budget (`SAMPLE_DAILY_BUDGET_USD`). */
+export const SAMPLE_BUDGET = 'sample-daily';
 
 /**
  * Reads the sample's settings from environment variables, the way `@nestjs/config`'s
@@ -40,6 +44,9 @@ export class SampleConfigError extends Error {
  * | `REDIS_URL` | (unset) | set: limiter state lives in Redis, shared by every replica; unset: in memory |
  * | `REDIS_KEY_PREFIX` | `nest-resilience-sample:` | prefix of the sample's Redis keys |
  * | `REDIS_EXPECTED_REPLICAS` | 1 | replicas sharing the limit (each keeps its share while Redis is down) |
+ * | `SAMPLE_DAILY_BUDGET_USD` | 1 | USD the `/ask` model may spend per UTC day (warning at 80%, then calls refused with 402); `0`: no budget |
+ * | `SAMPLE_USAGE_DIR` | (unset) | set: one JSON line per model call in `<dir>/usage-YYYY-MM-DD.jsonl`; unset: daily totals in memory only |
+ * | `SAMPLE_SPEND_FILE` | (unset) | set (memory store only): the budget's spend survives a restart in this journal file; with `REDIS_URL` the spend lives in Redis |
  */
 @Injectable()
 export class SampleConfig {
@@ -103,6 +110,35 @@ export class SampleConfig {
       url,
       keyPrefix: this.env.REDIS_KEY_PREFIX?.trim() || 'nest-resilience-sample:',
       expectedReplicas: this.integer('REDIS_EXPECTED_REPLICAS', 1, 1, 1000),
+    };
+  }
+
+  /** `SAMPLE_DAILY_BUDGET_USD`: the `/ask` model's daily budget, USD (0: none). Default 1. */
+  get dailyBudgetUsd(): number {
+    return this.number('SAMPLE_DAILY_BUDGET_USD', 1, 0, 1_000_000);
+  }
+
+  /**
+   * The cost tracker of the sample's models (`ResilienceLlmModule`'s `costs`): the built-in prices
+   * (the simulator answers as `gpt-4o-mini`, which they price), the daily budget `sample-daily`
+   * (UTC day, warning at 80%) unless `SAMPLE_DAILY_BUDGET_USD=0`, and the usage log (in memory, or
+   * daily JSONL files in `SAMPLE_USAGE_DIR`).
+   */
+  costs(): CostTrackerOptions {
+    const limitUsd = this.dailyBudgetUsd;
+    const dir = this.env.SAMPLE_USAGE_DIR?.trim();
+    const spendFile = this.env.SAMPLE_SPEND_FILE?.trim();
+    if (spendFile && this.env.REDIS_URL?.trim())
+      throw new SampleConfigError(
+        'SAMPLE_SPEND_FILE',
+        spendFile,
+        'unset when REDIS_URL is set (Redis keeps the spend)',
+      );
+    const daily: BudgetOptions = { name: SAMPLE_BUDGET, limitUsd, window: 'day', timeZone: 'UTC', warnAt: [0.8] };
+    return {
+      ...(limitUsd > 0 ? { budgets: [daily] } : {}),
+      ...(spendFile ? { spendFile } : {}),
+      usageLog: dir ? { dir } : {},
     };
   }
 

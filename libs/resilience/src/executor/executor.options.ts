@@ -91,6 +91,9 @@ export interface ExecutorTaskContext {
 /** A task: called once per attempt. @publicApi */
 export type ExecutorTask<T> = (ctx: ExecutorTaskContext) => T | PromiseLike<T>;
 
+export type { DispatchGate } from './network-request-event.js';
+import type { DispatchGate } from './network-request-event.js';
+
 /** Options of one submission. @publicApi */
 export interface SubmitOptions<T> {
   /** Estimated API tokens (input estimate + `max_tokens`). Default 0. */
@@ -102,6 +105,8 @@ export interface SubmitOptions<T> {
   metadata?: Record<string, unknown>;
   /** The actual tokens an attempt used, from its result (e.g. `(r) => r.data.usage.total_tokens`). */
   usage?: (result: T) => number | undefined;
+  /** Runs around dispatch (see {@link DispatchGate}). */
+  gate?: DispatchGate;
   /** For the record (not used to call). */
   method?: string;
   url?: string;

@@ -8,6 +8,7 @@ import { runAttempts, type AttemptDeps, type AttemptHost } from './executor-atte
 import { composeExecutor, executorSnapshot } from './executor-compose.js';
 import { laneIndexOf, normalizeExecutorOptions } from './executor.normalize.js';
 import type {
+  DispatchGate,
   ExecutorDeps,
   ExecutorOptions,
   ExecutorSnapshot,
@@ -119,6 +120,7 @@ export class Executor implements EventOwner, AttemptHost {
     );
     ev._task = task;
     ev._usage = options.usage;
+    ev._gate = options.gate;
     const signal = options.signal;
     if (signal?.aborted) {
       this.#live.add(ev);
@@ -184,6 +186,15 @@ export class Executor implements EventOwner, AttemptHost {
   statusChanged(ev: NetworkRequestEvent, from: RequestStatus, to: RequestStatus, at: number): void {
     if (this.#status.hasListeners) this.#status.emit({ event: ev, from, to, at });
     if (isTerminalStatus(to)) {
+      const g = ev._gate;
+      if (g !== undefined) {
+        ev._gate = undefined;
+        try {
+          g.close(ev, ev._gateOpened);
+        } catch {
+          // A gate's close must not throw; ignored.
+        }
+      }
       this.#live.remove(ev);
       const d = ev._detail();
       d.unlink?.();
@@ -247,6 +258,27 @@ export class Executor implements EventOwner, AttemptHost {
     const task = ev._task as ExecutorTask<unknown>;
     const usage = ev._usage as ((r: unknown) => number | undefined) | undefined;
     ev._task = ev._usage = undefined;
+    const gate = ev._gate;
+    if (gate === undefined) void runAttempts(this.#attempt, this, ev, ev._laneIndex, task, usage);
+    else void this.#openGate(gate, ev, task, usage);
+  }
+
+  /** Runs the gate's `open`, then the attempts; a refusal fails the event (its slot is freed). */
+  async #openGate(
+    gate: DispatchGate,
+    ev: NetworkRequestEvent,
+    task: ExecutorTask<unknown>,
+    usage: ((r: unknown) => number | undefined) | undefined,
+  ): Promise<void> {
+    try {
+      const p = gate.open(ev);
+      if (p !== undefined && p !== null) await p;
+      ev._gateOpened = true;
+    } catch (error) {
+      ev._fail(error);
+      this.ended(ev);
+      return;
+    }
     void runAttempts(this.#attempt, this, ev, ev._laneIndex, task, usage);
   }
 

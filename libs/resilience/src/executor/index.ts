@@ -12,6 +12,7 @@ export {
   type ExecutorOptions,
   type ExecutorSnapshot,
   type ExecutorTask,
+  type DispatchGate,
   type ExecutorTaskContext,
   type SubmitOptions,
 } from './executor.options.js';

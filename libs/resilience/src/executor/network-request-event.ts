@@ -36,6 +36,24 @@ export interface EventOwner {
   statusChanged(event: NetworkRequestEvent, from: RequestStatus, to: RequestStatus, at: number): void;
 }
 
+/**
+ * A per-event hook around dispatch (e.g. the llm layer's budgets): `open` runs once when the event
+ * takes its slot, before its first attempt waits on a limit or the breaker; `close` once when the
+ * event is terminal, on every path (also when `open` never ran: cancelled while queued, refused
+ * at submit, stopped). See docs/executor.md, "Dispatch gates".
+ * @publicApi
+ */
+export interface DispatchGate {
+  /**
+   * The event holds its slot (PROCESSING). A returned promise delays the first attempt; a throw or
+   * rejection fails the event with that error: no attempt, no limit taken, nothing told to the
+   * breaker or the retry policy. A cancel while it runs ends the event as CANCELLED.
+   */
+  open(event: NetworkRequestEvent): void | PromiseLike<void>;
+  /** The event reached `status` (terminal); `opened`: `open` ran and did not throw. Must not throw (a throw is ignored). */
+  close(event: NetworkRequestEvent, opened: boolean): void;
+}
+
 type Listener = (change: RequestStatusChange) => void;
 
 /**
@@ -67,6 +85,10 @@ export class NetworkRequestEvent<T = unknown> {
   _usage: unknown = undefined;
   /** @internal Its place in the bulkhead queue while QUEUED. */
   _waiter: BulkheadWaiter | undefined = undefined;
+  /** @internal The submission's dispatch gate (see `DispatchGate`). */
+  _gate: DispatchGate | undefined = undefined;
+  /** @internal True once the gate's `open` ran without throwing. */
+  _gateOpened = false;
   /** @internal The executor's list of live events. */
   _prev: NetworkRequestEvent | undefined = undefined;
   /** @internal */

@@ -104,3 +104,39 @@ export {
 
 // H8: the Nest leaf (ResilienceLlmModule, @InjectIModel).
 export * from './nest/index.js';
+
+// Issue 12: shared types of cost, budgets and the usage log.
+export { NANO_USD_PER_USD, type CallCost, type CostLogger, type ModelPrice } from './cost/price.types.js';
+export { BUDGET_SCOPES, type BudgetOptions, type BudgetScope, type BudgetWindow } from './budget/budget.options.js';
+export type { UsageRecord, UsageSink, UsageStatus, UsageSummary, UsageTotals } from './usage/usage.types.js';
+
+// C1: pricing (llm/cost).
+export { BUILT_IN_PRICES } from './cost/built-in-prices.js';
+export { costOfUsage, estimatedCost, worstCaseNanoUsd } from './cost/call-cost.js';
+export { PriceTable, type PriceTableOptions } from './cost/price-table.js';
+
+// C2: budgets (llm/budget).
+export { BudgetGuard, DEFAULT_BUDGET_HOLD_MS } from './budget/budget-guard.js';
+export type {
+  BudgetCall,
+  BudgetGuardDeps,
+  BudgetHold,
+  BudgetSettlementStats,
+  BudgetStatus,
+  BudgetWarningEvent,
+} from './budget/budget-guard.types.js';
+export {
+  BudgetExceededError,
+  isBudgetExceededError,
+  type BudgetExceededDetails,
+} from './errors/budget-exceeded.error.js';
+
+// C3: usage log (llm/usage).
+export { UsageLog, type UsageLogOptions, type UsageLogStats } from './usage/usage-log.js';
+export { USAGE_LOG_DEFAULTS, normalizeUsageLogOptions } from './usage/usage-log.normalize.js';
+export { FileUsageSink, type FileUsageSinkOptions } from './usage/file-usage-sink.js';
+export { USAGE_NO_SCOPE, USAGE_OTHER_KEY, USAGE_SUMMARY_MAX_KEYS, UsageAggregate } from './usage/usage-summary.js';
+
+// C4: cost tracker (llm/cost/cost-tracker).
+export { CostTracker, type CostTrackerDeps, type CostTrackerOptions } from './cost/cost-tracker.js';
+export type { CallObserver } from './transport/transport.options.js';

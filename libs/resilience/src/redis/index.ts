@@ -14,3 +14,4 @@ export * from './bucket/redis-bucket.js';
 export * from './sliding-window/redis-sliding-window.js';
 export * from './breaker/redis-breaker.js';
 export * from './counters/redis-counters.js';
+export * from './budget/redis-budget-ledger.js';

@@ -4,6 +4,7 @@ import {
   STORE_ERROR_POLICIES,
   type BreakerBackend,
   type BucketBackend,
+  type BudgetLedger,
   type BucketSpec,
   type CounterBackend,
   type ResilienceStore,
@@ -17,6 +18,7 @@ import { RedisBreaker } from './breaker/redis-breaker.js';
 import { RedisBucket } from './bucket/redis-bucket.js';
 import { RedisSlidingWindow } from './sliding-window/redis-sliding-window.js';
 import { RedisCounters } from './counters/redis-counters.js';
+import { RedisBudgetLedger } from './budget/redis-budget-ledger.js';
 import { optionalEnum } from '../core/options/validate.js';
 import type { NormalizedRedisStoreOptions, RedisClient, RedisStoreOptions } from './redis-store.options.js';
 import { normalizeRedisStoreOptions } from './redis-store.normalize.js';
@@ -146,6 +148,21 @@ export class RedisStore implements ResilienceStore {
   }
 
   /**
+   * The budget ledger on this Redis, shared by every process on it: one atomic script per
+   * operation, keys `<keyPrefix>{budgets}:…` (docs/redis.md, "Budget ledger"). While Redis is down,
+   * `onStoreError` applies: `fail-closed` rejects with `StoreUnavailableError`, `fail-open` decides
+   * on a per-process ledger whose settlements are written to Redis once it answers.
+   */
+  createBudgetLedger(clock: Clock, onStoreError = this.options.onStoreError): BudgetLedger {
+    return new RedisBudgetLedger(clock, {
+      link: this.link,
+      keyPrefix: this.options.keyPrefix,
+      onStoreError,
+      logger: this.options.logger,
+    });
+  }
+
+  /**
    * This store (same connection, same keys) with another `onStoreError` for the policies
    * created through it. The view has no `close()`: closing the store closes it.
    */
@@ -159,6 +176,7 @@ export class RedisStore implements ResilienceStore {
       createSlidingWindow: (owner, spec, clock) => this.createSlidingWindow(owner, spec, clock, policy),
       createBreaker: (owner, options, clock) => this.createBreaker(owner, options, clock, policy),
       createCounters: (clock) => this.createCounters(clock, policy),
+      createBudgetLedger: (clock) => this.createBudgetLedger(clock, policy),
       withStoreErrorPolicy: (other) => this.withStoreErrorPolicy(other),
     };
   }

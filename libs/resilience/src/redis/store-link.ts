@@ -6,6 +6,8 @@ import { StoreUnavailableError } from '../core/errors/index.js';
 import { Deadlines, type Deadline } from './deadlines.js';
 import { describeFailure, redact, StoreTimeoutError } from './store-failure.js';
 
+/** Arguments of a script call. */
+type ScriptArgs = readonly (string | number)[];
 /** Times an operation may be found overdue (each time a PING answered) before it counts as lost. */
 const MAX_TRIES = 2;
 /** Sweep lateness (ms) above which the loop counts as busy while a probe waited: it gets more time. */
@@ -78,6 +80,14 @@ export class StoreLink {
 
   /** Runs `script` on one key. Rejects with {@link StoreUnavailableError} (and marks the store down) on any failure. */
   run(script: LuaScript, key: string, args: readonly (string | number)[], policy: string): Promise<unknown> {
+    return this.runKeys(script, [key], args, policy);
+  }
+
+  /**
+   * Runs `script` on several keys (one hash tag, so Redis Cluster accepts them in one script), as
+   * {@link run} does on one: same deadline, outage detection and NOSCRIPT handling.
+   */
+  runKeys(script: LuaScript, keys: readonly string[], args: ScriptArgs, policy: string): Promise<unknown> {
     if (!this.up || this.closed)
       return Promise.reject(new StoreUnavailableError(policy, this.closed ? 'store closed' : 'store down'));
     return new Promise<unknown>((resolve, reject) => {
@@ -86,7 +96,7 @@ export class StoreLink {
         op.done = true;
         reject(new StoreUnavailableError(policy, describeFailure(error), { cause: error }));
       });
-      this.evalScript(script, key, args).then(
+      this.evalScript(script, keys, args).then(
         (value) => {
           if (op.done) return;
           op.done = true;
@@ -112,12 +122,12 @@ export class StoreLink {
     this.statusEmitter.clear();
   }
 
-  private async evalScript(script: LuaScript, key: string, args: readonly (string | number)[]): Promise<unknown> {
+  private async evalScript(script: LuaScript, keys: readonly string[], args: ScriptArgs): Promise<unknown> {
     try {
-      return await this.client.evalsha(script.sha, 1, key, ...args);
+      return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return await this.client.eval(script.source, 1, key, ...args);
+      return await this.client.eval(script.source, keys.length, ...keys, ...args);
     }
   }
 

@@ -20,6 +20,10 @@ export {
   type BreakerBackend,
   type BucketBackend,
   type BucketSpec,
+  type BudgetLedger,
+  type LedgerDecision,
+  type LedgerTotals,
+  type LedgerWindow,
   type CounterBackend,
   type ResilienceStore,
   type SlidingWindowSpec,
@@ -34,6 +38,9 @@ export { MemoryBucket } from './memory-bucket.js';
 export { MemorySlidingWindow } from './memory-sliding-window.js';
 export { MemoryBreaker } from './memory-breaker.js';
 export { MemoryCounters } from './memory-counters.js';
+// L1: the memory budget ledger.
+export { MemoryBudgetLedger, type MemoryBudgetLedgerOptions } from './memory-budget-ledger.js';
+export type { LedgerLogger } from './budget-journal.js';
 
 // Bounded per-partition state (used by partitioned policies over any store).
 export { PartitionMap } from './partitions.js';

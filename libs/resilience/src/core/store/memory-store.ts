@@ -4,10 +4,12 @@ import { MemoryBreaker } from './memory-breaker.js';
 import { MemoryBucket } from './memory-bucket.js';
 import { MemorySlidingWindow } from './memory-sliding-window.js';
 import { MemoryCounters } from './memory-counters.js';
+import { MemoryBudgetLedger } from './memory-budget-ledger.js';
 import type {
   BreakerBackend,
   BucketBackend,
   BucketSpec,
+  BudgetLedger,
   CounterBackend,
   ResilienceStore,
   SlidingWindowSpec,
@@ -41,5 +43,10 @@ export class MemoryStore implements ResilienceStore {
 
   createCounters(clock: Clock): CounterBackend {
     return new MemoryCounters(clock);
+  }
+
+  /** A new in-memory {@link MemoryBudgetLedger} on `clock` (no journal file; per process, like every memory backend). */
+  createBudgetLedger(clock: Clock): BudgetLedger {
+    return MemoryBudgetLedger.create({ clock });
   }
 }

@@ -161,6 +161,79 @@ export interface CounterBackend {
 }
 
 /**
+ * One window of one budget that a reservation is checked against (see {@link BudgetLedger}).
+ * Amounts are integers in the budget's unit (nano-USD for the llm layer's cost budgets).
+ * @publicApi
+ */
+export interface LedgerWindow {
+  /** Storage key of the window: the budget, its scope value and the window id (e.g. `daily:global:2026-12-02`). The store adds its prefix. */
+  readonly key: string;
+  /** Most units spent + reserved in the window. */
+  readonly limit: number;
+  /**
+   * Rolling windows: the slot length, ms. Spend settled at clock time `t` counts in slot
+   * `floor(t / slotMs)` and leaves the window once `now >= (slot + 1 + slots) * slotMs`, i.e. between
+   * `slots * slotMs` and `(slots + 1) * slotMs` after it was spent (never early). 0: a fixed window
+   * (a calendar day or month): one spent counter for its whole life.
+   */
+  readonly slotMs: number;
+  /** Rolling windows: slots per window (e.g. 60). Ignored when `slotMs` is 0. */
+  readonly slots: number;
+  /**
+   * Clock ms after which the whole window's state may be dropped by the store (fixed: the window's end
+   * plus the longest reservation hold; rolling: now + (slots + 1) × slotMs + the hold, refreshed on each write).
+   */
+  readonly expiresAt: number;
+}
+
+/** Spent and reserved units of one {@link LedgerWindow} now (expired reservations not counted). @publicApi */
+export interface LedgerTotals {
+  spent: number;
+  reserved: number;
+}
+
+/**
+ * What {@link BudgetLedger.reserve} decided: admitted, or refused by the first window (in the order
+ * given) that could not take the amount, with that window's totals before the amount.
+ * @publicApi
+ */
+export type LedgerDecision = { ok: true } | { ok: false; index: number; spent: number; reserved: number };
+
+/**
+ * Spend and reservations of budgets, owned by a store (memory: this process, optionally journaled to
+ * a file; Redis: shared by every replica, one atomic script per operation). Every operation on
+ * several windows is atomic across all of them: a reservation is recorded in every window or in none.
+ * Clock times are the caller's clock (`Clock.now()`), so virtual time drives expiry in tests.
+ * @publicApi
+ */
+export interface BudgetLedger {
+  /**
+   * Atomically: drops the reservations of `windows` whose hold ended (`holdUntil <= now`), then checks
+   * `spent + reserved + amount <= limit` in every window. All pass: records reservation `id` with
+   * `amount` in each window until `holdUntil` and resolves `{ ok: true }`. Else records nothing and
+   * resolves the first refusing window with its totals. `amount` 0 always passes and records nothing.
+   * Reserving an `id` that is already held in a window replaces its amount there.
+   */
+  reserve(id: string, windows: readonly LedgerWindow[], amount: number, holdUntil: number): Promise<LedgerDecision>;
+  /**
+   * Atomically: removes reservation `id` from each window (when still held: an expired one was already
+   * dropped) and adds `actual` (>= 0) to each window's spent (rolling: in the slot of now). Never
+   * refuses: spend may end above the limit when `actual` exceeds what was reserved. Resolves the totals
+   * after the change, per window.
+   */
+  settle(id: string, windows: readonly LedgerWindow[], actual: number): Promise<LedgerTotals[]>;
+  /** Totals now, per window (reservations whose hold ended not counted). */
+  totals(windows: readonly LedgerWindow[]): Promise<LedgerTotals[]>;
+  /**
+   * True the first time `marker` is marked in `window` (e.g. a warning threshold `warn:0.8`), false
+   * after: once per window across every process that shares the store.
+   */
+  markOnce(window: LedgerWindow, marker: string): Promise<boolean>;
+  /** Writes what is pending and releases files or connections the ledger opened itself. Idempotent. */
+  close?(): Promise<void>;
+}
+
+/**
  * Where policy state lives. The in-memory store is the default; the Redis store shares
  * state across processes. Policies only talk to this interface.
  * @publicApi
@@ -179,6 +252,11 @@ export interface ResilienceStore {
   createBreaker(owner: StateOwner, options: NormalizedCircuitBreakerOptions, clock: Clock): BreakerBackend;
   /** Counters (optional: stores without it cannot hold budgets). */
   createCounters?(clock: Clock): CounterBackend;
+  /**
+   * The budget ledger of this store (optional: stores without it keep budgets in a per-process
+   * `MemoryBudgetLedger`). A shared store's ledger is shared by every process on it.
+   */
+  createBudgetLedger?(clock: Clock): BudgetLedger;
   /** Releases connections (only those the store opened itself). */
   close?(): Promise<void>;
   /**

@@ -1,4 +1,5 @@
 import type { NormalizedHeaders } from '../../http/headers/headers.js';
+import type { CallCost } from '../cost/price.types.js';
 
 /** The providers iModel speaks to. `openai` also covers any OpenAI-compatible base URL. @publicApi */
 export type ProviderName = 'openai' | 'anthropic' | 'gemini';
@@ -30,6 +31,8 @@ export interface ChatRequest {
   signal?: AbortSignal;
   /** Kept on the executor event and in the result; never sent to the provider. */
   metadata?: Record<string, unknown>;
+  /** The `key` scope of the budgets (e.g. a tenant id) and the usage record's `scope`. Never sent to the provider. */
+  budgetKey?: string;
   /** Provider-specific body fields merged last into the request body (e.g. `{ seed: 7 }`). */
   extra?: Record<string, unknown>;
 }
@@ -89,6 +92,8 @@ export interface ChatResult extends ParsedChatResponse {
   /** Response headers, lower-cased, without credentials. */
   headers: NormalizedHeaders;
   metadata?: Record<string, unknown>;
+  /** The call's cost with a `CostTracker` (`null`: the model has no price; undefined: no tracker). */
+  cost?: CallCost | null;
 }
 
 /** One step of a stream: a text delta. @publicApi */

@@ -43,8 +43,8 @@ export function chatEstimate(input: number, request: ChatRequest, maxTokens: num
   return n + (request.maxTokens ?? maxTokens);
 }
 
-/** Output caps a raw payload may carry (OpenAI, Anthropic, Gemini). */
-function payloadMaxTokens(payload: Record<string, unknown>): number | undefined {
+/** Output caps a raw payload may carry (OpenAI, Anthropic, Gemini). @internal */
+export function payloadMaxTokens(payload: Record<string, unknown>): number | undefined {
   for (const v of [
     payload.max_completion_tokens,
     payload.max_tokens,

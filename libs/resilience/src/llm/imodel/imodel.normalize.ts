@@ -3,6 +3,7 @@ import { checkName, checkNumber, checkOptionsObject, startNormalize } from '../.
 import type { Executor } from '../../executor/executor.js';
 import type { ExecutorOptions } from '../../executor/executor.options.js';
 import { isSensitiveHeader, redactUrl } from '../../http/headers/headers.js';
+import { CostTracker } from '../cost/cost-tracker.js';
 import { defaultEstimator } from '../estimate/default-estimator.js';
 import type { TokenEstimator } from '../estimate/token-estimator.js';
 import type { LlmProvider, ProviderConfig } from '../providers/provider.js';
@@ -26,6 +27,7 @@ const KNOWN = {
   fallbacks: true,
   estimator: true,
   secrets: true,
+  costs: true,
 } as const satisfies Record<keyof IModelOptions, true>;
 const KNOWN_KEYS = Object.keys(KNOWN);
 
@@ -40,6 +42,7 @@ export interface NormalizedIModelOptions {
   /** The key first, then `options.secrets`. */
   secrets: readonly string[];
   executor: Executor | ExecutorOptions;
+  costs: CostTracker | undefined;
 }
 
 /**
@@ -102,7 +105,20 @@ export function normalizeIModelOptions(
   const config: ProviderConfig = { model: options.model, apiKey, baseUrl, maxTokens };
   if (options.apiVersion !== undefined) config.apiVersion = options.apiVersion;
   if (headers !== undefined) config.headers = headers;
-  return { provider, config, temperature, timeoutMs, fallbacks, estimator, secrets: [apiKey, ...extra], executor };
+  const costs = options.costs;
+  if (costs !== undefined && !(costs instanceof CostTracker))
+    throw new ResilienceConfigError(p('costs'), costs, 'a CostTracker (CostTracker.create(...))');
+  return {
+    provider,
+    config,
+    temperature,
+    timeoutMs,
+    fallbacks,
+    estimator,
+    secrets: [apiKey, ...extra],
+    executor,
+    costs,
+  };
 }
 
 /** `apiKey`, else the provider's env variable; the error names the variable, never a value. */

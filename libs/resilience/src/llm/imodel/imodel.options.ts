@@ -4,6 +4,7 @@ import type { ResilienceStore } from '../../core/store/store.js';
 import type { Executor } from '../../executor/executor.js';
 import type { ExecutorOptions } from '../../executor/executor.options.js';
 import type { ProviderName } from '../chat/chat.types.js';
+import type { CostTracker } from '../cost/cost-tracker.js';
 import type { TokenEstimator } from '../estimate/token-estimator.js';
 
 /**
@@ -40,6 +41,12 @@ export interface IModelOptions {
   estimator?: TokenEstimator;
   /** Extra strings to scrub from errors and events (the key always is). */
   secrets?: readonly string[];
+  /**
+   * Prices, budgets and the usage log of this model's calls (docs/llm/costs.md): each call is
+   * reserved against the budgets at dispatch, settled to its actual cost, and logged. A model
+   * without a price while a budget may apply fails at create.
+   */
+  costs?: CostTracker;
 }
 
 /** What an iModel runs on (`IModel.create(name, options, deps)`; `imodel.ts` adds `registry` for fallbacks). @publicApi */

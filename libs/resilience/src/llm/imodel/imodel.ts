@@ -34,6 +34,8 @@ export interface InvokeOptions {
   lane?: string;
   signal?: AbortSignal;
   metadata?: Record<string, unknown>;
+  /** The budgets' `key` scope value (and the usage record's `scope`). */
+  budgetKey?: string;
   /** True: a streaming call (returns a `ModelStream` of raw text deltas). */
   stream?: boolean;
 }
@@ -113,7 +115,19 @@ export class IModel implements FallbackModel {
       clock: deps.clock,
     });
     const clock = deps.clock ?? this.executor.clock;
-    this.#call = new ModelCaller(name, o.provider, o.config, transport, o.estimator, clock, o.temperature, o.secrets);
+    const metered = o.costs?._model(name, o.config.model, o.provider, o.secrets, `models.${name}.model`);
+    this.#call = new ModelCaller(
+      name,
+      o.provider,
+      o.config,
+      transport,
+      o.estimator,
+      clock,
+      o.temperature,
+      o.secrets,
+      o.costs,
+      metered,
+    );
     this.#registry = registry;
     registry?.register(this);
   }
@@ -158,7 +172,8 @@ export class IModel implements FallbackModel {
     this.#checkOpen();
     const c = this.#call;
     const request = c.withDefaults({ ...options, messages: [{ role: 'user', content: prompt }] });
-    const sent = c.sendChat(request, c.estimate(request));
+    const tokens = c.estimate(request);
+    const sent = c.sendChat(request, tokens, c.meter(request, tokens));
     sent.reply.catch(noop);
     return sent.event;
   }

@@ -10,6 +10,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { ResilienceConfigError } from '../../core/errors/index.js';
 import { POLICY_RESOLVER, type PolicyResolver } from '../../core/policy/policy-resolver.js';
 import type { Executor } from '../../executor/executor.js';
+import { CostTracker } from '../cost/cost-tracker.js';
 import { IModel } from '../imodel/imodel.js';
 import { ModelRegistry } from '../imodel/imodel-registry.js';
 import { IModelHost, IModelLifecycle } from './imodel-host.js';
@@ -46,7 +47,8 @@ export type ModelSource = { readonly value: unknown } | { readonly token: Inject
  * The provider of `getIModelToken(name)`: validates the options at bootstrap (`ResilienceConfigError`
  * naming `models.<name>.<option>`), resolves a named executor (whose token it depends on, so
  * that the executor exists first) and creates the model on `ResilienceModule`'s clock, store and
- * policy names when present, registered in the application's `ModelRegistry`.
+ * policy names when present, registered in the application's `ModelRegistry`, metered by the
+ * application's `CostTracker` when it sees one (unless the model's `costs` is `false`).
  * @internal
  */
 export function modelProvider(
@@ -62,6 +64,7 @@ export function modelProvider(
     { token: ModulesContainer, optional: true },
     { token: RESILIENCE_LLM_SETTINGS, optional: true },
     { token: POLICY_RESOLVER, optional: true },
+    { token: CostTracker, optional: true },
     ...(executorName !== undefined ? [{ token: executorTokenOf(executorName), optional: true }] : []),
   ];
   return {
@@ -69,11 +72,12 @@ export function modelProvider(
     inject,
     useFactory: (...args: unknown[]) => {
       const given = fromToken ? args.shift() : undefined;
-      const [host, container, settings, resolver, executor] = args as [
+      const [host, container, settings, resolver, tracker, executor] = args as [
         IModelHost,
         ModulesContainer | undefined,
         NormalizedLlmSettings | undefined,
         PolicyResolver | undefined,
+        CostTracker | undefined,
         Executor | undefined,
       ];
       const decl = fromToken ? given : 'value' in source ? source.value : settings?.models?.[name];
@@ -81,6 +85,7 @@ export function modelProvider(
         ...(executorName !== undefined ? { name: executorName } : {}),
         ...(executor != null ? { executor } : {}),
         known: () => registeredExecutors(container),
+        ...(tracker != null ? { tracker } : {}),
       });
       try {
         return host.add(

@@ -1,4 +1,6 @@
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
+import { CostTracker } from '../cost/cost-tracker.js';
+import { costTrackerProvider } from './cost-tracker.provider.js';
 import { IModelHost } from './imodel-host.js';
 import {
   invalidModelsProvider,
@@ -43,13 +45,19 @@ export const {
   .setFactoryMethodName('createModelOptions')
   .build();
 
-/** The models of `forRoot` (static options) or `forRootAsync` (declared names, executor names). @internal */
-export type ModelsDeclaration =
-  { readonly kind: 'static'; readonly models: unknown } | { readonly kind: 'async'; readonly models: unknown };
+/**
+ * The models of `forRoot` (static options) or `forRootAsync` (declared names, executor names),
+ * and whether there is a cost tracker (`forRoot`: `costs` given; `forRootAsync`: `costs: true`).
+ * @internal
+ */
+export type ModelsDeclaration = (
+  { readonly kind: 'static'; readonly models: unknown } | { readonly kind: 'async'; readonly models: unknown }
+) & { readonly costs: boolean };
 
 /**
  * The generated module with the core module (host and registry), the shutdown hook, the
- * validated settings and one provider per model. Global unless `isGlobal: false`.
+ * validated settings, the `CostTracker` when `costs` is declared, and one provider per model.
+ * Global unless `isGlobal: false`.
  * @internal
  */
 export function withModels(
@@ -79,15 +87,19 @@ export function withModels(
       {
         provide: RESILIENCE_LLM_SETTINGS,
         useFactory: (options: unknown, host: IModelHost): NormalizedLlmSettings => {
-          const settings = normalizeLlmSettings(options, declaration.kind === 'async' ? names : undefined);
+          const settings = normalizeLlmSettings(
+            options,
+            declaration.kind === 'async' ? { models: names, costs: declaration.costs } : undefined,
+          );
           host.configure(settings.shutdownTimeoutMs);
           return settings;
         },
         inject: [RESILIENCE_LLM_OPTIONS, IModelHost],
       },
+      ...(declaration.costs ? [costTrackerProvider()] : []),
       ...named,
     ],
-    exports: [RESILIENCE_LLM_SETTINGS, ...names.map(getIModelToken)],
+    exports: [RESILIENCE_LLM_SETTINGS, ...(declaration.costs ? [CostTracker] : []), ...names.map(getIModelToken)],
   };
 }
 

@@ -25,9 +25,9 @@ export class ResilienceLlmModelRegistrationModule extends ModelRegistrationConfi
  * fails the bootstrap, naming it (Nest's "can't resolve dependencies … `nest-resilience:imodel:<name>`").
  * A `fallbacks` name that is no model of the application fails the bootstrap too.
  *
- * - `forRoot({ models?, shutdownTimeoutMs?, env?, isGlobal? })`: models by name.
- * - `forRootAsync({ models: { <name>: { executor? } }, imports?, inject?, useFactory | useClass | useExisting, isGlobal? })`:
- *   the factory returns `{ models: { <name>: options }, shutdownTimeoutMs?, env? }` for the declared names
+ * - `forRoot({ models?, shutdownTimeoutMs?, env?, costs?, isGlobal? })`: models by name.
+ * - `forRootAsync({ models: { <name>: { executor? } }, costs?: true, imports?, inject?, useFactory | useClass | useExisting, isGlobal? })`:
+ *   the factory returns `{ models: { <name>: options }, shutdownTimeoutMs?, env?, costs? }` for the declared names
  *   (a factory class implements `createResilienceLlmOptions()`).
  * - `registerModel({ name, ...options })`, `registerModelAsync({ name, executor?, imports?, inject?,
  *   useFactory | useClass | useExisting })` (factory class: `createModelOptions()`).
@@ -37,9 +37,12 @@ export class ResilienceLlmModelRegistrationModule extends ModelRegistrationConfi
  * stopped when the model closes) or an `Executor`. The key comes from `apiKey` or the provider's
  * environment variable (`env`, default `process.env`). Models run on `ResilienceModule`'s clock,
  * store and policy names when it is imported, and are registered in one `ModelRegistry` per
- * application (what `fallbacks` name). Options are validated at bootstrap
- * (`ResilienceConfigError` naming `models.<name>.<option>`); on shutdown every model closes,
- * bounded by `shutdownTimeoutMs`. Global unless `isGlobal: false`.
+ * application (what `fallbacks` name). With `costs`, ONE `CostTracker` (injectable by its class)
+ * prices every model's calls, checks them against the budgets and writes the usage log (a
+ * model's `costs: false` opts out); without it, injecting `CostTracker` fails the bootstrap.
+ * Options are validated at bootstrap (`ResilienceConfigError` naming `models.<name>.<option>`,
+ * `costs.<option>`); on shutdown every model closes, then the tracker (settled, usage log
+ * flushed), each bounded by `shutdownTimeoutMs`. Global unless `isGlobal: false`.
  * @publicApi
  */
 @Module({})
@@ -47,15 +50,25 @@ export class ResilienceLlmModule extends ResilienceLlmConfigurableModule {
   /** Models by name, and settings. Global unless `isGlobal: false`. */
   static override forRoot(options: ResilienceLlmForRootOptions = {}): DynamicModule {
     const { models, isGlobal, ...settings } = options ?? {};
-    return withModels(super.forRoot(settings), { kind: 'static', models }, isGlobal);
+    return withModels(
+      super.forRoot(settings),
+      { kind: 'static', models, costs: settings.costs !== undefined },
+      isGlobal,
+    );
   }
 
   /** Models declared by name (and executor name), configured by a factory. Global unless `isGlobal: false`. */
   static override forRootAsync(options: ResilienceLlmModuleAsyncOptions): DynamicModule {
-    const { models, isGlobal, ...rest } = options ?? ({} as ResilienceLlmModuleAsyncOptions);
+    const { models, isGlobal, costs, ...rest } = options ?? ({} as ResilienceLlmModuleAsyncOptions);
     requireAsyncFactory('ResilienceLlmModule.forRootAsync', rest);
     checkDeclarations(models);
-    return withModels(super.forRootAsync(rest), { kind: 'async', models }, isGlobal);
+    if (costs !== undefined && typeof costs !== 'boolean')
+      throw new ResilienceConfigError(
+        'ResilienceLlmModule.forRootAsync.costs',
+        costs,
+        'true when the factory returns costs (the CostTracker options), else false or nothing',
+      );
+    return withModels(super.forRootAsync(rest), { kind: 'async', models, costs: costs === true }, isGlobal);
   }
 
   /** One named model (`@InjectIModel(name)`), from static options. Global unless `isGlobal: false`. */

@@ -1,6 +1,7 @@
 import { isResilienceConfigError, ResilienceConfigError } from '../../core/errors/index.js';
 import { checkKnownKeys, optionalNumber } from '../../core/options/validate.js';
 import { Executor } from '../../executor/executor.js';
+import type { CostTracker, CostTrackerOptions } from '../cost/cost-tracker.js';
 import type { IModelOptions } from '../imodel/imodel.options.js';
 import {
   DEFAULT_LLM_SHUTDOWN_TIMEOUT_MS,
@@ -8,18 +9,26 @@ import {
   type ResilienceLlmModelOptions,
 } from './resilience-llm.options.js';
 
-const SETTINGS_KEYS = ['shutdownTimeoutMs', 'env'];
+const SETTINGS_KEYS = ['shutdownTimeoutMs', 'env', 'costs'];
+
+/** What `forRootAsync` declared statically: the model names and whether the factory returns `costs`. @internal */
+export interface AsyncDeclaration {
+  readonly models: readonly string[];
+  readonly costs: boolean;
+}
 
 /**
- * Validates the settings of `ResilienceLlmModule.forRoot` (`declared` undefined) or the result
- * of the `forRootAsync` factory (`declared`: the statically declared model names, which the
- * result's `models` must configure, each, and no other). `ResilienceConfigError` naming
- * `shutdownTimeoutMs`, `env`, `models.<name>`.
+ * Validates the settings of `ResilienceLlmModule.forRoot` (`async` undefined) or the result
+ * of the `forRootAsync` factory (`async`: the statically declared model names, which the
+ * result's `models` must configure, each, and no other, and whether it returns `costs`).
+ * `ResilienceConfigError` naming `shutdownTimeoutMs`, `env`, `costs`, `models.<name>`.
  * @internal
  */
-export function normalizeLlmSettings(options: unknown, declared?: readonly string[]): NormalizedLlmSettings {
+export function normalizeLlmSettings(options: unknown, async?: AsyncDeclaration): NormalizedLlmSettings {
+  const declared = async?.models;
   if (options === undefined || options === null) {
     if (declared !== undefined && declared.length > 0) missingModel(declared[0]!);
+    if (async?.costs === true) checkCosts(undefined, async);
     return { shutdownTimeoutMs: DEFAULT_LLM_SHUTDOWN_TIMEOUT_MS, env: process.env };
   }
   if (typeof options !== 'object' || Array.isArray(options))
@@ -47,9 +56,33 @@ export function normalizeLlmSettings(options: unknown, declared?: readonly strin
       },
     ),
     env: env as Readonly<Record<string, string | undefined>>,
+    ...(settings.costs !== undefined || async?.costs === true ? { costs: checkCosts(settings.costs, async) } : {}),
   };
   if (declared === undefined) return out;
   return { ...out, models: checkAsyncModels(models, declared) };
+}
+
+/**
+ * `costs`: an options object (its options are checked by `CostTracker.create`), given exactly
+ * when `forRootAsync` declared `costs: true` (the `CostTracker` token exists only then).
+ */
+function checkCosts(costs: unknown, async: AsyncDeclaration | undefined): CostTrackerOptions {
+  if (async !== undefined && async.costs !== (costs !== undefined))
+    throw new ResilienceConfigError(
+      'costs',
+      costs === undefined ? undefined : '(the cost tracker options)',
+      async.costs
+        ? 'the cost tracker options, returned by the factory under costs (forRootAsync({ costs: true }) declares them)'
+        : 'costs declared statically next to useFactory (forRootAsync({ costs: true, useFactory })): ' +
+            'a factory cannot add injection tokens (the CostTracker)',
+    );
+  if (costs === null || typeof costs !== 'object' || Array.isArray(costs))
+    throw new ResilienceConfigError(
+      'costs',
+      costs,
+      'the cost tracker options: an object { budgets?, prices?, usageLog?, … }',
+    );
+  return costs as CostTrackerOptions;
 }
 
 /** The factory's `models`: one entry per declared name, no other. */
@@ -88,20 +121,30 @@ export interface ExecutorBinding {
   readonly executor?: Executor;
   /** Executor names registered in the application (for the message). */
   readonly known: () => readonly string[];
+  /** The application's cost tracker (`forRoot({ costs })`), when the model sees one. */
+  readonly tracker?: CostTracker;
 }
 
 /**
  * A model declaration checked and turned into framework-free `IModelOptions`: an object, and an
  * `executor` that is an instance, inline options, or the name of a registered executor
- * (`ResilienceConfigError` naming `models.<name>.executor` and the registered executors).
+ * (`ResilienceConfigError` naming `models.<name>.executor` and the registered executors); `costs`
+ * `false` or absent (the binding's tracker meters the model unless `false`).
  * @internal
  */
 export function toIModelOptions(name: string, decl: unknown, binding: ExecutorBinding): IModelOptions {
   if (decl === null || typeof decl !== 'object' || Array.isArray(decl))
     throw new ResilienceConfigError(`models.${name}`, decl, 'an iModel options object');
-  const d = decl as ResilienceLlmModelOptions & { name?: unknown };
+  const { costs, ...d } = decl as ResilienceLlmModelOptions & { name?: unknown; costs?: unknown };
   if (d.name !== undefined && d.name !== name)
     throw new ResilienceConfigError(`models.${name}.name`, d.name, `'${name}' (the registered name) or nothing`);
+  if (costs !== undefined && costs !== false)
+    throw new ResilienceConfigError(
+      `models.${name}.costs`,
+      typeof costs === 'object' && costs !== null ? '(an object)' : costs,
+      'false (not metered) or nothing (metered by the cost tracker of ResilienceLlmModule.forRoot({ costs }))',
+    );
+  if (costs !== false && binding.tracker !== undefined) (d as IModelOptions).costs = binding.tracker;
   const path = `models.${name}.executor`;
   const given = d.executor;
   if (binding.name === undefined) {

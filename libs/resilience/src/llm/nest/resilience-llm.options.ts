@@ -1,6 +1,7 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { Executor } from '../../executor/executor.js';
 import type { ExecutorOptions } from '../../executor/executor.options.js';
+import type { CostTrackerOptions } from '../cost/cost-tracker.js';
 import type { IModelOptions } from '../imodel/imodel.options.js';
 
 /** Default of {@link ResilienceLlmModuleOptions.shutdownTimeoutMs}: 30 s (the executor module's default). @publicApi */
@@ -13,9 +14,14 @@ export const DEFAULT_LLM_SHUTDOWN_TIMEOUT_MS = 30_000;
  * named like the model) or an `Executor` instance.
  * @publicApi
  */
-export type ResilienceLlmModelOptions = Omit<IModelOptions, 'executor'> & {
+export type ResilienceLlmModelOptions = Omit<IModelOptions, 'executor' | 'costs'> & {
   /** An executor name (`ResilienceExecutorModule`), inline `ExecutorOptions`, or an `Executor`. */
   executor: string | Executor | ExecutorOptions;
+  /**
+   * `false`: this model's calls are not metered (no price, no budget, no usage line). Absent: the
+   * module's cost tracker (`ResilienceLlmModule.forRoot({ costs })`) meters them, when there is one.
+   */
+  costs?: false;
 };
 
 /**
@@ -43,6 +49,14 @@ export interface ResilienceLlmModuleOptions {
   shutdownTimeoutMs?: number;
   /** Environment the models read their default key from (`OPENAI_API_KEY`, …). Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Prices, budgets and the usage log (docs/llm/module.md#costs). Given: the module creates ONE
+   * `CostTracker` (on `ResilienceModule`'s store and clock), injectable by its class, and every
+   * model of the application that sees it is metered by it (unless its options say `costs: false`).
+   * Absent: no tracker (injecting `CostTracker` fails the bootstrap), no model is metered.
+   * With `forRootAsync`, declare `costs: true` next to `useFactory` and return the options here.
+   */
+  costs?: CostTrackerOptions;
 }
 
 /** What `ResilienceLlmModule.forRoot()` takes. @publicApi */
@@ -87,6 +101,11 @@ export type ResilienceLlmModuleAsyncOptions = ConfigurableModuleAsyncOptions<
 > & {
   /** The models the factory configures, by name (a factory cannot add injection tokens). Default: none. */
   models?: Readonly<Record<string, ResilienceLlmModelDeclaration>>;
+  /**
+   * `true`: the factory returns `costs` (the `CostTracker` options), so that the `CostTracker`
+   * token exists (a factory cannot add injection tokens). Default `false`: no tracker.
+   */
+  costs?: boolean;
   /** Make the tokens injectable everywhere. Default `true`. */
   isGlobal?: boolean;
 };
@@ -130,4 +149,6 @@ export interface NormalizedLlmSettings {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The factory's models (forRootAsync), by name; undefined for forRoot. */
   readonly models?: Readonly<Record<string, unknown>>;
+  /** The cost tracker's options (validated by `CostTracker.create`); undefined: no tracker. */
+  readonly costs?: CostTrackerOptions;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import type { Executor } from '../../executor/executor.js';
+import type { CostTracker } from '../cost/cost-tracker.js';
 import type { TokenEstimator } from '../estimate/token-estimator.js';
 
 /**
@@ -41,6 +42,11 @@ export interface SdkAdapterOptions<TClientOptions = Record<string, unknown>> {
    * `@google/genai`). For bundlers that need a static import, or tests.
    */
   importSdk?: () => Promise<unknown>;
+  /**
+   * Prices, budgets and the usage log of the adapter's `call()`s (docs/llm/costs.md), for the model
+   * each call's params name. Calls made on the raw `client()` are not metered.
+   */
+  costs?: CostTracker;
 }
 
 /** Per-call options of `SdkAdapter.call()`. @publicApi */
@@ -53,6 +59,8 @@ export interface SdkCallOptions {
   signal?: AbortSignal;
   /** Kept on the executor event(s) of the call; never sent. */
   metadata?: Record<string, unknown>;
+  /** The budgets' `key` scope value (with `costs`). Never sent. */
+  budgetKey?: string;
 }
 
 /** What an adapter gives its SDK's client constructor (see each adapter). @internal */

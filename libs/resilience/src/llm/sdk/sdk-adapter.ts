@@ -16,6 +16,7 @@ import {
 import { typedSdkError } from './sdk-error-map.js';
 import { SdkAdapterClosedError, SdkCallError, SdkNotInstalledError } from './sdk-errors.js';
 import { estimateSdkTokens } from './sdk-estimate.js';
+import { SdkMetering } from './sdk-meter.js';
 import { typedIterable } from './sdk-stream.js';
 
 /**
@@ -71,6 +72,7 @@ export abstract class SdkAdapter<TClient extends object> {
   readonly #importSdk: () => Promise<unknown>;
   readonly #errorUrl: string;
   readonly #now: () => number;
+  readonly #metering: SdkMetering | undefined;
   #client: Promise<TClient> | undefined = undefined;
   #closed = false;
 
@@ -117,6 +119,7 @@ export abstract class SdkAdapter<TClient extends object> {
     if (typeof this.#estimator?.estimateInput !== 'function')
       throw new ResilienceConfigError(at('estimator'), options.estimator, 'a TokenEstimator');
     this.#importSdk = options.importSdk ?? spec.importSdk;
+    this.#metering = SdkMetering.of(at('costs'), options.costs, spec.provider, this.#secrets);
     const baseUrl = options.baseUrl?.replace(/\/+$/, '');
     this.#errorUrl = baseUrl ?? spec.provider.defaultBaseUrl;
     this.transport = new ModelTransport(executor, {
@@ -158,11 +161,13 @@ export abstract class SdkAdapter<TClient extends object> {
   async call<T = unknown>(methodPath: string, params: unknown, options?: SdkCallOptions): Promise<T> {
     const client = await this.client();
     const { fn, self } = this.#resolve(client, methodPath);
+    const tokens = options?.tokens ?? estimateSdkTokens(this.provider, params, this.#maxTokens, this.#estimator);
     const callOptions: ModelCallOptions = {
-      tokens: options?.tokens ?? estimateSdkTokens(this.provider, params, this.#maxTokens, this.#estimator),
+      tokens,
       lane: options?.lane,
       signal: options?.signal,
       metadata: options?.metadata,
+      observer: this.#metering?.meter(params, tokens, this.#maxTokens, options?.budgetKey),
     };
     const args = this.#spec.args(params);
     const map = (error: unknown, recorded: unknown) =>

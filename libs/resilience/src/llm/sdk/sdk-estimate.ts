@@ -27,14 +27,15 @@ export function estimateSdkTokens(
   const system = provider === 'gemini' ? textOf(configOf(p).systemInstruction) : textOf(p.system);
   const model = typeof p.model === 'string' ? p.model : '';
   const input = estimator.estimateInput({ messages, ...(system !== '' ? { system } : {}) }, model, provider);
-  return (Number.isFinite(input) && input > 0 ? Math.ceil(input) : 0) + maxOutputOf(provider, p, defaultMaxTokens);
+  return (Number.isFinite(input) && input > 0 ? Math.ceil(input) : 0) + sdkMaxOutput(provider, p, defaultMaxTokens);
 }
 
 function configOf(p: Params): Params {
   return (p.config !== null && typeof p.config === 'object' ? p.config : {}) as Params;
 }
 
-function maxOutputOf(provider: ProviderName, p: Params, fallback: number): number {
+/** The most output tokens an SDK call's params allow (else `fallback`). @internal */
+export function sdkMaxOutput(provider: ProviderName, p: Params, fallback: number): number {
   const candidates =
     provider === 'gemini'
       ? [configOf(p).maxOutputTokens]

@@ -5,6 +5,7 @@ import type { CallRequest } from './json-attempt.js';
 import { streamAttempt, type StreamReply, type StreamSink } from './stream-attempt.js';
 import { StreamChannel } from './stream-channel.js';
 import type { TransportCore } from './transport-attempt.js';
+import type { CallObserver } from './transport.options.js';
 
 /** A buffered 2xx answer that is not a stream (`ApiResponse`-shaped; `data` the parsed JSON or the text). */
 interface BufferedReply {
@@ -45,6 +46,7 @@ class FetchSink implements StreamSink<BufferedReply> {
   constructor(
     private readonly core: TransportCore,
     private readonly capacity: number,
+    private readonly observer: CallObserver | undefined,
   ) {
     this.response = new Promise<Response>((res, rej) => ((this.resolve = res), (this.reject = rej)));
   }
@@ -78,6 +80,7 @@ class FetchSink implements StreamSink<BufferedReply> {
     }
     const usage = this.core.provider.usageOf(data);
     if (usage !== undefined) ctx.reportUsage(usage.totalTokens);
+    if (res.status >= 200 && res.status < 300) this.observer?.reply(data, headers, usage);
     const body = NO_BODY.has(res.status) ? null : bytes;
     const response = new Response(body, {
       status: res.status,
@@ -146,8 +149,9 @@ export function transportFetch(core: TransportCore, executor: Executor): typeof 
       method,
       idempotent: method === 'GET' || method === 'HEAD' ? true : core.provider.idempotent,
       init: { headers: init?.headers ?? request?.headers, body },
+      observer: o?.observer,
     };
-    const sink = new FetchSink(core, core.streamBuffer);
+    const sink = new FetchSink(core, core.streamBuffer, o?.observer);
     try {
       const ev = executor.submit(
         (ctx) => {
@@ -159,6 +163,7 @@ export function transportFetch(core: TransportCore, executor: Executor): typeof 
           lane: o?.lane,
           signal: combine(o?.signal, init?.signal ?? request?.signal),
           metadata: o?.metadata,
+          gate: o?.observer,
           method,
           url: core.redactUrl(url),
         },

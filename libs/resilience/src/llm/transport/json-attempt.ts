@@ -2,7 +2,7 @@ import type { ExecutorTask, ExecutorTaskContext } from '../../executor/executor.
 import { ApiClientError } from '../../http/errors/api-client.error.js';
 import { safeResponseHeaders } from './redaction.js';
 import { Attempt, type TransportCore } from './transport-attempt.js';
-import type { JsonReply } from './transport.options.js';
+import type { CallObserver, JsonReply } from './transport.options.js';
 
 /** The request of one call: kept by reference for every attempt (no per-attempt copy). @internal */
 export interface CallRequest {
@@ -10,6 +10,8 @@ export interface CallRequest {
   readonly method: string;
   readonly idempotent: boolean;
   readonly init: RequestInit;
+  /** The call's observer (cost meter), told of each 2xx reply. */
+  readonly observer?: CallObserver;
 }
 
 /** A 2xx body that is not JSON: permanent (sending again would give the same). */
@@ -41,6 +43,7 @@ export async function jsonAttempt(core: TransportCore, req: CallRequest, ctx: Ex
     }
     const usage = core.provider.usageOf(data);
     if (usage !== undefined) ctx.reportUsage(usage.totalTokens);
+    req.observer?.reply(data, headers, usage);
     return { status: res.status, headers, data };
   } catch (error) {
     throw a.mapError(error);

@@ -9,7 +9,13 @@ import { ModelStreamImpl } from './model-stream.js';
 import { urlRedactor } from './redaction.js';
 import { streamAttempt, type StreamReply } from './stream-attempt.js';
 import type { TransportCore } from './transport-attempt.js';
-import type { JsonReply, ModelCallOptions, ModelStream, ModelTransportOptions } from './transport.options.js';
+import type {
+  CallObserver,
+  JsonReply,
+  ModelCallOptions,
+  ModelStream,
+  ModelTransportOptions,
+} from './transport.options.js';
 
 const DEFAULT_STREAM_BUFFER = 64;
 
@@ -87,7 +93,7 @@ export class ModelTransport {
     options: ModelCallOptions,
   ): { event: NetworkRequestEvent<JsonReply>; reply: Promise<JsonReply> } {
     const event = this.#executor.submit(
-      jsonTask(this.#core, this.#request(url, headers, body)),
+      jsonTask(this.#core, this.#request(url, headers, body, options.observer)),
       this.#submit(options, url),
     );
     return { event, reply: event.result() };
@@ -101,7 +107,7 @@ export class ModelTransport {
   openStream(url: string, headers: Record<string, string>, body: string, options: ModelCallOptions): ModelStream {
     const core = this.#core;
     const stream = new ModelStreamImpl(core.streamBuffer);
-    const req = this.#request(url, headers, body);
+    const req = this.#request(url, headers, body, options.observer);
     const event = this.#executor.submit<StreamReply>(
       (ctx) => streamAttempt(core, req, ctx, stream),
       this.#submit(options, url),
@@ -121,8 +127,8 @@ export class ModelTransport {
     return (this.#fetch ??= transportFetch(this.#core, this.#executor));
   }
 
-  #request(url: string, headers: Record<string, string>, body: string): CallRequest {
-    return { url, method: 'POST', idempotent: this.#core.provider.idempotent, init: { headers, body } };
+  #request(url: string, headers: Record<string, string>, body: string, observer?: CallObserver): CallRequest {
+    return { url, method: 'POST', idempotent: this.#core.provider.idempotent, init: { headers, body }, observer };
   }
 
   #submit<T>(o: ModelCallOptions, url: string): SubmitOptions<T> {
@@ -131,6 +137,7 @@ export class ModelTransport {
       lane: o.lane,
       signal: o.signal,
       metadata: o.metadata,
+      gate: o.observer,
       method: 'POST',
       url: this.#core.redactUrl(url),
     };

@@ -112,6 +112,7 @@ export async function streamAttempt<R = never>(
     }
     const parsed = parser.result();
     if (parsed.usage !== undefined) ctx.reportUsage(parsed.usage.totalTokens);
+    req.observer?.streamEnd(parsed, safe);
     return { status: res.status, headers: safe, data: parsed };
   } catch (error) {
     const typed = a.mapError(error);

@@ -1,7 +1,8 @@
 import type { Clock } from '../../core/clock.js';
 import type { NetworkRequestEvent } from '../../executor/network-request-event.js';
 import type { NormalizedHeaders } from '../../http/headers/headers.js';
-import type { ParsedChatResponse } from '../chat/chat.types.js';
+import type { DispatchGate } from '../../executor/executor.options.js';
+import type { LlmUsage, ParsedChatResponse } from '../chat/chat.types.js';
 import type { LlmProvider } from '../providers/provider.js';
 
 /** Options of a {@link ModelTransport} (one per model / provider connection). @publicApi */
@@ -23,6 +24,18 @@ export interface ModelTransportOptions {
   streamBuffer?: number;
 }
 
+/**
+ * Told what one call's 2xx replies say, and the gate of its executor event (the llm layer's cost
+ * meter: budgets reserved at dispatch, settled at the end). One observer per call.
+ * @publicApi
+ */
+export interface CallObserver extends DispatchGate {
+  /** A 2xx JSON reply: the parsed body, the scrubbed headers, the provider's usage (undefined: none reported). */
+  reply(data: unknown, headers: NormalizedHeaders, usage: LlmUsage | undefined): void;
+  /** The end of a 2xx stream: the parser's result (text, usage, request id) and the scrubbed headers. */
+  streamEnd(result: ParsedChatResponse, headers: NormalizedHeaders): void;
+}
+
 /** Per-call options of a transport call (or, through {@link runWithCallOptions}, of an SDK call). @publicApi */
 export interface ModelCallOptions {
   /** API-token reservation: input estimate + max output tokens. */
@@ -33,6 +46,8 @@ export interface ModelCallOptions {
   signal?: AbortSignal;
   /** Kept on the executor event. */
   metadata?: Record<string, unknown>;
+  /** Observes the call's replies and gates its dispatch (see {@link CallObserver}). */
+  observer?: CallObserver;
 }
 
 /**

@@ -30,10 +30,10 @@ const WINDOW_LIMIT = "the window's limit";
  * - `maxWaitMs`: a caller whose estimated admission is beyond it fails at once with
  *   `RateLimiterRejectedError`; one that waited already fails as soon as the source says its
  *   admission would fall after its deadline (competition from other processes).
- * - A reply that comes back later than `safetyMarginMs / 4` (at least 1 ms) after its
- *   script call was sent (a busy process, a slow network) means its admissions were stamped
- *   too early for when their requests start: a second call (after the callers ran) moves
- *   them to now. Stricter, never looser.
+ * - A script call whose admissions are still unsent later than `safetyMarginMs / 4` (at least
+ *   1 ms) after it was sent — a slow reply, or a busy process slow to run the callers it released,
+ *   measured once they have run — stamped them too early for when their requests start: a
+ *   second call moves them to then. Stricter, never looser.
  * - Abort: a waiting caller leaves the queue; tokens taken for it by a script call already in
  *   flight stay counted (conservative).
  * - Redis down: `fail-open` admits from the local window, `fail-closed` rejects with

@@ -24,7 +24,8 @@ const BATCH = 16;
  * waiters per script call, the local window a chunk per timer turn, both together after a
  * resume (the local window first, getting back what Redis refuses). One script call in flight
  * at most; "wait N ms" arms the queue's one timer. A reply later than `lateMs` after its call
- * was sent moves the admissions it stamped to now (a second call, once their callers ran).
+ * was sent — measured once the callers it released have run — moves the admissions it stamped
+ * to then (a second call).
  * With lanes the queue is ordered by lane (aging included) and one lane script call walks up to
  * {@link BATCH} waiters in that order (floors, caps, leases: `SLIDING_WINDOW_LANE_SCRIPT`).
  * @internal
@@ -177,12 +178,19 @@ export class SlidingWindowQueue {
 
   /**
    * Redis stamped these admissions when the script ran, up to `now - sentAt` before their
-   * requests can start (more when this process was busy): count them from about now instead,
-   * once their callers have run (fire and forget: failing to is only looser by the lateness).
+   * requests can start, and more when this process is busy: the callers it released run after
+   * this reply (their continuations, up to the requests they start, are microtasks of this turn
+   * of the loop), and on a loaded machine that run alone may take longer than the margin. So the
+   * lateness is measured once they have run (`setImmediate`: after this turn's microtasks), and
+   * if it is over `lateMs` the admissions are counted from about then instead (fire and forget:
+   * failing to is only looser by the lateness).
    */
   private moveLate(taken: number, entry: number, sentAt: number, byLane?: number[]): void {
-    if (!(taken > 0) || this.clock.now() - sentAt <= this.lateMs) return;
-    queueMicrotask(() => void (this.deps.link.up && this.calls.move(taken, entry, byLane).catch(() => undefined)));
+    if (!(taken > 0)) return;
+    setImmediate(() => {
+      if (this.clock.now() - sentAt <= this.lateMs || !this.deps.link.up) return;
+      this.calls.move(taken, entry, byLane).catch(() => undefined);
+    });
   }
 
   private next(next: number): void {
