@@ -119,7 +119,10 @@ export async function interleaved(
 }
 
 /** The chat variants' samples as section 6's rows (paired ratios against `base`). */
-function overheadRows(variants: readonly (Variant & { base: number })[], s: readonly RepSamples[]): OverheadRow[] {
+export function overheadRows(
+  variants: readonly (Variant & { base: number })[],
+  s: readonly RepSamples[],
+): OverheadRow[] {
   return variants.map((v, i) => {
     const own = s[i]!;
     const base = s[v.base]!;
@@ -142,8 +145,13 @@ function overheadRows(variants: readonly (Variant & { base: number })[], s: read
   });
 }
 
-/** An iModel of the bench on `baseUrl` (its own executor, {@link BENCH_EXECUTOR}). */
-export function benchModel(name: string, baseUrl: string, estimator?: TokenEstimator): IModel {
+/** An iModel of the bench on `baseUrl` (its own executor, {@link BENCH_EXECUTOR}); `costs`: a CostTracker (section 10). */
+export function benchModel(
+  name: string,
+  baseUrl: string,
+  estimator?: TokenEstimator,
+  costs?: IModelOptions['costs'],
+): IModel {
   const options: IModelOptions = {
     provider: 'openai',
     model: BENCH_MODEL,
@@ -152,6 +160,7 @@ export function benchModel(name: string, baseUrl: string, estimator?: TokenEstim
     executor: BENCH_EXECUTOR,
   };
   if (estimator !== undefined) options.estimator = estimator;
+  if (costs !== undefined) options.costs = costs;
   return IModel.create(name, options);
 }
 

@@ -26,6 +26,7 @@ import { lanesTable, lanesTargets, LANES_LIMIT, LANES_WINDOW_MS, measureLanes } 
 import { PROBE, scaleInChildren, scaleTable, scaleTargets } from './executor-scale.js';
 import { IMODEL_IN_FLIGHT, imodelTargets, measureIModelOverhead } from './imodel.js';
 import { LONG, measureIModelStream, PACE_MS, SHORT, STREAMS_IN_FLIGHT, streamTable } from './imodel-stream.js';
+import { runBudgetSection } from './budget.js';
 import { fmt } from './lib/stats.js';
 import { markdownTable, targetTable, type TargetRow } from './lib/report.js';
 
@@ -39,6 +40,7 @@ if (args.has('--help')) {
       '  6 Executor overhead over raw ApiClient, 100 in flight   7 Executor lanes: batch + interactive vs p-queue, bottleneck (~1 min)',
       '  8 Executor scale: heap and cost per event at 1k / 10k / 100k queued',
       '  9 iModel overhead over a raw fetch to a local OpenAI-compatible server, 100 in flight; streaming cost per chunk (1–3 min)',
+      '  10 budgets: reserve + settle on the memory and Redis ledgers vs PING / EVALSHA (round trips counted); iModel.chat with a CostTracker',
       '  --only: sections 1-2 run the variant ids matching the regex (case-insensitive) plus bare, e.g.',
       "          --only='timeout|bulkhead|limit' or --only='stack|wrap'; targets need both of their rows.",
       'Writes bench/RESULTS.md; a partial run (--quick, --sections, --only) writes bench/results/partial.tmp instead.',
@@ -48,7 +50,7 @@ if (args.has('--help')) {
 }
 const quick = args.has('--quick');
 const sectionsArg = process.argv.slice(2).find((a) => a.startsWith('--sections='));
-const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5,6,7,8,9').split(','));
+const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5,6,7,8,9,10').split(','));
 const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='));
 const only = onlyArg === undefined ? undefined : new RegExp(onlyArg.slice('--only='.length), 'i');
 const REPS = quick ? 3 : 7;
@@ -289,6 +291,11 @@ if (sections.has('9')) {
     `Streaming: ${STREAMS_IN_FLIGHT} streams in flight, one delta per SSE event, one event every ${PACE_MS} ms (each its own write and read); streams of ${SHORT} and ${LONG} deltas; CPU of this process. Reported, no target.\n`,
   );
   emit(streamTable(await measureIModelStream(REPS, quick ? 1 : 2)) + '\n');
+}
+
+if (sections.has('10')) {
+  emit('## 10. Budgets: reservation + settlement per call (memory, Redis) and `iModel.chat` with a CostTracker\n');
+  targets.push(...(await runBudgetSection(emit, quick, REPS)));
 }
 
 emit('## Summary of targets\n');

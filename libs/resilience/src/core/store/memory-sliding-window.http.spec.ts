@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { RateLimiterPolicy } from '../rate-limiter/rate-limiter.policy.js';
 import {
   achievedShare,
@@ -21,7 +21,11 @@ describe('sliding-window limiter against a strict sliding-window server (memory 
   let server: SlidingWindowServer;
   beforeAll(async () => {
     server = await startSlidingWindowServer(L, W);
-    // Connections open already (see the README: a request that must first open one needs a margin covering it).
+  });
+  // Before each run, the retry included: connections open already (see the README: a request that
+  // must first open one needs a margin covering it), and the server has forgotten every arrival
+  // (a retry would otherwise start against the failed run's last window).
+  beforeEach(async () => {
     await server.warm(L);
   });
   afterAll(async () => {

@@ -113,6 +113,7 @@ export class CostTracker {
     this.prices = PriceTable.create(
       { prices: options.prices, file: options.pricesFile, builtIn: options.builtInPrices, logger },
       'costs',
+      { file: 'pricesFile', builtIn: 'builtInPrices' },
     );
     const budgets = options.budgets ?? [];
     if (!Array.isArray(budgets)) throw new ResilienceConfigError('costs.budgets', budgets, 'an array of budgets');

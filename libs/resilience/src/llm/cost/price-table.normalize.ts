@@ -21,7 +21,7 @@ const isAmount = (v: unknown): v is number => typeof v === 'number' && Number.is
 
 /**
  * Where a bad entry is reported: `prices` entries name `<path>.prices.<model>.<field>`; file
- * entries name `<path>.file` (the message then gives the model and field, and the file).
+ * entries name the file option's path (the message then gives the model and field, and the file).
  * @internal
  */
 type Fail = (model: string, field: string | undefined, value: unknown, expected: string) => never;
@@ -86,11 +86,12 @@ function perTokenEntry(entry: Record<string, unknown>): boolean {
  * `output_cost_per_token`: image, per-second audio, search entries...) and non-text entries
  * with only one of them. Other entries (chat, embedding, ...) are validated like `prices`
  * entries and kept. Any problem (unreadable,
- * not JSON, not an object, a bad entry) is a {@link ResilienceConfigError} naming `<path>.file`.
+ * not JSON, not an object, a bad entry) is a {@link ResilienceConfigError} naming `path` (the
+ * file option's own path, e.g. `costs.pricesFile`).
  * @internal
  */
 export function readPriceFile(file: unknown, path: string): Map<string, ModelPrice> {
-  const p = `${path}.file`;
+  const p = path;
   if (typeof file !== 'string' || file.length === 0) throw new ResilienceConfigError(p, file, 'a file path');
   let parsed: unknown;
   try {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ResilienceConfigError } from '../../core/errors/config.error.js';
 import type { LlmUsage } from '../chat/chat.types.js';
 import { BUILT_IN_PRICES } from './built-in-prices.js';
+import { CostTracker } from './cost-tracker.js';
 import { PriceTable } from './price-table.js';
 import type { CostLogger, ModelPrice } from './price.types.js';
 
@@ -300,6 +301,19 @@ describe('PriceTable.create: validation', () => {
     configError(() => PriceTable.create({ file: writeJson('array.json', [1, 2]) }), 'costs.file');
     configError(() => PriceTable.create({ file: '' }), 'costs.file');
     configError(() => PriceTable.create({ file: 5 as unknown as string }), 'costs.file');
+  });
+
+  it('through CostTracker, errors name the options the user wrote: costs.pricesFile, costs.builtInPrices', () => {
+    const missing = path.join(dir, 'missing.json');
+    configError(() => CostTracker.create({ pricesFile: missing, usageLog: false }), 'costs.pricesFile');
+    const bad = writeJson('tracker-bad.json', { m: { input_cost_per_token: 'x', output_cost_per_token: 1e-6 } });
+    expect(
+      configError(() => CostTracker.create({ pricesFile: bad, usageLog: false }), 'costs.pricesFile').message,
+    ).toContain('"m".input_cost_per_token');
+    configError(
+      () => CostTracker.create({ builtInPrices: 'no' as unknown as boolean, usageLog: false }),
+      'costs.builtInPrices',
+    );
   });
 
   it('names <path>.file, the model and the field for a bad file entry', () => {

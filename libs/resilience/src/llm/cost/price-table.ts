@@ -50,18 +50,24 @@ export class PriceTable {
 
   /**
    * Validates (ResilienceConfigError naming `<path>.prices.<model>.<field>` / `<path>.file`),
-   * default path `costs`. The file is read here, once (synchronously).
+   * default path `costs`. The file is read here, once (synchronously). `names`: the option names
+   * the caller exposes for `file` and `builtIn` (CostTracker: `pricesFile`, `builtInPrices`), so
+   * an error names the option the user wrote.
    */
-  static create(options: PriceTableOptions = {}, path = 'costs'): PriceTable {
+  static create(
+    options: PriceTableOptions = {},
+    path = 'costs',
+    names: { readonly file: string; readonly builtIn: string } = { file: 'file', builtIn: 'builtIn' },
+  ): PriceTable {
     if (options === null || typeof options !== 'object' || Array.isArray(options))
       throw new ResilienceConfigError(path, options, 'an options object');
     const { builtIn, file, prices, logger } = options;
     if (builtIn !== undefined && typeof builtIn !== 'boolean')
-      throw new ResilienceConfigError(`${path}.builtIn`, builtIn, 'a boolean');
+      throw new ResilienceConfigError(`${path}.${names.builtIn}`, builtIn, 'a boolean');
     if (logger !== undefined && (logger === null || typeof logger.warn !== 'function'))
       throw new ResilienceConfigError(`${path}.logger`, logger, 'an object with a warn(message) method');
     const fromOptions = normalizePrices(prices, path);
-    const fromFile = file === undefined ? undefined : readPriceFile(file, path);
+    const fromFile = file === undefined ? undefined : readPriceFile(file, `${path}.${names.file}`);
     const merged = new Map<string, ModelPrice>(builtIn === false ? [] : Object.entries(BUILT_IN_PRICES));
     if (fromFile !== undefined) for (const [model, price] of fromFile) merged.set(model, price);
     for (const [model, price] of fromOptions) merged.set(model, price);
