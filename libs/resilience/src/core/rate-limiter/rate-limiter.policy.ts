@@ -15,23 +15,11 @@ import type { BucketBackend, BucketSpec, ResilienceStore, SlidingWindowSpec } fr
 import type { LimiterRejectedEvent, LimiterWaitEvent } from './rate-limiter.events.js';
 import { checkSettlement, normalizeRateLimiterOptions } from './rate-limiter.normalize.js';
 import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './rate-limiter.options.js';
+import { limiterSnapshot, type RateLimiterSnapshot } from './rate-limiter.snapshot.js';
+
+export type { RateLimiterSnapshot } from './rate-limiter.snapshot.js';
 
 const memory = new MemoryStore();
-
-/** State of a limiter (or one partition). @publicApi */
-export interface RateLimiterSnapshot {
-  name: string;
-  partitionKey?: string;
-  rate: number;
-  periodMs: number;
-  burst: number;
-  /** Tokens available now, minus those waiting callers queued for (negative while they wait). */
-  available: number;
-  /** Callers waiting. */
-  waiting: number;
-  /** Live partitions (partitioned limiters, aggregate snapshot only). */
-  partitions?: number;
-}
 
 /**
  * A named rate limiter: a token bucket, or a sliding window (`algorithm: 'sliding-window'`:
@@ -212,17 +200,7 @@ export class RateLimiterPolicy implements LimiterStage {
 
   /** State of the limiter, or of one partition. */
   snapshot(partitionKey?: string): RateLimiterSnapshot {
-    const spec = limits(this.current);
-    if (this.single !== undefined) return this.describe(this.single, undefined);
-    if (partitionKey !== undefined) {
-      const b = this.partitions!.peek(partitionKey);
-      return b
-        ? this.describe(b, partitionKey)
-        : { name: this.name, partitionKey, ...spec, available: spec.burst, waiting: 0 };
-    }
-    let waiting = 0;
-    this.partitions!.forEach((b) => (waiting += b.waiting()));
-    return { name: this.name, ...spec, available: spec.burst, waiting, partitions: this.partitions!.size };
+    return limiterSnapshot(this.name, this.current, this.single, this.partitions, partitionKey);
   }
 
   /** Changes the limits at run time, for every partition (e.g. from a provider's rate-limit headers). */
@@ -254,17 +232,6 @@ export class RateLimiterPolicy implements LimiterStage {
     return this.partitions?.size ?? 0;
   }
 
-  private describe(b: BucketBackend, partitionKey: string | undefined): RateLimiterSnapshot {
-    const snap: RateLimiterSnapshot = {
-      name: this.name,
-      ...limits(b.spec()),
-      available: b.available(),
-      waiting: b.waiting(),
-    };
-    if (partitionKey !== undefined) snap.partitionKey = partitionKey;
-    return snap;
-  }
-
   private createBucket(partitionKey: string | undefined): BucketBackend {
     const key = stateKey('limiter', this.name, partitionKey);
     const owner = { policy: this.name, partitionKey, key };
@@ -277,9 +244,4 @@ export class RateLimiterPolicy implements LimiterStage {
     if (this.lanes !== undefined) spec.lanes = this.lanes;
     return this.store.createSlidingWindow!(owner, spec, this.clock);
   }
-}
-
-/** The limits of a spec, without its lane plan (a snapshot is plain data). */
-function limits(spec: BucketSpec): { rate: number; periodMs: number; burst: number } {
-  return { rate: spec.rate, periodMs: spec.periodMs, burst: spec.burst };
 }

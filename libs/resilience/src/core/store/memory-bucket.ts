@@ -2,18 +2,10 @@ import type { Clock } from '../clock.js';
 import { RateLimiterRejectedError } from '../errors/index.js';
 import { laneWaitBound, nextLane, nextLaneWait, passesNow } from './bucket-lane-schedule.js';
 import { BucketLanes, failOversizedLanes, laneOf, replanWaiters } from './bucket-lanes.js';
+import { BucketLevel, EPS, UNTIMED_SHARE } from './bucket-level.js';
 import { LaneWaitQueue, type LaneWaiter } from './lane-wait-queue.js';
 import type { BucketBackend, BucketSpec, StateOwner } from './store.js';
 import { checkTokens, failOversized } from './token-admission.js';
-
-/** Float slack when comparing token levels. */
-const EPS = 1e-9;
-
-/**
- * Share of `burst` that may be taken without reading the clock (see {@link MemoryBucket}).
- * 1/64: the bucket is at most 1.6 % of `burst` stricter than an exact one, never looser.
- */
-const UNTIMED_SHARE = 1 / 64;
 
 /**
  * In-process token bucket with a FIFO queue.
@@ -58,31 +50,17 @@ const UNTIMED_SHARE = 1 / 64;
  *   share), so caps refill exactly.
  * @publicApi
  */
-export class MemoryBucket implements BucketBackend {
-  private level: number;
-  private last: number;
-  /** Tokens taken since `last` without a clock read; charged by the next `refill`. */
-  private debt = 0;
+export class MemoryBucket extends BucketLevel implements BucketBackend {
   /** Largest debt allowed: `burst × UNTIMED_SHARE`. */
   private untimed: number;
-  private pausedUntil = 0;
   private readonly waiters: LaneWaitQueue<LaneWaiter>;
-  /** Lane limits; `undefined` without lanes. */
-  private lanes: BucketLanes | undefined;
-  private rate: number;
-  private periodMs: number;
-  private burst: number;
 
   constructor(
     private readonly owner: StateOwner,
     spec: BucketSpec,
     private readonly clock: Clock,
   ) {
-    this.rate = spec.rate;
-    this.periodMs = spec.periodMs;
-    this.burst = spec.burst;
-    this.level = spec.burst;
-    this.last = clock.now();
+    super(spec, clock.now());
     this.lanes = spec.lanes && new BucketLanes(spec.lanes, spec.rate, spec.periodMs, spec.burst);
     // With lanes every admission reads the clock (no untimed debt): caps refill with it.
     this.untimed = this.lanes === undefined ? spec.burst * UNTIMED_SHARE : 0;
@@ -228,36 +206,6 @@ export class MemoryBucket implements BucketBackend {
     this.refill(this.clock.now());
     this.level -= excess;
     this.lanes?.take(this.lanes.laneOf(lane), excess);
-  }
-
-  /** Brings the level to `now`: adds what refilled since `last` (capped at burst), then charges the debt. */
-  private refill(now: number): void {
-    const elapsed = now - this.last;
-    if (elapsed > 0) {
-      this.last = now;
-      this.lanes?.refill(elapsed);
-      if (now <= this.pausedUntil) {
-        // Paused: no capacity at all (tokens taken before the pause need no further charge).
-        this.level = Math.min(this.level - this.debt, 0);
-        this.debt = 0;
-        return;
-      }
-      const from = Math.max(now - elapsed, this.pausedUntil);
-      const level = this.level + ((now - from) * this.rate) / this.periodMs;
-      this.level = level > this.burst ? this.burst : level;
-    }
-    if (this.debt !== 0) {
-      this.level -= this.debt;
-      this.debt = 0;
-    }
-  }
-
-  /** Milliseconds until the level reaches `needed`, counting the pause. */
-  private waitFor(needed: number, now: number): number {
-    const start = Math.max(now, this.pausedUntil);
-    const level = now < this.pausedUntil ? Math.min(this.level, 0) : this.level;
-    const deficit = needed - level;
-    return start - now + (deficit > EPS ? (deficit * this.periodMs) / this.rate : 0);
   }
 
   /** Admits every waiter at the head whose tokens are there, then re-arms the timer. */

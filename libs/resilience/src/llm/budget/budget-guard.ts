@@ -5,8 +5,7 @@ import { EventEmitter, type Event } from '../../core/events/event-emitter.js';
 import { checkNumber, optionalClock } from '../../core/options/validate.js';
 import type { BudgetLedger, LedgerTotals, LedgerWindow } from '../../core/store/store.js';
 import type { ProviderName } from '../chat/chat.types.js';
-import { NANO_USD_PER_USD, type CostLogger } from '../cost/price.types.js';
-import { BudgetExceededError } from '../errors/budget-exceeded.error.js';
+import type { CostLogger } from '../cost/price.types.js';
 import type { BudgetOptions } from './budget.options.js';
 import { normalizeBudgets, type NormalizedBudget } from './budget.normalize.js';
 import type {
@@ -20,6 +19,8 @@ import type {
 import { SettlementQueue } from './budget-settlements.js';
 import { BudgetWindows, type WindowEntry } from './budget-window.js';
 import { warnIfCrossed } from './budget-warnings.js';
+import { remember, SKIP, valueOf, type GuardBudget } from './budget-guard.scope.js';
+import { budgetStatus, exceededError, statusTargets } from './budget-guard.report.js';
 
 export type {
   BudgetCall,
@@ -32,18 +33,8 @@ export type {
 
 /** Default `BudgetGuardDeps.holdMs`. @publicApi */
 export const DEFAULT_BUDGET_HOLD_MS = 600_000;
-/** Scope values per budget remembered for `status()` without a call (the oldest is forgotten beyond it). */
-const MAX_SEEN_VALUES = 1_000;
-const SKIP = Symbol('skip');
 const NONE: Promise<undefined> = Promise.resolve(undefined);
 const DONE: Promise<void> = Promise.resolve();
-
-/** One budget with its windows. @internal */
-export interface GuardBudget {
-  readonly o: NormalizedBudget;
-  readonly windows: BudgetWindows;
-  readonly seen: Set<string>;
-}
 
 /** What a reservation remembers: the windows (and budgets) it was made in, for its settlement. */
 class Hold implements BudgetHold {
@@ -177,20 +168,8 @@ export class BudgetGuard {
     const id = `${this.#idPrefix}:${(++this.#seq).toString(36)}`;
     const decision = await this.#ledger.reserve(id, windows, amount, now + this.#holdMs);
     if (decision.ok) return new Hold(id, this, budgets, entries, windows);
-    const b = budgets[decision.index]!.o;
-    const e = entries[decision.index]!;
-    throw new BudgetExceededError({
-      budget: b.name,
-      scope: b.scope,
-      scopeValue: e.scopeValue,
-      limitUsd: b.limitUsd,
-      spentUsd: decision.spent / NANO_USD_PER_USD,
-      reservedUsd: decision.reserved / NANO_USD_PER_USD,
-      requestedUsd: amount / NANO_USD_PER_USD,
-      windowId: e.period.id,
-      resetsAt: e.period.resetsAtIso,
-      retryAfterMs: Math.max(0, e.period.resetsAt - this.#clock.now()),
-    });
+    const o = budgets[decision.index]!.o;
+    throw exceededError({ o, e: entries[decision.index]! }, decision, amount, this.#clock.now());
   }
 
   /**
@@ -238,35 +217,10 @@ export class BudgetGuard {
    * `ledger.totals`.
    */
   async status(call?: Partial<BudgetCall>): Promise<BudgetStatus[]> {
-    const now = this.#clock.now();
-    const list: Array<{ o: NormalizedBudget; e: WindowEntry }> = [];
-    for (const b of this.#budgets) {
-      const { o } = b;
-      if (o.scope === 'global') {
-        list.push({ o, e: b.windows.entry(undefined, now) });
-        continue;
-      }
-      const given = o.scope === 'model' ? call?.model : o.scope === 'provider' ? call?.provider : call?.key;
-      const values = given !== undefined ? [given] : new Set<string>([...(o.appliesTo ?? []), ...b.seen]);
-      for (const v of values)
-        if (o.appliesTo === undefined || o.appliesTo.has(v)) list.push({ o, e: b.windows.entry(v, now) });
-    }
+    const list = statusTargets(this.#budgets, call, this.#clock.now());
     if (list.length === 0) return [];
     const totals = await this.#ledger.totals(list.map((x) => x.e.window));
-    return list.map(({ o, e }, i) => {
-      const t = totals[i] ?? { spent: 0, reserved: 0 };
-      return {
-        budget: o.name,
-        scope: o.scope,
-        scopeValue: e.scopeValue,
-        windowId: e.period.id,
-        limitUsd: o.limitUsd,
-        spentUsd: t.spent / NANO_USD_PER_USD,
-        reservedUsd: t.reserved / NANO_USD_PER_USD,
-        remainingUsd: Math.max(0, o.limitNano - t.spent - t.reserved) / NANO_USD_PER_USD,
-        resetsAt: e.period.resetsAtIso,
-      };
-    });
+    return list.map((x, i) => budgetStatus(x, totals[i]));
   }
 
   /** Settlements in flight, waiting for a retry, and dropped. */
@@ -283,30 +237,4 @@ export class BudgetGuard {
   close(): Promise<void> {
     return this.#settlements.close();
   }
-}
-
-/** The scope value of `call` for budget `o` (undefined: global), or SKIP when `o` does not apply. No allocation. */
-function valueOf(o: NormalizedBudget, call: BudgetCall): string | undefined | typeof SKIP {
-  let v: string | undefined;
-  switch (o.scope) {
-    case 'global':
-      return undefined;
-    case 'model':
-      v = call.model;
-      break;
-    case 'provider':
-      v = call.provider;
-      break;
-    default:
-      v = call.key;
-  }
-  if (v === undefined || (o.appliesTo !== undefined && !o.appliesTo.has(v))) return SKIP;
-  return v;
-}
-
-/** Adds `v` to a bounded insertion-ordered set (the oldest value is dropped beyond the bound). */
-function remember(seen: Set<string>, v: string): void {
-  if (seen.has(v)) return;
-  if (seen.size >= MAX_SEEN_VALUES) seen.delete(seen.values().next().value!);
-  seen.add(v);
 }

@@ -1,27 +1,18 @@
 import type { Clock } from '../../core/clock.js';
-import { RateLimiterRejectedError, StoreUnavailableError } from '../../core/errors/index.js';
+import { RateLimiterRejectedError } from '../../core/errors/index.js';
 import { checkTokens } from '../../core/store/token-admission.js';
 import type { BucketBackend, BucketSpec, StateOwner } from '../../core/store/store.js';
 import { LaneWaitQueue } from '../../core/store/lane-wait-queue.js';
 import { BUCKET_SCRIPT } from './bucket-script.js';
+import { BucketSwitch } from './bucket-switch.js';
 import { BucketSettlement } from './bucket-settlement.js';
 import { BucketLanes, laneOf, laneReply, newLaneHead, settleLaneReply, type RedisLaneWaiter } from './bucket-lanes.js';
-import { BUCKET_RESUME_SCRIPT } from './bucket-pause-script.js';
-import { LocalShare, shareSpec } from './local-share.js';
-import { drainLocal, settleReply, waitLocal } from '../redis-queue.js';
-import type { StoreLink } from '../store-link.js';
-import type { StoreErrorPolicy } from '../../core/store/store.js';
+import { pauseKey, resumeKey } from './bucket-pause.js';
+import { shareSpec } from './local-share.js';
+import { settleReply } from '../redis-queue.js';
+import { BATCH, type RedisBucketDeps } from './redis-bucket.settings.js';
 
-/** Waiters admitted by one script call at most (one round trip admits a FIFO prefix). */
-const BATCH = 16;
-
-/** Settings of a {@link RedisBucket} shared by every bucket of one store. */
-export interface RedisBucketDeps {
-  link: StoreLink;
-  key: string;
-  onStoreError: StoreErrorPolicy;
-  expectedReplicas: number;
-}
+export type { RedisBucketDeps } from './redis-bucket.settings.js';
 
 /**
  * Token bucket whose level lives in Redis (see `BUCKET_SCRIPT`), shared by every process;
@@ -35,7 +26,7 @@ export interface RedisBucketDeps {
  * - Back: the queue asks Redis again (FIFO kept). In the link's grace period every admission
  *   takes tokens from the share AND from Redis; the first call in shared mode after it drains
  *   the key, so local admissions and a restarted (full) key never add up with shared ones.
- *   README, "When Redis fails", has the argument.
+ *   README, "When Redis fails", has the argument. Down, grace, drain: {@link BucketSwitch}.
  * - Abort: tokens taken for an aborted waiter by a call in flight are lost (conservative).
  * - Lanes (`spec.lanes`): the queue is ordered by lane (aging included) and `BUCKET_LANE_SCRIPT`
  *   applies floors, caps and cross-replica leases (docs/redis.md, "Lanes and reservations").
@@ -57,10 +48,8 @@ export class RedisBucket implements BucketBackend {
   /** Level from the last answer (for `available()` and estimates), and when it came. */
   private lastLevel: number;
   private lastReplyAt = 0;
-  /** The local source while not in shared mode; dropped once the key was drained in shared mode. */
-  private share: LocalShare | undefined;
-  /** The link epoch whose drain this bucket has done (see the class comment). */
-  private epoch: number;
+  /** The local source (`share`) while not in shared mode, and the drain once back. */
+  private readonly sources: BucketSwitch;
 
   constructor(
     private readonly owner: StateOwner,
@@ -74,21 +63,21 @@ export class RedisBucket implements BucketBackend {
     this.lastLevel = spec.burst;
     this.lanes = spec.lanes === undefined ? undefined : new BucketLanes(spec.lanes, spec);
     this.waiters = new LaneWaitQueue(clock, spec.lanes, () => this.ask());
+    this.sources = new BucketSwitch(owner, clock, deps, this.waiters, {
+      spec: () => this.spec(),
+      enqueue: (tokens, deadline, signal, lane) => this.enqueue(tokens, deadline, signal, lane),
+    });
     this.settlement = new BucketSettlement(owner, deps.link, deps.key, {
       spec: () => this.spec(),
-      share: () => (deps.link.shared ? undefined : this.share),
+      share: () => (deps.link.shared ? undefined : this.sources.share),
       level: (level, ask) => this.onLevel(level, ask),
     });
-    const link = deps.link;
-    // Created in or shortly after a transition: other replicas may still be draining theirs.
-    const recent = performance.now() - link.resumedAt < 2 * link.graceMs;
-    this.epoch = link.shared && !recent ? link.epoch : -1;
   }
 
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined {
     checkTokens(this.owner, tokens, this.burst, 'burst');
     const q = laneOf(this.owner, this.lanes?.plan, lane);
-    if (!this.deps.link.shared) return this.acquireLocal(tokens, maxWaitMs, signal, q);
+    if (!this.deps.link.shared) return this.sources.acquire(tokens, maxWaitMs, signal, q);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.clock.now();
     const lanes = this.lanes;
@@ -108,11 +97,11 @@ export class RedisBucket implements BucketBackend {
 
   isIdle(): boolean {
     // The state lives in Redis; a share holds local admissions not yet drained from the key.
-    return this.waiters.empty && !this.inFlight && this.share === undefined && this.settlement.idle;
+    return this.waiters.empty && !this.inFlight && this.sources.share === undefined && this.settlement.idle;
   }
 
   available(): number {
-    const level = !this.deps.link.up && this.share !== undefined ? this.share.available() : this.lastLevel;
+    const level = this.deps.link.up ? this.lastLevel : (this.sources.share?.available() ?? this.lastLevel);
     return level - this.waiters.tokens;
   }
 
@@ -124,7 +113,7 @@ export class RedisBucket implements BucketBackend {
     this.rate = spec.rate;
     this.periodMs = spec.periodMs;
     this.burst = spec.burst;
-    this.share?.setSpec(shareSpec(spec, this.deps.expectedReplicas));
+    this.sources.share?.setSpec(shareSpec(spec, this.deps.expectedReplicas));
     this.lanes?.setSpec(spec);
   }
 
@@ -135,10 +124,8 @@ export class RedisBucket implements BucketBackend {
   }
 
   pauseUntil(untilMs: number): void {
-    this.share?.pauseUntil(untilMs);
-    const ms = untilMs - this.clock.now();
-    if (!(ms > 0) || !this.deps.link.up) return;
-    this.call([], ms, false).catch(() => undefined);
+    this.sources.share?.pauseUntil(untilMs);
+    pauseKey(this.deps, this.owner, this.spec(), untilMs - this.clock.now());
   }
 
   /** Gives tokens back to the source(s) admissions take from now (shared, both in grace, or the share). */
@@ -153,12 +140,8 @@ export class RedisBucket implements BucketBackend {
 
   /** Ends the pause in Redis (and of the local share); local waiters ask again at once. */
   resume(): void {
-    this.share?.resume();
-    if (!this.deps.link.up) return this.askNow();
-    this.deps.link.run(BUCKET_RESUME_SCRIPT, this.deps.key, [], this.owner.policy).then(
-      () => this.askNow(),
-      () => undefined,
-    );
+    this.sources.share?.resume();
+    resumeKey(this.deps, this.owner, () => this.askNow());
   }
 
   /** A refund or charge was answered with `level` (NaN: none); `ask`: waiters may fit now. */
@@ -177,7 +160,6 @@ export class RedisBucket implements BucketBackend {
 
   private enqueue(tokens: number, deadline: number, signal: AbortSignal | undefined, lane: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const now = this.clock.now();
       this.waiters.push({
         tokens,
         resolve,
@@ -187,7 +169,7 @@ export class RedisBucket implements BucketBackend {
         deadline,
         done: false,
         lane,
-        enqueuedAt: now,
+        enqueuedAt: this.clock.now(),
       });
       // With lanes, a new lane head asks now, or once the call in flight is answered.
       if (this.lanes !== undefined && this.deps.link.up && newLaneHead(this.waiters, lane, this.inFlight))
@@ -196,27 +178,10 @@ export class RedisBucket implements BucketBackend {
     });
   }
 
-  /** Not in shared mode: down (the share alone, or fail-closed) or in the grace period (both sources). */
-  private acquireLocal(
-    tokens: number,
-    maxWaitMs: number,
-    signal: AbortSignal | undefined,
-    lane: number,
-  ): Promise<void> | undefined {
-    const down = !this.deps.link.up;
-    if (down && this.deps.onStoreError === 'fail-closed')
-      throw new StoreUnavailableError(this.owner.policy, 'store down');
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const share = this.localShare();
-    if (down && this.waiters.empty && share.take(this.localTokens(tokens))) return undefined;
-    const wait = share.waitFor(this.waiters.tokens + this.localTokens(tokens));
-    if (wait > maxWaitMs) throw new RateLimiterRejectedError(this.owner.policy, wait, tokens, this.owner.partitionKey);
-    return this.enqueue(tokens, this.clock.now() + maxWaitMs, signal, lane);
-  }
-
-  /** One script call: admits a FIFO prefix of `tokens` (none for a pause-only call). */
-  private call(tokens: number[], pauseMs: number, drain: boolean): Promise<unknown> {
-    const args = [this.rate, this.periodMs, this.burst, pauseMs, drain ? 1 : 0, tokens.length, ...tokens];
+  /** One script call: admits a FIFO prefix of `batch`. */
+  private call(batch: RedisLaneWaiter[], drain: boolean): Promise<unknown> {
+    const tokens = batch.map((w) => w.tokens);
+    const args = [this.rate, this.periodMs, this.burst, 0, drain ? 1 : 0, tokens.length, ...tokens];
     return this.deps.link.run(BUCKET_SCRIPT, this.deps.key, args, this.owner.policy);
   }
 
@@ -224,45 +189,30 @@ export class RedisBucket implements BucketBackend {
   private ask(): void {
     if (this.inFlight || this.waiters.empty) return;
     const link = this.deps.link;
-    if (!link.up) {
-      if (this.deps.onStoreError === 'fail-open')
-        return drainLocal(this.waiters, this.localShare(), this.owner, this.clock);
-      for (const w of this.waiters.takeAll()) w.reject(new StoreUnavailableError(this.owner.policy, 'store down'));
-      return;
-    }
-    let batch = this.waiters.front(BATCH);
+    if (!link.up) return this.sources.down();
     const grace = !link.shared;
-    if (grace) {
-      // Both sources: the share covers a prefix first (and gets back what Redis refuses).
-      const share = this.localShare();
-      let k = 0;
-      while (k < batch.length && share.take(this.localTokens(batch[k]!.tokens))) k++;
-      if (k === 0) return waitLocal(this.waiters, share, this.owner, this.clock);
-      batch = batch.slice(0, k);
-    }
-    const drain = !grace && this.epoch !== link.epoch;
+    // Grace: both sources, the share covers a prefix first (and gets back what Redis refuses).
+    const batch = grace ? this.sources.prefix(this.waiters.front(BATCH)) : this.waiters.front(BATCH);
+    if (grace && batch.length === 0) return;
+    const drain = !grace && this.sources.epoch !== link.epoch;
     const epoch = link.epoch;
-    const tokens = batch.map((w) => w.tokens);
     this.inFlight = true;
     this.retryAt = 0;
     this.settlement.flush();
     const lanes = this.lanes;
     const call =
       lanes === undefined
-        ? this.call(tokens, 0, drain)
+        ? this.call(batch, drain)
         : lanes.run(link, this.deps.key, this.owner.policy, this.spec(), drain, batch, this.clock.now());
     call.then(
       (reply) => {
-        if (drain) {
-          this.epoch = epoch;
-          this.share = undefined;
-        }
+        if (drain) this.sources.drained(epoch);
         if (lanes === undefined) this.onReply(batch, reply as [number, string, string], grace);
         else this.onLaneReply(batch, reply, grace);
       },
       (error: unknown) => {
         this.inFlight = false;
-        if (grace) for (const t of tokens) this.share?.refund(this.localTokens(t));
+        if (grace) this.sources.refund(batch, 0);
         // Down now: the local source takes over (in order). Still up: the store was closed, and
         // asking again would fail the same way at once (a loop): the waiters fail instead.
         if (!this.deps.link.up) return this.ask();
@@ -276,20 +226,17 @@ export class RedisBucket implements BucketBackend {
     const reply = laneReply(raw);
     this.lastLevel = reply.level;
     this.lastReplyAt = this.clock.now();
-    if (grace)
-      for (let i = 0; i < batch.length; i++)
-        if ((reply.mask & (1 << i)) === 0) this.share?.refund(this.localTokens(batch[i]!.tokens));
+    if (grace) this.sources.refundRefused(batch, reply.mask);
     this.next(settleLaneReply(this.waiters, batch, reply, this.lanes!.plan.agingMs, this.owner, this.clock));
   }
 
   private onReply(batch: RedisLaneWaiter[], reply: [number, string, string], grace: boolean): void {
     this.inFlight = false;
     const admitted = Number(reply[0]);
-    const wait = Number(reply[1]);
     this.lastLevel = Number(reply[2]);
     this.lastReplyAt = this.clock.now();
-    if (grace) for (let i = admitted; i < batch.length; i++) this.share?.refund(this.localTokens(batch[i]!.tokens));
-    this.next(settleReply(this.waiters, batch, admitted, wait, this.owner, this.clock));
+    if (grace) this.sources.refund(batch, admitted);
+    this.next(settleReply(this.waiters, batch, admitted, Number(reply[1]), this.owner, this.clock));
   }
 
   private next(next: number): void {
@@ -299,13 +246,5 @@ export class RedisBucket implements BucketBackend {
     if (next === 0 || fresh) return this.ask();
     this.retryAt = this.clock.now() + next;
     this.waiters.arm(next);
-  }
-
-  private localShare(): LocalShare {
-    return (this.share ??= new LocalShare(shareSpec(this.spec(), this.deps.expectedReplicas), this.clock));
-  }
-
-  private localTokens(tokens: number): number {
-    return this.localShare().tokensOf(tokens);
   }
 }
