@@ -6,7 +6,8 @@ export interface TargetRow {
   target: string;
   ours: string;
   comparator: string;
-  pass: boolean;
+  /** The verdict; `undefined`: a figure reported without a target. */
+  pass: boolean | undefined;
 }
 
 /** Renders rows as a markdown table. */
@@ -20,6 +21,12 @@ export function markdownTable(head: readonly string[], rows: readonly (readonly 
 export function targetTable(rows: readonly TargetRow[]): string {
   return markdownTable(
     ['section', 'target', 'nest-resilience', 'comparator', 'result'],
-    rows.map((r) => [r.section, r.target, r.ours, r.comparator, r.pass ? 'pass' : '**NOT MET**']),
+    rows.map((r) => [
+      r.section,
+      r.target,
+      r.ours,
+      r.comparator,
+      r.pass === undefined ? 'reported' : r.pass ? 'pass' : '**NOT MET**',
+    ]),
   );
 }

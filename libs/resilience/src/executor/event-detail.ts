@@ -1,10 +1,13 @@
 import type { Disposable } from '../core/events/event-emitter.js';
+import { safeHeaders } from '../http/headers/headers.js';
 import { RequestStatus } from './request-status.js';
 
 /** The part of an event a queued one does not need (`C`: the status change type). @internal */
 export class EventDetail<C> {
   responseStatus: number | undefined = undefined;
   responseHeaders: Readonly<Record<string, string>> | undefined = undefined;
+  /** A response's headers as the task returned them, made safe (`safeHeaders`) when first read. */
+  rawHeaders: unknown = undefined;
   responseBody: unknown = undefined;
   errorType: string | undefined = undefined;
   errorMessage: string | undefined = undefined;
@@ -26,6 +29,16 @@ export class EventDetail<C> {
    */
   log: (number | string)[] | undefined = undefined;
   logStart = 0;
+}
+
+/** The event's response headers, made safe on first read (see `recordResponse`). @internal */
+export function responseHeadersOf<C>(d: EventDetail<C>): Readonly<Record<string, string>> | undefined {
+  const raw = d.rawHeaders;
+  if (raw !== undefined) {
+    d.rawHeaders = undefined;
+    d.responseHeaders = safeHeaders(raw as Record<string, string>);
+  }
+  return d.responseHeaders;
 }
 
 /** @internal Fields `toJSON()` writes when set (never `error`). */

@@ -10,6 +10,7 @@ import {
   formatLog,
   iso,
   pushLog,
+  responseHeadersOf,
   safe,
   statusLog,
 } from './event-detail.js';
@@ -117,7 +118,8 @@ export class NetworkRequestEvent<T = unknown> {
   }
   /** Lower-cased response headers without credentials or cookies. */
   get responseHeaders(): Readonly<Record<string, string>> | undefined {
-    return this.#d?.responseHeaders;
+    const d = this.#d;
+    return d === undefined ? undefined : responseHeadersOf(d);
   }
   get responseBody(): unknown {
     return this.#d?.responseBody;

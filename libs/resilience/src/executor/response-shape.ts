@@ -1,5 +1,4 @@
 import { isApiClientError } from '../http/errors/api-client.error.js';
-import { safeHeaders } from '../http/headers/headers.js';
 import type { NetworkRequestEvent } from './network-request-event.js';
 
 /** An `ApiClient.requestRaw` response (`ApiResponse`): `{ status, headers, data }`. @internal */
@@ -16,11 +15,16 @@ export function isResponseLike(value: unknown): value is ResponseLike {
   return typeof v.status === 'number' && v.headers !== null && typeof v.headers === 'object' && 'data' in v;
 }
 
-/** Records a response on the event (headers without credentials or cookies). @internal */
+/**
+ * Records a response on the event; its headers are made safe (`safeHeaders`: no credentials or
+ * cookies, values scrubbed) when `responseHeaders` is first read, so a call whose event nobody
+ * inspects pays nothing for them. @internal
+ */
 export function recordResponse(event: NetworkRequestEvent, status: number, headers: unknown, body: unknown): void {
   const d = event._detail();
   d.responseStatus = status;
-  d.responseHeaders = safeHeaders(headers as Record<string, string>);
+  d.responseHeaders = undefined;
+  d.rawHeaders = headers;
   d.responseBody = body;
 }
 
@@ -29,6 +33,7 @@ export function recordErrorResponse(event: NetworkRequestEvent, error: unknown):
   if (!isApiClientError(error) || error.status === undefined) return;
   const d = event._detail();
   d.responseStatus = error.status;
+  d.rawHeaders = undefined;
   d.responseHeaders = error.headers;
   d.responseBody = error.body;
 }

@@ -62,6 +62,22 @@ export function normalizeHeaders(headers: HeaderInput): NormalizedHeaders {
 const NORMALIZED = new WeakSet<object>();
 
 /**
+ * Node's `rawHeaders` (`[name, value, name, value, …]`) as {@link NormalizedHeaders}, in one
+ * pass (names lower-cased, repeated values joined with `, `); a later `normalizeHeaders` of the
+ * record returns it as is. @internal
+ */
+export function headersFromRaw(raw: readonly string[]): NormalizedHeaders {
+  const out = Object.create(null) as NormalizedHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    const prev = out[k];
+    out[k] = prev === undefined ? raw[i + 1]! : `${prev}, ${raw[i + 1]!}`;
+  }
+  NORMALIZED.add(out);
+  return out;
+}
+
+/**
  * Header names removed from anything the library stores or logs (credentials, cookies).
  * Response headers rarely carry them, but proxies and misconfigured servers echo them.
  */

@@ -164,7 +164,11 @@ describe('CostTracker on iModel calls', () => {
     expect(sink.records[0]).toMatchObject({ status: 'failed', costUsd: 0, costEstimated: false });
 
     openai.enqueue({ kind: 'hang' });
+    const before = openai.received.length;
     const pending = model.chat({ messages: [{ role: 'user', content: PROMPT }] }).catch((x: unknown) => x);
+    // The timeout is of a request the provider received (maybe billed): time moves once it arrived.
+    for (let i = 0; i < 200 && openai.received.length === before; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(openai.received.length).toBe(before + 1);
     for (let i = 0; i < 20 && sink.records.length < 2; i++) {
       await clock.advance(200);
       await tracker.settled();

@@ -77,6 +77,7 @@ export class IModel implements FallbackModel {
   readonly #registry: ModelRegistry<IModel> | undefined;
   #fallback: EventEmitter<ModelFallbackEvent> | undefined = undefined;
   #closed: Promise<void> | undefined = undefined;
+  readonly #transport: ModelTransport;
 
   /**
    * Validates `options` (`ResilienceConfigError` naming `models.<name>.<option>`), creates the
@@ -107,13 +108,13 @@ export class IModel implements FallbackModel {
       o.executor instanceof Executor
         ? o.executor
         : Executor.create(name, o.executor, { clock: deps.clock, store: deps.store, resolver: deps.resolver });
-    const transport = new ModelTransport(this.executor, {
+    const transport = (this.#transport = new ModelTransport(this.executor, {
       provider: o.provider,
       secrets: o.secrets,
       timeoutMs: o.timeoutMs,
       fetch: deps.fetch,
       clock: deps.clock,
-    });
+    }));
     const clock = deps.clock ?? this.executor.clock;
     const metered = o.costs?._model(name, o.config.model, o.provider, o.secrets, `models.${name}.model`);
     this.#call = new ModelCaller(
@@ -236,7 +237,10 @@ export class IModel implements FallbackModel {
   close(options: { drain?: boolean } = {}): Promise<void> {
     if (this.#closed === undefined) {
       this.#registry?.unregister(this);
-      this.#closed = this.#owned ? this.executor.stop(options) : Promise.resolve();
+      // An owned executor has stopped once every call ended: the transport's sockets close then.
+      // A shared one may still run calls of this model: its idle sockets close by themselves.
+      const t = this.#transport;
+      this.#closed = this.#owned ? this.executor.stop(options).then(() => t.close()) : Promise.resolve();
     }
     return this.#closed;
   }

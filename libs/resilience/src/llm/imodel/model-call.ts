@@ -64,7 +64,7 @@ export class ModelCaller {
       estimatedTokens,
       eventId: event.id,
       latencyMs: this.clock.now() - startedAt,
-      headers: event.responseHeaders ?? r.headers,
+      headers: r.headers,
       raw: r.data,
       metadata: req.metadata,
     });

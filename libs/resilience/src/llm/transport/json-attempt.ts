@@ -23,18 +23,18 @@ function notJson(core: TransportCore, req: CallRequest, status: number, headers:
 }
 
 /**
- * One attempt of a non-streaming call: fetch, read the body to the last byte (within the
- * timeout), map a non-2xx to `provider.errorFor`, parse the JSON, report the usage.
+ * One attempt of a non-streaming call: the exchange (read to the last byte, within the
+ * timeout), a non-2xx mapped by `provider.errorFor`, the JSON parsed, the usage reported.
  * @internal
  */
 export async function jsonAttempt(core: TransportCore, req: CallRequest, ctx: ExecutorTaskContext): Promise<JsonReply> {
   const a = new Attempt(core, ctx, req.method, req.url, req.idempotent);
   a.start();
   try {
-    const res = await a.send(req.init);
-    if (res.status < 200 || res.status >= 300) throw await a.statusError(res);
-    const text = await res.text();
-    const headers = safeResponseHeaders(res, core.secrets);
+    const res = await a.exchange(req.init);
+    if (res.status < 200 || res.status >= 300) throw a.statusErrorOf(res.status, res.headers, res.body);
+    const text = res.body;
+    const headers = safeResponseHeaders(res.headers, core.secrets);
     let data: unknown;
     try {
       data = text === '' ? undefined : JSON.parse(text);

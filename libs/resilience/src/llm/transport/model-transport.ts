@@ -6,6 +6,7 @@ import { DeadlineList } from './deadline-list.js';
 import { transportFetch } from './fetch-adapter.js';
 import { jsonTask, type CallRequest } from './json-attempt.js';
 import { ModelStreamImpl } from './model-stream.js';
+import { NativeHttp } from './native-http.js';
 import { urlRedactor } from './redaction.js';
 import { streamAttempt, type StreamReply } from './stream-attempt.js';
 import type { TransportCore } from './transport-attempt.js';
@@ -44,6 +45,7 @@ function normalize(o: ModelTransportOptions, executor: Executor): TransportCore 
     deadlines: new DeadlineList(clock, o.timeoutMs),
     streamBuffer: buf,
     fetch: o.fetch,
+    native: o.fetch === undefined ? new NativeHttp() : undefined,
     redactUrl: urlRedactor(secrets),
   };
 }
@@ -125,6 +127,15 @@ export class ModelTransport {
    */
   asFetch(): typeof fetch {
     return (this.#fetch ??= transportFetch(this.#core, this.#executor));
+  }
+
+  /**
+   * Closes the sockets the transport keeps open for non-streaming calls (idle ones are unref'd
+   * and close by themselves after 4 s; a call still running on them fails). Call it once no call
+   * of this transport runs (`IModel.close()` does, after its executor stopped).
+   */
+  close(): void {
+    this.#core.native?.close();
   }
 
   #request(url: string, headers: Record<string, string>, body: string, observer?: CallObserver): CallRequest {

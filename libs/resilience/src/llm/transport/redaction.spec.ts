@@ -28,7 +28,7 @@ describe('safeResponseHeaders', () => {
       },
     });
     const secrets = [KEY, LONG_KEY];
-    const h = safeResponseHeaders(res, secrets);
+    const h = safeResponseHeaders(res.headers, secrets);
     expect(h).toEqual(safeHeaders(res.headers, secrets));
     expect(Object.keys(h).sort()).toEqual([
       'content-type',

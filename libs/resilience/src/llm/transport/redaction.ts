@@ -3,6 +3,7 @@ import {
   normalizeHeaders,
   redactUrl,
   scrubSecrets,
+  type HeaderInput,
   type NormalizedHeaders,
 } from '../../http/headers/headers.js';
 
@@ -19,15 +20,15 @@ function holdsSecret(value: string, secrets: readonly string[]): boolean {
 }
 
 /**
- * The headers of a response, read once: lower-cased (`normalizeHeaders`, so a later
+ * The headers of a response (a fetch `Headers`, Node's `IncomingHttpHeaders`), read once: lower-cased (`normalizeHeaders`, so a later
  * `safeHeaders` / `normalizeHeaders` of the record does not copy it again), without credential or
  * cookie headers, every value scrubbed of the secrets: the same record as
- * `safeHeaders(res.headers, secrets)`, but `scrubSecrets` runs only on a value that could hold
+ * `safeHeaders(headers, secrets)`, but `scrubSecrets` runs only on a value that could hold
  * something to scrub.
  * @internal
  */
-export function safeResponseHeaders(res: Response, secrets: readonly string[]): NormalizedHeaders {
-  const h = normalizeHeaders(res.headers);
+export function safeResponseHeaders(headers: HeaderInput, secrets: readonly string[]): NormalizedHeaders {
+  const h = normalizeHeaders(headers);
   for (const k in h) {
     if (isSensitiveHeader(k)) {
       delete h[k];

@@ -60,7 +60,7 @@ export async function streamAttempt<R = never>(
     const res = await a.send(req.init);
     if (res.status < 200 || res.status >= 300) throw await a.statusError(res);
     // Read once, scrubbed of the key (the parser reads the request id from them).
-    const safe = safeResponseHeaders(res, core.secrets);
+    const safe = safeResponseHeaders(res.headers, core.secrets);
     if (sink.other !== undefined && !/text\/event-stream/i.test(safe['content-type'] ?? '')) {
       bodyEnded = true; // read (or cancelled) by `other`
       return await sink.other(res, safe, ctx);

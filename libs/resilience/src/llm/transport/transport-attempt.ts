@@ -5,9 +5,10 @@ import type { RequestStatusChange } from '../../executor/network-request-event.j
 import { RequestStatus } from '../../executor/request-status.js';
 import { isApiClientError, type ApiClientError } from '../../http/errors/api-client.error.js';
 import { errorFromTransport } from '../../http/errors/error-from-transport.js';
-import { normalizeHeaders } from '../../http/headers/headers.js';
+import { normalizeHeaders, type HeaderInput } from '../../http/headers/headers.js';
 import type { LlmProvider } from '../providers/provider.js';
 import type { DeadlineEntry, DeadlineList } from './deadline-list.js';
+import type { NativeHold, NativeHttp, NativeReply } from './native-http.js';
 
 /** What every attempt of one transport shares. @internal */
 export interface TransportCore {
@@ -19,6 +20,8 @@ export interface TransportCore {
   readonly streamBuffer: number;
   /** The injected fetch, else `globalThis.fetch` at the time of the call. */
   readonly fetch: typeof fetch | undefined;
+  /** The client of non-streaming calls when no fetch was injected (`node:http` / `node:https`). */
+  readonly native: NativeHttp | undefined;
   /** `redactUrl(url, secrets)`, cached per URL (`urlRedactor`). */
   readonly redactUrl: (url: string) => string;
 }
@@ -26,20 +29,23 @@ export interface TransportCore {
 const TIMEOUT_CAUSE = { name: 'TimeoutError', message: 'no data within the timeout' };
 
 /**
- * One attempt: one real fetch, aborted by the cancellation of the event (cancel closes the
- * connection) or by the transport's deadline list (a timeout). One `AbortController` per attempt,
- * the fetch's: the event's cancel reaches it through a status listener (the task never reads
+ * One attempt: one real exchange (a `fetch`, or a {@link NativeHttp} request), aborted by the
+ * cancellation of the event (cancel closes the connection) or by the transport's deadline list
+ * (a timeout). A fetch gets one `AbortController` per attempt, a native request none (it is
+ * destroyed): the event's cancel reaches either through a status listener (the task never reads
  * `ctx.signal`, so the executor creates no second controller to chain). The attempt object is its
  * own deadline node (no timer per attempt).
  * @internal
  */
-export class Attempt implements DeadlineEntry {
+export class Attempt implements DeadlineEntry, NativeHold {
   _deadline = 0;
   _prevD: DeadlineEntry | undefined = undefined;
   _nextD: DeadlineEntry | undefined = undefined;
   _listed = false;
-  readonly controller = new AbortController();
   timedOut = false;
+  request: NativeHold['request'] = undefined;
+  abortedBy: unknown = undefined;
+  #controller: AbortController | undefined = undefined;
   #sub: Disposable | undefined = undefined;
 
   constructor(
@@ -53,16 +59,34 @@ export class Attempt implements DeadlineEntry {
   /** The deadline passed: abort the fetch (the error is mapped by {@link Attempt.mapError}). */
   expire(): void {
     this.timedOut = true;
-    this.controller.abort(TIMEOUT_CAUSE);
+    this.#abort(TIMEOUT_CAUSE);
+  }
+
+  /** The fetch's signal (its controller created on first read). */
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.abortedBy !== undefined && !this.#controller.signal.aborted) this.#controller.abort(this.abortedBy);
+    return this.#controller.signal;
+  }
+
+  #abort(reason: unknown): void {
+    if (this.abortedBy !== undefined) return;
+    this.abortedBy = reason ?? new Error('aborted');
+    this.#controller?.abort(this.abortedBy);
+    const r = this.request;
+    if (r !== undefined) {
+      this.request = undefined;
+      r.destroy(this.abortedBy instanceof Error ? this.abortedBy : undefined);
+    }
   }
 
   /** Starts the deadline and follows the event's cancellation. */
   start(): void {
     const ev = this.ctx.event;
-    if (ev.status === RequestStatus.CANCELLED) this.controller.abort(ev.error);
+    if (ev.status === RequestStatus.CANCELLED) this.#abort(ev.error);
     else
       this.#sub = ev.onStatus((c: RequestStatusChange) => {
-        if (c.to === RequestStatus.CANCELLED) this.controller.abort(c.event.error);
+        if (c.to === RequestStatus.CANCELLED) this.#abort(c.event.error);
       });
     this.core.deadlines.add(this);
   }
@@ -71,6 +95,7 @@ export class Attempt implements DeadlineEntry {
   finish(): void {
     this.core.deadlines.remove(this);
     this.#sub?.dispose();
+    this.request = undefined;
   }
 
   /** True once the event was cancelled. */
@@ -86,16 +111,32 @@ export class Attempt implements DeadlineEntry {
   /** The fetch of this attempt. */
   send(init: RequestInit): Promise<Response> {
     const f = this.core.fetch ?? globalThis.fetch;
-    return f(this.url, { headers: init.headers, body: init.body, method: this.method, signal: this.controller.signal });
+    return f(this.url, { headers: init.headers, body: init.body, method: this.method, signal: this.signal });
+  }
+
+  /**
+   * The whole exchange of a non-streaming attempt, read to the last byte: over the transport's
+   * {@link NativeHttp} when it has one (no fetch injected), else through {@link send}.
+   */
+  async exchange(init: RequestInit): Promise<NativeReply | { status: number; headers: Headers; body: string }> {
+    const native = this.core.native;
+    if (native !== undefined)
+      return native.send(this.url, this.method, init.headers as Record<string, string>, init.body as string, this);
+    const res = await this.send(init);
+    return { status: res.status, headers: res.headers, body: await res.text() };
   }
 
   /** A non-2xx response as the provider's typed error (reads the body text). */
   async statusError(res: Response): Promise<ApiClientError> {
-    const body = await res.text();
+    return this.statusErrorOf(res.status, res.headers, await res.text());
+  }
+
+  /** A non-2xx answer (status, headers as received, body text) as the provider's typed error. */
+  statusErrorOf(status: number, headers: HeaderInput, body: string): ApiClientError {
     const c = this.core;
     return c.provider.errorFor({
-      status: res.status,
-      headers: normalizeHeaders(res.headers),
+      status,
+      headers: normalizeHeaders(headers),
       body,
       method: this.method,
       url: this.url,
