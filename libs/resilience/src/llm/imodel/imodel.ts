@@ -20,7 +20,10 @@ import type { IModelBaseDeps, IModelOptions } from './imodel.options.js';
 export interface IModelDeps extends IModelBaseDeps {
   /** Where `fallbacks` are found; `create` registers the new model in it (`close()` removes it). */
   registry?: ModelRegistry<IModel>;
-  /** The real fetch. Default `globalThis.fetch` (read at each call). */
+  /**
+   * A fetch that carries every call (streaming or not). Default: non-streaming calls over the
+   * transport's own `node:http` / `node:https` client, streams over `globalThis.fetch` (read at each call).
+   */
   fetch?: typeof fetch;
 }
 

@@ -52,7 +52,7 @@ function normalize(o: ModelTransportOptions, executor: Executor): TransportCore 
 
 /**
  * The one attempt path of the llm layer (iModel and the SDK adapters): every call is one
- * executor event whose task does one real `fetch` per attempt (the executor's retries, breaker,
+ * executor event whose task does one real exchange per attempt (the executor's retries, breaker,
  * limits and `Retry-After` pauses apply). Non-2xx answers are the provider's typed errors,
  * transport failures `errorFromTransport`'s; usage reconciles the token reservation; one unref'd
  * timer per transport enforces the per-attempt timeout. See docs/llm/streaming.md.

@@ -16,7 +16,10 @@ export interface ModelTransportOptions {
    * its first byte). A finite number > 0.
    */
   timeoutMs: number;
-  /** The real fetch. Default `globalThis.fetch` (read at each call). */
+  /**
+   * A fetch that carries every call (streaming or not). Default: non-streaming calls over the
+   * transport's own `node:http` / `node:https` client, streams over `globalThis.fetch` (read at each call).
+   */
   fetch?: typeof fetch;
   /** Clock of the deadline timer. Default: the executor's clock. */
   clock?: Clock;
@@ -84,6 +87,6 @@ export interface ModelStream extends AsyncIterable<string> {
    * the typed error when the call failed before any delta (fallbacks can then take over).
    */
   started(): Promise<void>;
-  /** Cancels the call: aborts the fetch (the connection closes); iteration and `result()` reject. */
+  /** Cancels the call: aborts the request (the connection closes); iteration and `result()` reject. */
   cancel(reason?: string): void;
 }
