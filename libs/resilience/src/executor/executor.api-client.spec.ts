@@ -91,6 +91,7 @@ describe('Executor with ApiClient', () => {
     expect(ev.responseBody).toEqual({ ok: true });
     expect(ev.responseHeaders).toMatchObject({ 'x-ratelimit-remaining-requests': '59' });
     expect(ev.responseHeaders).not.toHaveProperty('set-cookie');
+    expect(JSON.stringify(ev.toJSON())).not.toContain(CANARY);
     expect(fed).toEqual([429, 200]);
     expect(ev.callStartedAt! - ev.createdAt).toBeLessThan(2000);
     expect(clock.now() - ev.createdAt).toBeGreaterThanOrEqual(2400);

@@ -68,11 +68,7 @@ const NORMALIZED = new WeakSet<object>();
  */
 export function headersFromRaw(raw: readonly string[]): NormalizedHeaders {
   const out = Object.create(null) as NormalizedHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = raw[i]!.toLowerCase();
-    const prev = out[k];
-    out[k] = prev === undefined ? raw[i + 1]! : `${prev}, ${raw[i + 1]!}`;
-  }
+  for (let i = 0; i + 1 < raw.length; i += 2) put(out, raw[i]!, raw[i + 1]);
   NORMALIZED.add(out);
   return out;
 }

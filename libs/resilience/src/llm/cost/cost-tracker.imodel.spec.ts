@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../../core/clock.js';
 import { isResilienceConfigError } from '../../core/errors/config.error.js';
+import { waitFor } from '../../http/testing-support/http-test-server.js';
 import { isBudgetExceededError } from '../errors/budget-exceeded.error.js';
 import { IModel } from '../imodel/imodel.js';
 import { ModelRegistry } from '../imodel/imodel-registry.js';
@@ -167,7 +168,7 @@ describe('CostTracker on iModel calls', () => {
     const before = openai.received.length;
     const pending = model.chat({ messages: [{ role: 'user', content: PROMPT }] }).catch((x: unknown) => x);
     // The timeout is of a request the provider received (maybe billed): time moves once it arrived.
-    for (let i = 0; i < 200 && openai.received.length === before; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => openai.received.length > before);
     expect(openai.received.length).toBe(before + 1);
     for (let i = 0; i < 20 && sink.records.length < 2; i++) {
       await clock.advance(200);

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Executor } from '../../executor/executor.js';
 import { isUpstreamConnectionError } from '../../http/errors/transport.error.js';
 import { isApiClientError } from '../../http/errors/api-client.error.js';
+import { waitFor } from '../../http/testing-support/http-test-server.js';
 import { openAIProvider } from '../providers/openai/openai.provider.js';
 import { IModel } from '../imodel/imodel.js';
 import { ModelTransport } from './model-transport.js';
@@ -145,7 +146,7 @@ describe('ModelTransport: its own HTTP client for JSON calls', () => {
     const { send } = setup();
     const { event, reply } = send();
     const settled = reply.catch((x: unknown) => x);
-    for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => seen.length > 0);
     const socket = seen[0]!.socket;
     const closed = new Promise<void>((r) => (socket.destroyed ? r() : socket.once('close', () => r())));
     event.cancel('user');

@@ -2,6 +2,7 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { headersFromRaw, type NormalizedHeaders } from '../../http/headers/headers.js';
+import { perUrl } from './redaction.js';
 
 /** A buffered answer of one native exchange. @internal */
 export interface NativeReply {
@@ -23,8 +24,6 @@ export interface NativeHold {
 /** Free sockets older than this are closed (undici's default keep-alive timeout; a server's `Keep-Alive: timeout=` hint wins when shorter). */
 const IDLE_SOCKET_MS = 4_000;
 const USER_AGENT = 'nest-resilience';
-/** Distinct URLs a transport keeps parsed (a model calls one or two). */
-const URL_CACHE = 16;
 
 interface Target {
   readonly secure: boolean;
@@ -73,17 +72,7 @@ function aborted(): Error {
 export class NativeHttp {
   #http: http.Agent | undefined = undefined;
   #https: https.Agent | undefined = undefined;
-  readonly #targets = new Map<string, Target>();
-
-  #target(url: string): Target {
-    let t = this.#targets.get(url);
-    if (t === undefined) {
-      t = parse(url);
-      if (this.#targets.size >= URL_CACHE) this.#targets.clear();
-      this.#targets.set(url, t);
-    }
-    return t;
-  }
+  readonly #target = perUrl(parse);
 
   /** One exchange; rejects with Node's error (mapped by the attempt), or what `hold` was aborted by. */
   send(

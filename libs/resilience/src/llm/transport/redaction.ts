@@ -40,23 +40,28 @@ export function safeResponseHeaders(headers: HeaderInput, secrets: readonly stri
   return h;
 }
 
-/** Distinct URLs a transport's redactor remembers (a model calls one or two: chat and stream). */
+/** Distinct URLs a transport remembers per memo (a model calls one or two: chat and stream). */
 const URL_CACHE = 16;
 
 /**
- * `redactUrl(url, secrets)` remembered per URL (at most {@link URL_CACHE}, then forgotten all
- * at once): the URL of a model is the same on every call.
+ * `fn` remembered per URL (at most {@link URL_CACHE}, then forgotten all at once): the URL of a
+ * model is the same on every call. A throwing `fn` remembers nothing.
  * @internal
  */
-export function urlRedactor(secrets: readonly string[]): (url: string) => string {
-  const cache = new Map<string, string>();
+export function perUrl<T>(fn: (url: string) => T): (url: string) => T {
+  const cache = new Map<string, T>();
   return (url) => {
     let r = cache.get(url);
     if (r === undefined) {
-      r = redactUrl(url, secrets);
+      r = fn(url);
       if (cache.size >= URL_CACHE) cache.clear();
       cache.set(url, r);
     }
     return r;
   };
+}
+
+/** `redactUrl(url, secrets)` remembered per URL ({@link perUrl}). @internal */
+export function urlRedactor(secrets: readonly string[]): (url: string) => string {
+  return perUrl((url) => redactUrl(url, secrets));
 }
