@@ -4,12 +4,21 @@
  * (`executor.execute((ctx) => client.get(path, { signal: ctx.signal }))`, `concurrencyLimit: 100`,
  * and `requestsRate` far above the load, so nothing queues or waits: what is measured is the
  * executor's own work per call — event, lifecycle, slot, signal, one limiter admission). A second
- * executor adds an API-token limit that never binds: each call reserves 100 tokens and reports 120
- * (reservation and reconciliation on every call). The server runs in a child process (a provider on a core of its own, like
- * test/ load specs), answers 200 at once and is reset between reps. Reps alternate the order of
- * the variants. Reported: calls/s and this process's CPU time (user + system) per call, each as
- * the median over reps of variant ÷ raw in the same rep. The verdict uses the CPU ratio: the server
- * is another process, and on a shared VM wall time mostly measures the neighbours.
+ * executor adds an API-token limit that never binds: each call reserves 100 tokens and its
+ * `usage` option reports 120 (reservation and reconciliation, an excess charged, on every call). The server runs in a child process (a
+ * provider on a core of its own, like test/ load specs), answers 200 at once and is reset
+ * between reps.
+ *
+ * Method: each variant is warmed up with 100 calls per caller (10,000 calls); each rep is made
+ * of rounds of 1,000 calls per variant in turn (order alternating), so that a neighbour's burst
+ * on the shared VM lands on every variant of the rep alike. No forced GC between reps:
+ * `global.gc()` discards V8's optimized code, and the calls right after it run unoptimized until
+ * the JIT has re-compiled them (measured: an executor call costs several times its steady-state
+ * CPU for the next ~10,000 calls), which charges the variant with more JavaScript for a warm-up
+ * a running server never pays. Reported: calls/s and this process's CPU time (user + system)
+ * per call, each as the median over reps of variant ÷ raw in the same rep. The verdict uses the
+ * CPU ratio: the server is another process, and on a shared VM wall time mostly measures the
+ * neighbours.
  */
 import { ApiClient } from 'nest-resilience/http';
 import { Executor } from '../libs/resilience/src/executor/executor.js';
@@ -17,8 +26,11 @@ import {
   startSlidingWindowServer,
   type SlidingWindowServer,
 } from '../libs/resilience/src/core/testing-support/sliding-window-server.js';
-import { fmt, fullGc, median, timeConcurrent } from './lib/stats.js';
+import { fmt, median, timeConcurrent } from './lib/stats.js';
 import { markdownTable, type TargetRow } from './lib/report.js';
+
+/** The token variant's submission: reserve 100, the result's usage is 120 (an excess charged on every call). */
+const TOKEN_OPTIONS = { tokens: 100, usage: () => 120 };
 
 /** Calls in flight (callers looping on awaited calls). */
 export const OVERHEAD_IN_FLIGHT = 100;
@@ -51,8 +63,17 @@ export interface OverheadRow {
   maxCpuRatio: number;
 }
 
-/** Runs the section: `reps` interleaved reps of `perWorker` calls per caller, 100 callers. */
-export async function measureExecutorOverhead(reps: number, perWorker: number): Promise<OverheadRow[]> {
+/**
+ * Runs the section: a warm-up of `warmPerWorker` calls per caller for each variant, then `reps`
+ * reps of `rounds` rounds, each round running every variant for `perRound` calls per caller
+ * (order alternating), 100 callers.
+ */
+export async function measureExecutorOverhead(
+  reps: number,
+  rounds: number,
+  perRound: number,
+  warmPerWorker: number,
+): Promise<OverheadRow[]> {
   const server: SlidingWindowServer = await startSlidingWindowServer(1e9, 1000);
   const client = new ApiClient({ name: 'bench-exec', baseUrl: `http://127.0.0.1:${server.port}`, timeoutMs: 10_000 });
   // Limits far above the load: the limiter admits every call (its cost is included, never a wait).
@@ -85,44 +106,42 @@ export async function measureExecutorOverhead(reps: number, perWorker: number): 
       call: () => plain.execute((ctx) => client.get('/', { signal: ctx.signal })),
     },
     {
-      name: 'Executor.execute + apiTokensRate (reserve 100 tokens, report 120), passes ctx.signal',
+      name: 'Executor.execute + apiTokensRate (reserve 100 tokens, `usage` reports 120), passes ctx.signal',
       base: 1,
-      call: () =>
-        tokens.execute(
-          async (ctx) => {
-            const body = await client.get('/', { signal: ctx.signal });
-            ctx.reportUsage(120);
-            return body;
-          },
-          { tokens: 100 },
-        ),
+      call: () => tokens.execute((ctx) => client.get('/', { signal: ctx.signal }), TOKEN_OPTIONS),
     },
   ];
   try {
-    // Warm-up: opens the 100 keep-alive sockets and JIT-compiles every path.
-    for (const v of variants) await timeConcurrent(v.call, OVERHEAD_IN_FLIGHT, Math.max(5, perWorker >> 2));
+    // Warm-up: opens the 100 keep-alive sockets and lets the JIT optimize every path.
+    for (const v of variants) await timeConcurrent(v.call, OVERHEAD_IN_FLIGHT, warmPerWorker);
     const rates = variants.map(() => [] as number[]);
     const ratios = variants.map(() => [] as number[]);
     const cpus = variants.map(() => [] as number[]);
     const cpuRatios = variants.map(() => [] as number[]);
+    const calls = OVERHEAD_IN_FLIGHT * perRound * rounds;
     for (let r = 0; r < reps; r++) {
-      const order = variants.map((_, i) => i);
-      if (r % 2 === 1) order.reverse();
-      const rep: number[] = new Array(variants.length);
-      const cpu: number[] = new Array(variants.length);
-      for (const i of order) {
-        await server.reset();
-        fullGc();
-        const c0 = process.cpuUsage();
-        rep[i] = await timeConcurrent(variants[i]!.call, OVERHEAD_IN_FLIGHT, perWorker);
-        const c = process.cpuUsage(c0);
-        cpu[i] = (c.user + c.system) / (OVERHEAD_IN_FLIGHT * perWorker);
+      await server.reset();
+      const wall: number[] = variants.map(() => 0);
+      const cpu: number[] = variants.map(() => 0);
+      // Rounds of `perRound` calls per caller, every variant once per round (order alternating):
+      // a neighbour's burst on the shared machine then lands on all variants of the rep alike.
+      for (let b = 0; b < rounds; b++) {
+        const order = variants.map((_, i) => i);
+        if ((r + b) % 2 === 1) order.reverse();
+        for (const i of order) {
+          const c0 = process.cpuUsage();
+          const perSec = await timeConcurrent(variants[i]!.call, OVERHEAD_IN_FLIGHT, perRound);
+          const c = process.cpuUsage(c0);
+          wall[i]! += (OVERHEAD_IN_FLIGHT * perRound) / perSec;
+          cpu[i]! += c.user + c.system;
+        }
       }
       for (let i = 0; i < variants.length; i++) {
-        rates[i]!.push(rep[i]!);
-        ratios[i]!.push(rep[variants[i]!.base]! / rep[i]!);
-        cpus[i]!.push(cpu[i]!);
-        cpuRatios[i]!.push(cpu[i]! / cpu[variants[i]!.base]!);
+        const base = variants[i]!.base;
+        rates[i]!.push(calls / wall[i]!);
+        ratios[i]!.push(wall[i]! / wall[base]!);
+        cpus[i]!.push(cpu[i]! / calls);
+        cpuRatios[i]!.push(cpu[i]! / cpu[base]!);
       }
     }
     return variants.map((v, i) => {

@@ -246,7 +246,7 @@ if (sections.has('6')) {
   emit(
     `## 6. Executor overhead: the same ApiClient GET to a local server (child process), ${OVERHEAD_IN_FLIGHT} in flight, raw vs through an Executor\n`,
   );
-  const rows = await measureExecutorOverhead(REPS, quick ? 10 : 50);
+  const rows = await measureExecutorOverhead(REPS, quick ? 3 : 10, 10, quick ? 10 : 100);
   emit(overheadTable(rows) + '\n');
   emit(
     '× raw: the median over reps of variant ÷ raw in the same rep (order alternating). The server answers at once and runs in another process: the verdict compares this process’s CPU per call.\n',

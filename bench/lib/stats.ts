@@ -8,7 +8,11 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Runs a full gc twice when node was started with --expose-gc (no-op otherwise). */
+/**
+ * Runs a full gc twice when node was started with --expose-gc (no-op otherwise). It also discards
+ * V8's optimized code: calls timed right after it run partly unoptimized (see bench/executor.ts),
+ * so a section comparing CPU per call must not call it between its warm-up and its timed reps.
+ */
 export function fullGc(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc !== undefined) {

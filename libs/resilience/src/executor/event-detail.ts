@@ -12,15 +12,7 @@ export class EventDetail<C> {
   errorType: string | undefined = undefined;
   errorMessage: string | undefined = undefined;
   error: unknown = undefined;
-  actualTokens: number | undefined = undefined;
-  /** The task's signal, created when first read (`ctx.signal`) or when a wait needs it. */
-  controller: AbortController | undefined = undefined;
   unlink: (() => void) | undefined = undefined;
-  value: unknown = undefined;
-  /** `result()`'s promise and its settle functions, once `result()` was called before the end. */
-  promise: Promise<unknown> | undefined = undefined;
-  resolve: ((v: unknown) => void) | undefined = undefined;
-  reject: ((e: unknown) => void) | undefined = undefined;
   listeners: ((change: C) => void) | ((change: C) => void)[] | undefined = undefined;
   /**
    * Log entries as pairs `[ms since createdAt, entry]`, a ring of at most `logLimit` pairs
@@ -93,10 +85,13 @@ export function formatLog<C>(d: EventDetail<C>, createdAt: number, out: string[]
   const pairs = log.length / 2;
   for (let k = 0; k < pairs; k++) {
     const i = ((d.logStart + k) % pairs) * 2;
-    const entry = log[i + 1]!;
-    const text = typeof entry === 'number' ? `${CALL_COMPLETED} with status code: ${entry}` : entry;
-    out.push(`${iso(createdAt + (log[i] as number))} - ${text}`);
+    out.push(`${iso(createdAt + (log[i] as number))} - ${entryText(log[i + 1]!)}`);
   }
+}
+
+/** @internal A log entry's text: a message, or the status code of a completed call. */
+export function entryText(entry: string | number): string {
+  return typeof entry === 'number' ? `${CALL_COMPLETED} with status code: ${entry}` : entry;
 }
 
 /** @internal Adds a status listener to `d` (one function, or an array of them). */

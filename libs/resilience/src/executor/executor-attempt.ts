@@ -58,7 +58,8 @@ class AttemptContext implements ExecutorTaskContext {
  * the requests bucket, the tokens bucket (the calibrated reservation), then the task; settles
  * the reservation with the actual usage; retries per the retry policy. Then calls
  * `host.ended(ev)` synchronously, in `finally` (before any `result()` continuation runs, so the
- * slot is free when the caller submits its next task). Never rejects.
+ * slot is free when the caller submits its next task). Never rejects. `inline`: called in the
+ * synchronous run that set PROCESSING (a first attempt that does not wait reuses that clock read).
  * @internal
  */
 export async function runAttempts<T>(
@@ -68,11 +69,13 @@ export async function runAttempts<T>(
   lane: number,
   task: ExecutorTask<T>,
   usage: ((result: T) => number | undefined) | undefined,
+  inline: boolean,
 ): Promise<void> {
   try {
     const started = ev.processingStartedAt!;
     for (let attempt = 1; ; attempt++) {
       if (cancelled(ev)) return;
+      if (attempt > 1) inline = false;
       let backend: BreakerBackend | undefined;
       let permit = NO_PERMIT;
       let requestTaken = false;
@@ -80,8 +83,8 @@ export async function runAttempts<T>(
       let turn = false;
 
       const estimate = ev.tokens;
+      let waited = false;
       try {
-        let waited = false;
         const breaker = d.breaker;
         if (breaker !== undefined) {
           backend = breaker.backendFor(EMPTY);
@@ -110,6 +113,7 @@ export async function runAttempts<T>(
         }
         if (backend !== undefined && (permit === ADMIT_LATER || waited)) {
           permit = NO_PERMIT;
+          waited = true;
           permit = await backend.admit();
         }
       } catch (error) {
@@ -132,7 +136,9 @@ export async function runAttempts<T>(
         return;
       }
       ev.attempts = attempt;
-      ev._setStatus(RequestStatus.CALLING);
+      // Reached without waiting in the run that set PROCESSING: the clock read then still holds.
+      ev._setStatus(RequestStatus.CALLING, inline && !waited ? ev.updatedAt : undefined);
+      inline = false;
       const ctx = new AttemptContext(attempt, ev as NetworkRequestEvent);
       const reachedAt = ev.updatedAt;
       let result: T;
@@ -159,7 +165,8 @@ export async function runAttempts<T>(
         if (await retried(d, ev, error, attempt, started)) continue;
         return;
       }
-      const durationMs = d.clock.now() - reachedAt;
+      const endedAt = d.clock.now();
+      const durationMs = endedAt - reachedAt;
       if (backend !== undefined) {
         backend.onSuccess(permit, durationMs);
         d.breaker!.emitSuccess?.(durationMs);
@@ -175,14 +182,14 @@ export async function runAttempts<T>(
       }
       if (reserved > 0 && actual !== undefined) d.tokens!.settle(reserved, actual, durationMs, lane);
       if (turn) d.calibration.done(estimate, true, actual);
-      if (actual !== undefined) ev._detail().actualTokens = actual;
+      if (actual !== undefined) ev._actualTokens = actual;
       if (cancelled(ev)) return;
       if (isResponseLike(result)) {
         recordResponse(ev as NetworkRequestEvent, result.status, result.headers, result.data);
         d.adaptive?.updateFromHeaders(result.headers, result.status, reachedAt);
       }
-      ev._log(ev.responseStatus);
-      ev._complete(result);
+      ev._logCompleted();
+      ev._complete(result, endedAt);
       return;
     }
   } catch (error) {
@@ -240,7 +247,9 @@ async function retried(
 function waitSignal(d: AttemptDeps, ev: NetworkRequestEvent, b: BucketBackend, n: number): AbortSignal | undefined {
   const s = ev._signalIfAny;
   if (s !== undefined) return s;
-  if (d.laned || b.waiting() > 0 || d.clock.now() < d.pausedUntil || b.available() < n) return ev._signal();
+  if (d.laned) return ev._signal();
+  if (b.admitsAtOnce !== undefined && b.admitsAtOnce(n)) return undefined;
+  if (b.waiting() > 0 || d.clock.now() < d.pausedUntil || b.available() < n) return ev._signal();
   return undefined;
 }
 

@@ -93,4 +93,64 @@ describe('Executor hot path', () => {
       'Status changed from CALLING to COMPLETED',
     ]);
   });
+
+  it('keeps the straight path implicit and stores every entry once the event leaves it, in order', async () => {
+    const { clock, executor } = make({ logLimit: 10 });
+    const t0 = clock.now();
+    let finish!: (v: string) => void;
+    const ev = executor.submit(() => new Promise<string>((r) => (finish = r)));
+    expect(ev.queuedAt).toBe(t0);
+    expect(ev.processingStartedAt).toBe(t0);
+    expect(ev.callStartedAt).toBe(t0);
+    await clock.advance(40);
+    ev.cancel('user left');
+    finish('late');
+    await expect(ev.result()).rejects.toMatchObject({ isRequestCancelledError: true });
+    expect(ev.logs.map((l) => [l.slice(0, 24), l.slice(27)])).toEqual([
+      [new Date(t0).toISOString(), 'Status changed from PENDING to QUEUED'],
+      [new Date(t0).toISOString(), 'Status changed from QUEUED to PROCESSING'],
+      [new Date(t0).toISOString(), 'Status changed from PROCESSING to CALLING'],
+      [new Date(t0 + 40).toISOString(), expect.stringMatching(/^Call failed: RequestCancelledError - .*user left/)],
+      [new Date(t0 + 40).toISOString(), 'Status changed from CALLING to CANCELLED'],
+    ]);
+    // A retried call: the first pass, then every later entry, bounded by logLimit (oldest dropped).
+    const { clock: c2, executor: retrying } = make({
+      logLimit: 4,
+      retry: { maxRetries: 1, baseDelayMs: 100, jitter: 'none' },
+    });
+    let n = 0;
+    const flaky = retrying.submit(async () => {
+      if (++n === 1) throw Object.assign(new Error('flaky'), { isTransient: true });
+      return { status: 200, headers: {}, data: 'ok' };
+    });
+    await c2.runAll();
+    await expect(flaky.result()).resolves.toMatchObject({ data: 'ok' });
+    expect(flaky.logs.map((l) => l.slice(27))).toEqual([
+      'Retry 1 in 100 ms',
+      'Status changed from PROCESSING to CALLING',
+      'Call completed with status code: 200',
+      'Status changed from CALLING to COMPLETED',
+    ]);
+    const { clock: c3, executor: wide } = make({
+      logLimit: 20,
+      retry: { maxRetries: 1, baseDelayMs: 100, jitter: 'none' },
+    });
+    let m = 0;
+    const again = wide.submit(async () => {
+      if (++m === 1) throw Object.assign(new Error('flaky'), { isTransient: true });
+      return 'ok';
+    });
+    await c3.runAll();
+    await expect(again.result()).resolves.toBe('ok');
+    expect(again.logs.map((l) => l.slice(27))).toEqual([
+      'Status changed from PENDING to QUEUED',
+      'Status changed from QUEUED to PROCESSING',
+      'Status changed from PROCESSING to CALLING',
+      'Status changed from CALLING to PROCESSING',
+      'Retry 1 in 100 ms',
+      'Status changed from PROCESSING to CALLING',
+      'Call completed',
+      'Status changed from CALLING to COMPLETED',
+    ]);
+  });
 });

@@ -131,7 +131,7 @@ export class Executor implements EventOwner, AttemptHost {
     // throws synchronously), and its end removes it from the live list.
     this.#live.add(ev);
     if (this.#pending.size > 0 && o.whenFull === 'wait') this.#pending.push(ev, lane);
-    else if (!this.#enterOrForget(ev, lane)) {
+    else if (!this.#enterOrForget(ev, lane, ev.createdAt)) {
       if (o.whenFull === 'reject') {
         this.#live.remove(ev);
         throw new ExecutorQueueFullError(this.name, o.queueCapacity);
@@ -196,25 +196,30 @@ export class Executor implements EventOwner, AttemptHost {
         }
       }
       this.#live.remove(ev);
-      const d = ev._detail();
-      d.unlink?.();
-      d.unlink = undefined;
+      const d = ev._detailIfAny;
+      if (d?.unlink !== undefined) {
+        d.unlink();
+        d.unlink = undefined;
+      }
       this.#checkIdle();
     }
   }
 
   /** {@link #enter}; an unexpected error takes the event off the live list before it propagates. */
-  #enterOrForget(ev: NetworkRequestEvent, lane: number): boolean {
+  #enterOrForget(ev: NetworkRequestEvent, lane: number, at: number): boolean {
     try {
-      return this.#enter(ev, lane);
+      return this.#enter(ev, lane, at);
     } catch (error) {
       this.#live.remove(ev);
       throw error;
     }
   }
 
-  /** Takes a queue place (or a slot): false when the queue is full. */
-  #enter(ev: NetworkRequestEvent, lane: number): boolean {
+  /**
+   * Takes a queue place (or a slot): false when the queue is full. `at`: the clock time read by
+   * the caller in the same synchronous run (submit), else read here.
+   */
+  #enter(ev: NetworkRequestEvent, lane: number, at?: number): boolean {
     let w;
     try {
       w = this.queue.enterCancellable(this.#o.plan === undefined ? undefined : lane);
@@ -223,8 +228,9 @@ export class Executor implements EventOwner, AttemptHost {
       throw error;
     }
     ev._laneIndex = lane;
-    ev._setStatus(RequestStatus.QUEUED);
-    if (w === undefined) this.#start(ev);
+    if (at === undefined) at = this.clock.now();
+    ev._setStatus(RequestStatus.QUEUED, at);
+    if (w === undefined) this.#start(ev, at);
     else {
       ev._waiter = w;
       w.promise.then(
@@ -252,14 +258,15 @@ export class Executor implements EventOwner, AttemptHost {
     this.#pump();
   }
 
-  #start(ev: NetworkRequestEvent): void {
+  /** The event took its slot (at clock time `at`, default now): PROCESSING, then its gate and attempts. */
+  #start(ev: NetworkRequestEvent, at?: number): void {
     this.#running++;
-    ev._setStatus(RequestStatus.PROCESSING);
+    ev._setStatus(RequestStatus.PROCESSING, at);
     const task = ev._task as ExecutorTask<unknown>;
     const usage = ev._usage as ((r: unknown) => number | undefined) | undefined;
     ev._task = ev._usage = undefined;
     const gate = ev._gate;
-    if (gate === undefined) void runAttempts(this.#attempt, this, ev, ev._laneIndex, task, usage);
+    if (gate === undefined) void runAttempts(this.#attempt, this, ev, ev._laneIndex, task, usage, true);
     else void this.#openGate(gate, ev, task, usage);
   }
 
@@ -279,7 +286,7 @@ export class Executor implements EventOwner, AttemptHost {
       this.ended(ev);
       return;
     }
-    void runAttempts(this.#attempt, this, ev, ev._laneIndex, task, usage);
+    void runAttempts(this.#attempt, this, ev, ev._laneIndex, task, usage, false);
   }
 
   /** @internal The attempt loop of `ev` is over (synchronously after its last status change): frees its slot. */

@@ -7,6 +7,7 @@ import {
   EventDetail,
   OPTIONAL_JSON,
   errorName,
+  entryText,
   formatLog,
   iso,
   pushLog,
@@ -57,6 +58,14 @@ export interface DispatchGate {
 
 type Listener = (change: RequestStatusChange) => void;
 
+/** The straight-path step a status change is (see `_implicit`), or -2 for any other change. */
+function straightStep(from: RequestStatus, to: RequestStatus): number {
+  if (from === RequestStatus.QUEUED) return to === RequestStatus.PROCESSING ? 0 : -2;
+  if (from === RequestStatus.PROCESSING) return to === RequestStatus.CALLING ? 1 : -2;
+  if (from === RequestStatus.CALLING) return to === RequestStatus.COMPLETED ? 3 : -2;
+  return -2;
+}
+
 /**
  * One task submitted to an `Executor`: awaitable (`result()`), observable (`onStatus`),
  * cancellable (`cancel()`), and a log-safe record of what happened (`toJSON()`).
@@ -90,6 +99,24 @@ export class NetworkRequestEvent<T = unknown> {
   _gate: DispatchGate | undefined = undefined;
   /** @internal True once the gate's `open` ran without throwing. */
   _gateOpened = false;
+  /**
+   * @internal Entries of the straight path (QUEUED→PROCESSING, PROCESSING→CALLING, the completed
+   * call, CALLING→COMPLETED) logged so far without being stored: each is rebuilt from its
+   * timestamp when `logs` is read. -1 once any other entry was logged (then every entry is stored).
+   */
+  _implicit = 0;
+  /** @internal The task's value once COMPLETED. */
+  _value: unknown = undefined;
+  /** @internal `result()`'s promise and its settle functions, once `result()` was called before the end. */
+  _promise: Promise<unknown> | undefined = undefined;
+  /** @internal */
+  _resolve: ((v: unknown) => void) | undefined = undefined;
+  /** @internal */
+  _reject: ((e: unknown) => void) | undefined = undefined;
+  /** @internal The task's signal, created when first read (`ctx.signal`) or when a wait needs it. */
+  _controller: AbortController | undefined = undefined;
+  /** @internal Tokens the last settled attempt used, when known. */
+  _actualTokens: number | undefined = undefined;
   /** @internal The executor's list of live events. */
   _prev: NetworkRequestEvent | undefined = undefined;
   /** @internal */
@@ -138,7 +165,7 @@ export class NetworkRequestEvent<T = unknown> {
   }
   /** Tokens the last settled attempt used (reported usage), when known. */
   get actualTokens(): number | undefined {
-    return this.#d?.actualTokens;
+    return this._actualTokens;
   }
 
   /** @internal The details, created on first write. */
@@ -146,9 +173,14 @@ export class NetworkRequestEvent<T = unknown> {
     return (this.#d ??= new EventDetail());
   }
 
+  /** @internal The details if already created (never creates them). */
+  get _detailIfAny(): EventDetail<RequestStatusChange> | undefined {
+    return this.#d;
+  }
+
   /** @internal The task's signal if already created (never creates it). */
   get _signalIfAny(): AbortSignal | undefined {
-    return this.#d?.controller?.signal;
+    return this._controller?.signal;
   }
 
   /**
@@ -156,11 +188,10 @@ export class NetworkRequestEvent<T = unknown> {
    * aborted one): a task that never reads `ctx.signal` costs no `AbortController`.
    */
   _signal(): AbortSignal {
-    const d = this._detail();
-    let c = d.controller;
+    let c = this._controller;
     if (c === undefined) {
-      c = d.controller = new AbortController();
-      if (this.status === RequestStatus.CANCELLED) c.abort(d.error);
+      c = this._controller = new AbortController();
+      if (this.status === RequestStatus.CANCELLED) c.abort(this.#d?.error);
     }
     return c.signal;
   }
@@ -172,12 +203,12 @@ export class NetworkRequestEvent<T = unknown> {
 
   /** Resolves with the task's value, or rejects with the error of a FAILED / CANCELLED event. */
   result(): Promise<T> {
-    if (this.status === RequestStatus.COMPLETED) return Promise.resolve(this.#d?.value as T);
+    if (this.status === RequestStatus.COMPLETED) return Promise.resolve(this._value as T);
     if (this.status === RequestStatus.FAILED || this.status === RequestStatus.CANCELLED)
       return Promise.reject(this.error);
-    const d = this._detail();
-    d.promise ??= new Promise<unknown>((res, rej) => ((d.resolve = res), (d.reject = rej)));
-    return d.promise as Promise<T>;
+    return (this._promise ??= new Promise<unknown>(
+      (res, rej) => ((this._resolve = res), (this._reject = rej)),
+    )) as Promise<T>;
   }
 
   /** Subscribes to this event's status changes. */
@@ -200,7 +231,7 @@ export class NetworkRequestEvent<T = unknown> {
     const error = new RequestCancelledError(this.owner.name, this.id, text);
     this._fail(error, RequestStatus.CANCELLED);
     this._waiter?.cancel(error);
-    this.#d?.controller?.abort(error);
+    this._controller?.abort(error);
     this.owner.cancelled(this, from);
     return true;
   }
@@ -212,6 +243,8 @@ export class NetworkRequestEvent<T = unknown> {
     const out: string[] = [];
     if (this.queuedAt !== undefined)
       out.push(`${iso(this.queuedAt)} - ${statusLog(RequestStatus.PENDING, RequestStatus.QUEUED)}`);
+    for (let i = 0; i < this._implicit; i++)
+      out.push(`${iso(this.#implicitAt(i))} - ${entryText(this.#implicitEntry(i))}`);
     if (this.#d !== undefined) formatLog(this.#d, this.createdAt, out);
     return out.length > limit ? out.slice(out.length - limit) : out;
   }
@@ -235,18 +268,25 @@ export class NetworkRequestEvent<T = unknown> {
     return out;
   }
 
-  /** @internal Moves to `to` (no-op when equal or terminal), setting its timestamp once. */
-  _setStatus(to: RequestStatus): void {
+  /**
+   * @internal Moves to `to` (no-op when equal or terminal), setting its timestamp once. `at`: the
+   * clock time of the change when the caller has just read it (default: read now).
+   */
+  _setStatus(to: RequestStatus, at?: number): void {
     const from = this.status;
     if (from === to || isTerminalStatus(from)) return;
-    const at = this.owner.now();
+    if (at === undefined) at = this.owner.now();
     this.status = to;
     this.updatedAt = at;
     if (to === RequestStatus.QUEUED) this.queuedAt ??= at;
     else if (to === RequestStatus.PROCESSING) this.processingStartedAt ??= at;
     else if (to === RequestStatus.CALLING) this.callStartedAt ??= at;
     else if (isTerminalStatus(to)) this.completedAt ??= at;
-    if (to !== RequestStatus.QUEUED) this._log(statusLog(from, to), at);
+    if (to !== RequestStatus.QUEUED) {
+      const k = this._implicit;
+      if (k >= 0 && k === straightStep(from, to)) this._implicit = k + 1;
+      else this._log(statusLog(from, to), at);
+    }
     const l = this.#d?.listeners;
     if (l !== undefined) {
       const change: RequestStatusChange = { event: this as NetworkRequestEvent, from, to, at };
@@ -256,13 +296,12 @@ export class NetworkRequestEvent<T = unknown> {
     this.owner.statusChanged(this as NetworkRequestEvent, from, to, at);
   }
 
-  /** @internal Completes with the task's value. */
-  _complete(value: T): void {
+  /** @internal Completes with the task's value (at clock time `at`, default now). */
+  _complete(value: T, at?: number): void {
     if (isTerminalStatus(this.status)) return;
-    const d = this._detail();
-    d.value = value;
-    this._setStatus(RequestStatus.COMPLETED);
-    d.resolve?.(value);
+    this._value = value;
+    this._setStatus(RequestStatus.COMPLETED, at);
+    this._resolve?.(value);
   }
 
   /** @internal FAILED (or CANCELLED) with `error`. */
@@ -274,7 +313,7 @@ export class NetworkRequestEvent<T = unknown> {
     d.errorMessage = scrubSecrets(error instanceof Error ? error.message : String(error));
     this._log(`Call failed: ${d.errorType} - ${d.errorMessage}`, this.owner.now());
     this._setStatus(to);
-    d.reject?.(error);
+    this._reject?.(error);
   }
 
   /**
@@ -285,6 +324,34 @@ export class NetworkRequestEvent<T = unknown> {
   _log(entry: string | number | undefined, at: number = this.owner.now()): void {
     const limit = this.owner.logLimit;
     if (limit === 0) return;
-    pushLog(this._detail(), limit, at - this.createdAt, entry ?? CALL_COMPLETED);
+    const d = this._detail();
+    const k = this._implicit;
+    if (k !== -1) {
+      // From now on every entry is stored: the straight-path ones logged so far go first.
+      this._implicit = -1;
+      for (let i = 0; i < k; i++) pushLog(d, limit, this.#implicitAt(i) - this.createdAt, this.#implicitEntry(i));
+    }
+    pushLog(d, limit, at - this.createdAt, entry ?? CALL_COMPLETED);
+  }
+
+  /** @internal Logs the completed call (its status code, if any): implicit on the straight path. */
+  _logCompleted(): void {
+    if (this._implicit === 2) this._implicit = 3;
+    else this._log(this.responseStatus);
+  }
+
+  /** Clock time of the `i`-th straight-path entry (from the timestamp of its status). */
+  #implicitAt(i: number): number {
+    if (i === 0) return this.processingStartedAt!;
+    if (i === 1) return this.callStartedAt!;
+    return this.completedAt ?? this.updatedAt;
+  }
+
+  /** The `i`-th straight-path entry: a status change, or the completed call's status code. */
+  #implicitEntry(i: number): string | number {
+    if (i === 0) return statusLog(RequestStatus.QUEUED, RequestStatus.PROCESSING);
+    if (i === 1) return statusLog(RequestStatus.PROCESSING, RequestStatus.CALLING);
+    if (i === 2) return this.responseStatus ?? CALL_COMPLETED;
+    return statusLog(RequestStatus.CALLING, RequestStatus.COMPLETED);
   }
 }

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { RateLimiterRejectedError, ResilienceConfigError } from '../errors/index.js';
 import type { BucketSpec } from './store.js';
+import { lanePlan } from './lane-testing.js';
 import { MemoryBucket } from './memory-bucket.js';
 import { bucket, clock, resetBucketHarness, thrown } from './testing-support/bucket-harness.js';
 
@@ -98,5 +99,34 @@ describe('MemoryBucket admissions without a clock read', () => {
     await clock.advance(2000);
     await expect(waiting).resolves.toBeUndefined();
     await expect(behind).resolves.toBeUndefined();
+  });
+
+  it('admitsAtOnce: true only when acquire would take the fast path (no lanes, no waiter, no pause, tokens there)', async () => {
+    // burst 640: up to 10 tokens (1/64 of burst) may be taken without a clock read.
+    const b = bucket({ rate: 640, periodMs: 1000, burst: 640 });
+    expect(b.admitsAtOnce(1)).toBe(true);
+    expect(b.admitsAtOnce(11)).toBe(false); // beyond the untimed share: "maybe not" (acquire reads the clock)
+    expect(b.acquire(11, 0)).toBeUndefined();
+    expect(b.available()).toBe(629); // the checks took nothing
+    expect(b.acquire(629, 0)).toBeUndefined();
+    expect(b.admitsAtOnce(1)).toBe(false); // empty
+    const waiting = b.acquire(1, Infinity);
+    expect(waiting).toBeInstanceOf(Promise);
+    await clock.advance(10_000);
+    await waiting;
+    expect(b.available()).toBe(640);
+    expect(b.admitsAtOnce(1)).toBe(true); // refilled, nobody waits
+    b.pauseUntil(clock.now() + 1000);
+    expect(b.admitsAtOnce(1)).toBe(false); // paused
+    await clock.advance(3000); // the pause ends, the level refills from then
+    expect(b.available()).toBe(640);
+    expect(b.admitsAtOnce(1)).toBe(true);
+    const laned = new MemoryBucket(
+      { policy: 'api', key: 'limiter:api' },
+      { rate: 640, periodMs: 1000, burst: 640, lanes: lanePlan([['interactive'], ['batch', 0.5]]) },
+      clock,
+    );
+    expect(laned.admitsAtOnce(1)).toBe(false); // lanes always read the clock
+    expect(laned.acquire(1, 0, undefined, 0)).toBeUndefined();
   });
 });

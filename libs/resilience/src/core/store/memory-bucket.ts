@@ -72,6 +72,18 @@ export class MemoryBucket extends BucketLevel implements BucketBackend {
     );
   }
 
+  /** True when `acquire(tokens)` takes the fast path (no lanes, no clock read): it admits at once. */
+  admitsAtOnce(tokens: number): boolean {
+    const debt = this.debt + tokens;
+    return (
+      this.lanes === undefined &&
+      debt <= this.untimed &&
+      this.level - debt >= -EPS &&
+      this.waiters.empty &&
+      this.pausedUntil <= this.last
+    );
+  }
+
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined {
     if (this.lanes !== undefined) return this.acquireLane(tokens, maxWaitMs, signal, lane);
     checkTokens(this.owner, tokens, this.burst, 'burst');

@@ -67,6 +67,11 @@ export interface BucketBackend {
    * without lanes): it orders waiters and applies the lane's cap and floor (see {@link LanePlan}).
    */
   acquire(tokens: number, maxWaitMs: number, signal?: AbortSignal, lane?: number): Promise<void> | undefined;
+  /**
+   * Optional cheap check (no clock read, no side effect): true when `acquire(tokens)` without a
+   * lane would admit at once. False means "maybe not" (callers then prepare for a wait).
+   */
+  admitsAtOnce?(tokens: number): boolean;
   /** True when nobody waits and the bucket is full: dropping it changes no behaviour. */
   isIdle(): boolean;
   /** Tokens available now (negative while callers wait on reservations). */
