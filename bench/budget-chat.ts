@@ -3,8 +3,8 @@
  * and with a `CostTracker` holding a daily budget (memory ledger), 100 in flight, section 9's method.
  */
 import { CostTracker } from '../libs/resilience/src/llm/cost/cost-tracker.js';
-import type { OverheadRow } from './executor.js';
-import { benchModel, CHAT_MESSAGES, interleaved, overheadRows, startIModelBenchServer } from './imodel.js';
+import { benchModel, CHAT_MESSAGES, startIModelBenchServer } from './imodel.js';
+import { interleaved, overheadRows, type OverheadRow } from './lib/interleave.js';
 
 /** Callers in flight in 10b and 10c. */
 export const BUDGET_IN_FLIGHT = 100;

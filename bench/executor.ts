@@ -9,13 +9,9 @@
  * provider on a core of its own, like test/ load specs), answers 200 at once and is reset
  * between reps.
  *
- * Method: each variant is warmed up with 100 calls per caller (10,000 calls); each rep is made
- * of rounds of 1,000 calls per variant in turn (order alternating), so that a neighbour's burst
- * on the shared VM lands on every variant of the rep alike. No forced GC between reps:
- * `global.gc()` discards V8's optimized code, and the calls right after it run unoptimized until
- * the JIT has re-compiled them (measured: an executor call costs several times its steady-state
- * CPU for the next ~10,000 calls), which charges the variant with more JavaScript for a warm-up
- * a running server never pays. Reported: calls/s and this process's CPU time (user + system)
+ * Method (bench/lib/interleave.ts): each variant is warmed up with 100 calls per caller (10,000
+ * calls); each rep is made of rounds of 1,000 calls per variant in turn (order alternating); no
+ * forced GC (it discards V8's optimized code). Reported: calls/s and this process's CPU time (user + system)
  * per call, each as the median over reps of variant ÷ raw in the same rep. The verdict uses the
  * CPU ratio: the server is another process, and on a shared VM wall time mostly measures the
  * neighbours.
@@ -26,52 +22,32 @@ import {
   startSlidingWindowServer,
   type SlidingWindowServer,
 } from '../libs/resilience/src/core/testing-support/sliding-window-server.js';
-import { fmt, median, timeConcurrent } from './lib/stats.js';
+import { interleaved, overheadRows, type OverheadRow } from './lib/interleave.js';
+import { fmt } from './lib/stats.js';
+import type { Variant } from './lib/variant.js';
 import { markdownTable, type TargetRow } from './lib/report.js';
 
 /** The token variant's submission: reserve 100, the result's usage is 120 (an excess charged on every call). */
 const TOKEN_OPTIONS = { tokens: 100, usage: () => 120 };
 
+export type { OverheadRow };
+
 /** Calls in flight (callers looping on awaited calls). */
 export const OVERHEAD_IN_FLIGHT = 100;
 
-interface OverheadVariant {
-  name: string;
+interface OverheadVariant extends Variant {
   /** Index of the raw variant it is compared with (the same call, without the executor). */
   base: number;
-  call: () => Promise<unknown>;
-}
-
-/** One row of the table. */
-export interface OverheadRow {
-  name: string;
-  /** Index of the row it is compared with. */
-  base: number;
-  /** Calls per second, median of the reps. */
-  perSec: number;
-  /** µs per call at 100 in flight (1e6 / perSec × inFlight is latency; this is 1e6 / perSec: the client's cost per call). */
-  usPerCall: number;
-  /** Median over reps of (this variant's time per call ÷ raw time per call) in the same rep. */
-  ratio: number;
-  minRatio: number;
-  maxRatio: number;
-  /** CPU time of this process (user + system) per call, µs: the server is another process. */
-  cpuUs: number;
-  /** Median over reps of (this variant's CPU per call ÷ raw CPU per call) in the same rep. */
-  cpuRatio: number;
-  minCpuRatio: number;
-  maxCpuRatio: number;
 }
 
 /**
  * Runs the section: a warm-up of `warmPerWorker` calls per caller for each variant, then `reps`
- * reps of `rounds` rounds, each round running every variant for `perRound` calls per caller
- * (order alternating), 100 callers.
+ * reps of `perWorker` calls per caller and variant in interleaved rounds (bench/lib/interleave.ts),
+ * 100 callers.
  */
 export async function measureExecutorOverhead(
   reps: number,
-  rounds: number,
-  perRound: number,
+  perWorker: number,
   warmPerWorker: number,
 ): Promise<OverheadRow[]> {
   const server: SlidingWindowServer = await startSlidingWindowServer(1e9, 1000);
@@ -112,54 +88,14 @@ export async function measureExecutorOverhead(
     },
   ];
   try {
-    // Warm-up: opens the 100 keep-alive sockets and lets the JIT optimize every path.
-    for (const v of variants) await timeConcurrent(v.call, OVERHEAD_IN_FLIGHT, warmPerWorker);
-    const rates = variants.map(() => [] as number[]);
-    const ratios = variants.map(() => [] as number[]);
-    const cpus = variants.map(() => [] as number[]);
-    const cpuRatios = variants.map(() => [] as number[]);
-    const calls = OVERHEAD_IN_FLIGHT * perRound * rounds;
-    for (let r = 0; r < reps; r++) {
-      await server.reset();
-      const wall: number[] = variants.map(() => 0);
-      const cpu: number[] = variants.map(() => 0);
-      // Rounds of `perRound` calls per caller, every variant once per round (order alternating):
-      // a neighbour's burst on the shared machine then lands on all variants of the rep alike.
-      for (let b = 0; b < rounds; b++) {
-        const order = variants.map((_, i) => i);
-        if ((r + b) % 2 === 1) order.reverse();
-        for (const i of order) {
-          const c0 = process.cpuUsage();
-          const perSec = await timeConcurrent(variants[i]!.call, OVERHEAD_IN_FLIGHT, perRound);
-          const c = process.cpuUsage(c0);
-          wall[i]! += (OVERHEAD_IN_FLIGHT * perRound) / perSec;
-          cpu[i]! += c.user + c.system;
-        }
-      }
-      for (let i = 0; i < variants.length; i++) {
-        const base = variants[i]!.base;
-        rates[i]!.push(calls / wall[i]!);
-        ratios[i]!.push(wall[i]! / wall[base]!);
-        cpus[i]!.push(cpu[i]! / calls);
-        cpuRatios[i]!.push(cpu[i]! / cpu[base]!);
-      }
-    }
-    return variants.map((v, i) => {
-      const perSec = median(rates[i]!);
-      return {
-        name: v.name,
-        base: v.base,
-        perSec,
-        usPerCall: 1e6 / perSec,
-        ratio: median(ratios[i]!),
-        minRatio: Math.min(...ratios[i]!),
-        maxRatio: Math.max(...ratios[i]!),
-        cpuUs: median(cpus[i]!),
-        cpuRatio: median(cpuRatios[i]!),
-        minCpuRatio: Math.min(...cpuRatios[i]!),
-        maxCpuRatio: Math.max(...cpuRatios[i]!),
-      };
+    const samples = await interleaved(variants, {
+      reps,
+      inFlight: OVERHEAD_IN_FLIGHT,
+      perWorker,
+      warmPerWorker,
+      reset: server.reset,
     });
+    return overheadRows(variants, samples);
   } finally {
     await plain.stop();
     await tokens.stop();

@@ -22,7 +22,8 @@ import {
   startOpenAIServer,
 } from '../libs/resilience/src/llm/testing-support/openai-server.js';
 import type { ChatMessage } from '../libs/resilience/src/llm/chat/chat.types.js';
-import { BENCH_KEY, BENCH_MODEL, benchModel, interleaved, startIModelBenchServer } from './imodel.js';
+import { BENCH_KEY, BENCH_MODEL, benchModel, startIModelBenchServer } from './imodel.js';
+import { interleaved } from './lib/interleave.js';
 import { fmt, median } from './lib/stats.js';
 import { markdownTable } from './lib/report.js';
 import type { Variant } from './lib/variant.js';

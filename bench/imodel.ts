@@ -13,8 +13,9 @@
  * a keep-alive agent (the client the transport uses for JSON calls) with iModel against it (iModel's own work).
  * The server (`startOpenAIServer`, llm/testing-support/openai-server.ts) runs in a child process
  * (bench/imodel-stream.ts with `--server`), so this process's CPU is the client's; it is reset between reps.
- * Method as section 6 (bench/executor.ts): warm-up (also loads gpt-tokenizer), reps in alternating
- * order, gc before each, paired medians of per-rep ratios; the verdict is this process's CPU per call.
+ * Method as section 6 (bench/lib/interleave.ts): warm-up (also loads gpt-tokenizer), reps of
+ * interleaved rounds, no forced gc, paired medians of per-rep ratios; the verdict is this
+ * process's CPU per call.
  * The streaming half is bench/imodel-stream.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,10 +27,9 @@ import type { ChatMessage } from '../libs/resilience/src/llm/chat/chat.types.js'
 import type { TokenEstimator } from '../libs/resilience/src/llm/estimate/token-estimator.js';
 import type { IModelOptions } from '../libs/resilience/src/llm/imodel/imodel.options.js';
 import { openAIProvider } from '../libs/resilience/src/llm/providers/openai/openai.provider.js';
-import type { OverheadRow } from './executor.js';
-import { fmt, fullGc, median, timeConcurrent } from './lib/stats.js';
+import { interleaved, overheadRows, type OverheadRow } from './lib/interleave.js';
+import { fmt } from './lib/stats.js';
 import type { TargetRow } from './lib/report.js';
-import type { Variant } from './lib/variant.js';
 
 /** Chat calls in flight (callers looping on awaited calls). */
 export const IMODEL_IN_FLIGHT = 100;
@@ -55,9 +55,6 @@ export interface IModelBenchServer {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
-
-/** Per-rep samples of one variant: calls/s and this process's CPU µs per call. */
-export type RepSamples = { perSec: number[]; cpuUs: number[] };
 
 /** Starts the servers in a child process (bench/imodel-stream.ts `--server`, TypeScript through bench/register.mjs). */
 export async function startIModelBenchServer(): Promise<IModelBenchServer> {
@@ -94,59 +91,6 @@ export async function startIModelBenchServer(): Promise<IModelBenchServer> {
   };
 }
 
-/**
- * Warm-up (`warmPerWorker` calls per caller of each variant: sockets, JIT, gpt-tokenizer), then
- * `reps` reps of every variant in alternating order, the server reset and a full gc before each.
- */
-export async function interleaved(
-  variants: readonly Variant[],
-  o: { reps: number; inFlight: number; perWorker: number; warmPerWorker: number; reset: () => Promise<void> },
-): Promise<RepSamples[]> {
-  for (const v of variants) await timeConcurrent(v.call, o.inFlight, o.warmPerWorker);
-  const out = variants.map((): RepSamples => ({ perSec: [], cpuUs: [] }));
-  for (let r = 0; r < o.reps; r++) {
-    const order = variants.map((_, i) => i);
-    if (r % 2 === 1) order.reverse();
-    for (const i of order) {
-      await o.reset();
-      fullGc();
-      const c0 = process.cpuUsage();
-      const perSec = await timeConcurrent(variants[i]!.call, o.inFlight, o.perWorker);
-      const c = process.cpuUsage(c0);
-      out[i]!.perSec.push(perSec);
-      out[i]!.cpuUs.push((c.user + c.system) / (o.inFlight * o.perWorker));
-    }
-  }
-  return out;
-}
-
-/** The chat variants' samples as section 6's rows (paired ratios against `base`). */
-export function overheadRows(
-  variants: readonly (Variant & { base: number })[],
-  s: readonly RepSamples[],
-): OverheadRow[] {
-  return variants.map((v, i) => {
-    const own = s[i]!;
-    const base = s[v.base]!;
-    const ratios = own.perSec.map((p, r) => base.perSec[r]! / p);
-    const cpuRatios = own.cpuUs.map((c, r) => c / base.cpuUs[r]!);
-    const perSec = median(own.perSec);
-    return {
-      name: v.name,
-      base: v.base,
-      perSec,
-      usPerCall: 1e6 / perSec,
-      ratio: median(ratios),
-      minRatio: Math.min(...ratios),
-      maxRatio: Math.max(...ratios),
-      cpuUs: median(own.cpuUs),
-      cpuRatio: median(cpuRatios),
-      minCpuRatio: Math.min(...cpuRatios),
-      maxCpuRatio: Math.max(...cpuRatios),
-    };
-  });
-}
-
 /** An iModel of the bench on `baseUrl` (its own executor, {@link BENCH_EXECUTOR}); `costs`: a CostTracker (section 10). */
 export function benchModel(
   name: string,
@@ -166,8 +110,15 @@ export function benchModel(
   return IModel.create(name, options);
 }
 
-/** Runs the chat half of section 9: `reps` reps of `perWorker` calls per caller, 100 callers. */
-export async function measureIModelOverhead(reps: number, perWorker: number): Promise<OverheadRow[]> {
+/**
+ * Runs the chat half of section 9: a warm-up of `warmPerWorker` calls per caller, then `reps`
+ * reps of `perWorker` calls per caller and variant (interleaved rounds), 100 callers.
+ */
+export async function measureIModelOverhead(
+  reps: number,
+  perWorker: number,
+  warmPerWorker: number,
+): Promise<OverheadRow[]> {
   const server = await startIModelBenchServer();
   const withDefault = benchModel('bench-imodel', server.chatUrl);
   const withFixed = benchModel('bench-imodel-fixed', server.chatUrl, { estimateInput: () => 40 });
@@ -262,7 +213,6 @@ export async function measureIModelOverhead(reps: number, perWorker: number): Pr
     },
   ];
   try {
-    const warmPerWorker = Math.max(5, perWorker >> 2);
     const samples = await interleaved(variants, {
       reps,
       inFlight: IMODEL_IN_FLIGHT,
