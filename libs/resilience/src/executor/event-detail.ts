@@ -1,6 +1,5 @@
 import type { Disposable } from '../core/events/event-emitter.js';
 import { safeHeaders } from '../http/headers/headers.js';
-import { RequestStatus } from './request-status.js';
 
 /** The part of an event a queued one does not need (`C`: the status change type). @internal */
 export class EventDetail<C> {
@@ -49,50 +48,6 @@ export const OPTIONAL_JSON = [
   'errorMessage',
   'metadata',
 ] as const;
-
-/** "Status changed from X to Y" for every pair (no string built per change). */
-const STATUS_LOG: Record<string, Record<string, string>> = {};
-for (const from of Object.values(RequestStatus)) {
-  const row: Record<string, string> = (STATUS_LOG[from] = {});
-  for (const to of Object.values(RequestStatus)) row[to] = `Status changed from ${from} to ${to}`;
-}
-
-/** @internal The log message of a status change (a constant string). */
-export function statusLog(from: RequestStatus, to: RequestStatus): string {
-  return STATUS_LOG[from]![to]!;
-}
-
-/** @internal The entry of a completed call. */
-export const CALL_COMPLETED = 'Call completed';
-
-/** @internal Appends `[dt, entry]`, overwriting the oldest pair beyond `limit` pairs. O(1). */
-export function pushLog<C>(d: EventDetail<C>, limit: number, dt: number, entry: number | string): void {
-  const log = (d.log ??= []);
-  if (log.length < limit * 2) {
-    log.push(dt, entry);
-    return;
-  }
-  const i = d.logStart * 2;
-  log[i] = dt;
-  log[i + 1] = entry;
-  d.logStart = (d.logStart + 1) % limit;
-}
-
-/** @internal Appends the formatted entries of `d`'s log, oldest first, to `out`. */
-export function formatLog<C>(d: EventDetail<C>, createdAt: number, out: string[]): void {
-  const log = d.log;
-  if (log === undefined) return;
-  const pairs = log.length / 2;
-  for (let k = 0; k < pairs; k++) {
-    const i = ((d.logStart + k) % pairs) * 2;
-    out.push(`${iso(createdAt + (log[i] as number))} - ${entryText(log[i + 1]!)}`);
-  }
-}
-
-/** @internal A log entry's text: a message, or the status code of a completed call. */
-export function entryText(entry: string | number): string {
-  return typeof entry === 'number' ? `${CALL_COMPLETED} with status code: ${entry}` : entry;
-}
 
 /** @internal Adds a status listener to `d` (one function, or an array of them). */
 export function addListener<C>(d: EventDetail<C>, listener: (change: C) => void): Disposable {

@@ -15,6 +15,19 @@ beforeAll(() => process.on('unhandledRejection', onUnhandled));
 afterAll(() => process.off('unhandledRejection', onUnhandled));
 afterEach(() => expect(unhandled).toEqual([]));
 
+/** An event whose task fails once (transient), then returns `value`, on an executor with `logLimit`; run to its end. */
+async function retriedOnce(logLimit: number, value: unknown) {
+  const { clock, executor } = make({ logLimit, retry: { maxRetries: 1, baseDelayMs: 100, jitter: 'none' } });
+  let n = 0;
+  const ev = executor.submit(async () => {
+    if (++n === 1) throw Object.assign(new Error('flaky'), { isTransient: true });
+    return value;
+  });
+  await clock.runAll();
+  await expect(ev.result()).resolves.toBe(value);
+  return ev;
+}
+
 describe('Executor hot path', () => {
   it('a task that never reads ctx.signal: cancel() while CALLING marks CANCELLED, the slot frees when the task settles', async () => {
     const { clock, executor } = make();
@@ -114,34 +127,14 @@ describe('Executor hot path', () => {
       [new Date(t0 + 40).toISOString(), 'Status changed from CALLING to CANCELLED'],
     ]);
     // A retried call: the first pass, then every later entry, bounded by logLimit (oldest dropped).
-    const { clock: c2, executor: retrying } = make({
-      logLimit: 4,
-      retry: { maxRetries: 1, baseDelayMs: 100, jitter: 'none' },
-    });
-    let n = 0;
-    const flaky = retrying.submit(async () => {
-      if (++n === 1) throw Object.assign(new Error('flaky'), { isTransient: true });
-      return { status: 200, headers: {}, data: 'ok' };
-    });
-    await c2.runAll();
-    await expect(flaky.result()).resolves.toMatchObject({ data: 'ok' });
+    const flaky = await retriedOnce(4, { status: 200, headers: {}, data: 'ok' });
     expect(flaky.logs.map((l) => l.slice(27))).toEqual([
       'Retry 1 in 100 ms',
       'Status changed from PROCESSING to CALLING',
       'Call completed with status code: 200',
       'Status changed from CALLING to COMPLETED',
     ]);
-    const { clock: c3, executor: wide } = make({
-      logLimit: 20,
-      retry: { maxRetries: 1, baseDelayMs: 100, jitter: 'none' },
-    });
-    let m = 0;
-    const again = wide.submit(async () => {
-      if (++m === 1) throw Object.assign(new Error('flaky'), { isTransient: true });
-      return 'ok';
-    });
-    await c3.runAll();
-    await expect(again.result()).resolves.toBe('ok');
+    const again = await retriedOnce(20, 'ok');
     expect(again.logs.map((l) => l.slice(27))).toEqual([
       'Status changed from PENDING to QUEUED',
       'Status changed from QUEUED to PROCESSING',

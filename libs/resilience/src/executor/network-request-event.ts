@@ -1,20 +1,8 @@
 import type { Disposable } from '../core/events/event-emitter.js';
 import { scrubSecrets } from '../http/headers/headers.js';
 import type { BulkheadWaiter } from '../core/bulkhead/bulkhead-queue.js';
-import {
-  addListener,
-  CALL_COMPLETED,
-  EventDetail,
-  OPTIONAL_JSON,
-  errorName,
-  entryText,
-  formatLog,
-  iso,
-  pushLog,
-  responseHeadersOf,
-  safe,
-  statusLog,
-} from './event-detail.js';
+import { addListener, EventDetail, OPTIONAL_JSON, errorName, responseHeadersOf, safe } from './event-detail.js';
+import { appendLog, formatEventLogs, statusLog, straightStep } from './event-log.js';
 import { RequestCancelledError } from './errors/request-cancelled.error.js';
 import { isTerminalStatus, RequestStatus } from './request-status.js';
 
@@ -57,14 +45,6 @@ export interface DispatchGate {
 }
 
 type Listener = (change: RequestStatusChange) => void;
-
-/** The straight-path step a status change is (see `_implicit`), or -2 for any other change. */
-function straightStep(from: RequestStatus, to: RequestStatus): number {
-  if (from === RequestStatus.QUEUED) return to === RequestStatus.PROCESSING ? 0 : -2;
-  if (from === RequestStatus.PROCESSING) return to === RequestStatus.CALLING ? 1 : -2;
-  if (from === RequestStatus.CALLING) return to === RequestStatus.COMPLETED ? 3 : -2;
-  return -2;
-}
 
 /**
  * One task submitted to an `Executor`: awaitable (`result()`), observable (`onStatus`),
@@ -238,15 +218,7 @@ export class NetworkRequestEvent<T = unknown> {
 
   /** The last `logLimit` entries, `"<ISO time> - <message>"`, oldest first (formatted on each read). */
   get logs(): readonly string[] {
-    const limit = this.owner.logLimit;
-    if (limit === 0) return [];
-    const out: string[] = [];
-    if (this.queuedAt !== undefined)
-      out.push(`${iso(this.queuedAt)} - ${statusLog(RequestStatus.PENDING, RequestStatus.QUEUED)}`);
-    for (let i = 0; i < this._implicit; i++)
-      out.push(`${iso(this.#implicitAt(i))} - ${entryText(this.#implicitEntry(i))}`);
-    if (this.#d !== undefined) formatLog(this.#d, this.createdAt, out);
-    return out.length > limit ? out.slice(out.length - limit) : out;
+    return formatEventLogs(this, this.#d, this.owner.logLimit);
   }
 
   /** A log-safe plain object: every field but `error` (response headers already filtered). */
@@ -323,35 +295,12 @@ export class NetworkRequestEvent<T = unknown> {
    */
   _log(entry: string | number | undefined, at: number = this.owner.now()): void {
     const limit = this.owner.logLimit;
-    if (limit === 0) return;
-    const d = this._detail();
-    const k = this._implicit;
-    if (k !== -1) {
-      // From now on every entry is stored: the straight-path ones logged so far go first.
-      this._implicit = -1;
-      for (let i = 0; i < k; i++) pushLog(d, limit, this.#implicitAt(i) - this.createdAt, this.#implicitEntry(i));
-    }
-    pushLog(d, limit, at - this.createdAt, entry ?? CALL_COMPLETED);
+    if (limit !== 0) appendLog(this, this._detail(), limit, entry, at);
   }
 
   /** @internal Logs the completed call (its status code, if any): implicit on the straight path. */
   _logCompleted(): void {
     if (this._implicit === 2) this._implicit = 3;
     else this._log(this.responseStatus);
-  }
-
-  /** Clock time of the `i`-th straight-path entry (from the timestamp of its status). */
-  #implicitAt(i: number): number {
-    if (i === 0) return this.processingStartedAt!;
-    if (i === 1) return this.callStartedAt!;
-    return this.completedAt ?? this.updatedAt;
-  }
-
-  /** The `i`-th straight-path entry: a status change, or the completed call's status code. */
-  #implicitEntry(i: number): string | number {
-    if (i === 0) return statusLog(RequestStatus.QUEUED, RequestStatus.PROCESSING);
-    if (i === 1) return statusLog(RequestStatus.PROCESSING, RequestStatus.CALLING);
-    if (i === 2) return this.responseStatus ?? CALL_COMPLETED;
-    return statusLog(RequestStatus.CALLING, RequestStatus.COMPLETED);
   }
 }
