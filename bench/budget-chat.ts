@@ -40,7 +40,8 @@ export async function measureChatWithBudget(reps: number, perWorker: number): Pr
       reps,
       inFlight: BUDGET_IN_FLIGHT,
       perWorker,
-      warmPerWorker: Math.max(5, perWorker >> 2),
+      // Long enough for the JIT to settle (no forced gc between the warm-up and the reps).
+      warmPerWorker: Math.max(10, perWorker),
       reset: server.reset,
     });
     return overheadRows(variants, samples);

@@ -271,7 +271,7 @@ export async function runBudgetSection(emit: (s: string) => void, quick: boolean
   emit(
     `### 10c. \`iModel.chat\` to the local OpenAI-compatible server, ${BUDGET_IN_FLIGHT} in flight, without and with a CostTracker\n`,
   );
-  const chat = await measureChatWithBudget(reps, quick ? 4 : 6);
+  const chat = await measureChatWithBudget(reps, quick ? 10 : 30);
   emit(overheadTable(chat) + '\n');
   return targets;
 }
