@@ -75,7 +75,6 @@ export async function runAttempts<T>(
     const started = ev.processingStartedAt!;
     for (let attempt = 1; ; attempt++) {
       if (cancelled(ev)) return;
-      if (attempt > 1) inline = false;
       let backend: BreakerBackend | undefined;
       let permit = NO_PERMIT;
       let requestTaken = false;
@@ -137,8 +136,7 @@ export async function runAttempts<T>(
       }
       ev.attempts = attempt;
       // Reached without waiting in the run that set PROCESSING: the clock read then still holds.
-      ev._setStatus(RequestStatus.CALLING, inline && !waited ? ev.updatedAt : undefined);
-      inline = false;
+      ev._setStatus(RequestStatus.CALLING, inline && attempt === 1 && !waited ? ev.updatedAt : undefined);
       const ctx = new AttemptContext(attempt, ev as NetworkRequestEvent);
       const reachedAt = ev.updatedAt;
       let result: T;

@@ -88,9 +88,8 @@ export class MemoryBucket extends BucketLevel implements BucketBackend {
     if (this.lanes !== undefined) return this.acquireLane(tokens, maxWaitMs, signal, lane);
     checkTokens(this.owner, tokens, this.burst, 'burst');
     // Fast path, no clock read: the level as of `last` covers the call and the debt stays small.
-    const debt = this.debt + tokens;
-    if (debt <= this.untimed && this.level - debt >= -EPS && this.waiters.empty && this.pausedUntil <= this.last) {
-      this.debt = debt;
+    if (this.admitsAtOnce(tokens)) {
+      this.debt += tokens;
       return undefined;
     }
     const now = this.clock.now();
