@@ -9,13 +9,15 @@ import { useTestRedis } from '../libs/resilience/src/redis/testing-support/use-t
 import { startCountingServer, type CountingServer } from './budget/counting-openai-server.js';
 import { BUDGET, MAX_TOKENS, PRICE, PROMPT_TOKENS, type FireResult } from './budget/redis-budget.js';
 import { spawnAll, stopAll, type Replica } from './support/replicas.js';
+import { sharedNow } from './support/shared-clock.js';
 
 const workerScript = fileURLToPath(new URL('./budget/redis-budget-worker.ts', import.meta.url));
 const WORST = worstCaseNanoUsd(PROMPT_TOKENS, MAX_TOKENS, PRICE);
 const N = 37;
 const LIMIT_NANO = N * WORST;
 const PER_WORKER = 67; // 201 concurrent calls in all
-const now = () => performance.timeOrigin + performance.now();
+/** One clock for every process of the test (see shared-clock.ts). */
+const now = sharedNow;
 
 type Status = { budget: string; spentUsd: number; reservedUsd: number; remainingUsd: number };
 

@@ -11,9 +11,11 @@ import {
 import { useTestRedis } from '../libs/resilience/src/redis/testing-support/use-test-redis.js';
 import { bucketBound, maxSurelyInWindow } from '../libs/resilience/src/redis/testing-support/windows.js';
 import { spawnAll as spawnReplicas, stopAll, type LimitResult } from './support/replicas.js';
+import { sharedNow } from './support/shared-clock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const now = () => performance.timeOrigin + performance.now();
+/** One clock for every process of the test (see shared-clock.ts). */
+const now = sharedNow;
 
 const limiter = { rate: 100, periodMs: 1000, burst: 10 };
 /** The outage test's limiter: 50/s, burst 5 (the three-replica case). */

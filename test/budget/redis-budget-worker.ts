@@ -5,13 +5,15 @@
 import { CostTracker, IModel, ModelRegistry, isBudgetExceededError } from 'nest-resilience/llm';
 import { RedisStore } from 'nest-resilience/redis';
 import { BUDGET, MAX_TOKENS, MODEL, PRICE, PROMPT_TOKENS, type FireResult, type WorkerConfig } from './redis-budget.js';
+import { sharedNow } from '../support/shared-clock.js';
 
 type Command = { cmd: 'fire'; calls: number; startAt: number } | { cmd: 'status' } | { cmd: 'exit' };
 
 const config = JSON.parse(process.argv[2]!) as WorkerConfig;
 const send = (msg: unknown) => process.send!(msg);
 const quiet = { warn: () => undefined, log: () => undefined };
-const now = () => performance.timeOrigin + performance.now();
+/** One clock for every process of the test (see shared-clock.ts). */
+const now = sharedNow;
 
 const store = await RedisStore.create({
   url: config.redisUrl,

@@ -216,7 +216,14 @@ describe('fault upstream', () => {
     expect(await get(idFor(Fault.RetryAfterSeconds))).toMatchObject({ status: 429, headers: { 'retry-after': '1' } });
     const dated = await get(idFor(Fault.RetryAfterDate));
     expect(dated.status).toBe(429);
-    expect(Date.parse(String(dated.headers!['retry-after'])) - Date.now()).toBeGreaterThan(400);
+    // A whole second 1.5–2.5 s after the upstream's own arrival time of this request (no clock
+    // read here: a busy machine between the answer and this line cannot change the result).
+    const last = up.log.count - 1;
+    const date = Date.parse(String(dated.headers!['retry-after']));
+    expect(date % 1000).toBe(0);
+    expect(up.log.hintUntil[last]).toBe(date);
+    expect(date - up.log.at[last]!).toBeGreaterThanOrEqual(1500);
+    expect(date - up.log.at[last]!).toBeLessThan(2600); // 2.5 s, plus the upstream's own synchronous run
     for (const [fault, status] of [
       [Fault.S500, 500],
       [Fault.S502, 502],

@@ -35,6 +35,7 @@ import {
 } from './chaos-checks.js';
 import * as C from './chaos-config.js';
 import { FaultUpstream } from './fault-upstream.js';
+import { maxInSteadyWindow } from './window-spread.js';
 import { startRedisServer } from '../../libs/resilience/src/redis/testing-support/redis-server.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as C.ScenarioConfig;
@@ -220,14 +221,18 @@ const arrivals = log.at.subarray(0, log.count);
 loopDelay.disable();
 const replyWaitMs = config.store === 'redis' ? loopDelay.max / 1e6 + C.REDIS_ROUND_TRIP_MS : 0;
 // From the client's method to the upstream (ms): what a limiter's admission-to-wire margin must cover.
-const wire = Float64Array.from({ length: log.count }, (_, i) => log.at[i]! - log.dispatchAt[i]!).sort();
+const delays = Float64Array.from({ length: log.count }, (_, i) => log.at[i]! - log.dispatchAt[i]!);
+const wire = Float64Array.from(delays).sort();
 const pick = (q: number) => Math.round(wire[Math.min(wire.length - 1, Math.floor(q * wire.length))]! * 10) / 10;
 const wireDelayMs = { p50: pick(0.5), p99: pick(0.99), max: pick(1), replyWait: Math.round(replyWaitMs * 10) / 10 };
 // Counted at arrival on the upstream, and at dispatch by the client's method (= admission in memory).
 // The token bucket's documented bound is at admission: requests admitted in [t - D, t + W] can arrive in
 // [t, t + W] when each reaches the wire within D ms, so at arrival docs/policies/rate-limiter.md ("At the upstream") promises
 // burst + rate × (W + D) / period with D the largest admission-to-arrival delay (measured here).
-// The sliding window promises at most `limit` per window at arrival (its margin covers D).
+// The sliding window promises at most `limit` per window at arrival while the spread of the delays
+// in that window stays within its margin (on Redis a caller may run up to margin / 4 after Redis
+// stamped it without a restamp, so dispatch-to-arrival delays may spread 3/4 of the margin).
+const steadySpreadMs = C.SLIDING_LIMITER.safetyMarginMs * (config.store === 'redis' ? 0.75 : 1);
 const wireMax = (wire.length > 0 ? wire[wire.length - 1]! : 0) + replyWaitMs;
 const windows = [1000, 100, 20].map((w) => {
   const m = maxInWindow(arrivals, w);
@@ -241,6 +246,9 @@ const windows = [1000, 100, 20].map((w) => {
     max: m.max,
     atMs: Math.round(m.at - runStart),
     atDispatch: maxInWindow(log.dispatchAt.subarray(0, log.count), w).max,
+    ...(config.algorithm === 'sliding-window'
+      ? { steady: maxInSteadyWindow(arrivals, delays, w, steadySpreadMs) }
+      : {}),
   };
 });
 const cuts = recorder.storeStatus.filter((s) => s.status === 'down').map((s) => s.at);

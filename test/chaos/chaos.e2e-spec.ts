@@ -174,15 +174,30 @@ describe.each(Object.keys(RUNS) as RunName[])('chaos: 10,000 requests, %s', (nam
   });
 
   const algorithm = (RUNS[name] as C.ScenarioConfig).algorithm ?? 'token-bucket';
-  it(`the upstream never sees more than ${algorithm === 'sliding-window' ? 'limit per window' : 'burst + rate × (W + D) / period (D: admission-to-arrival delay)'} in any window (counted at arrival)`, () => {
-    const over = r.windows.filter((w: { max: number; arrivalBound: number }) => w.max > w.arrivalBound);
-    // With the spread of admission-to-arrival delays: the sliding window's margin must cover it.
-    expect({ over, wireDelayMs: r.wireDelayMs }).toEqual({ over: [], wireDelayMs: r.wireDelayMs });
-    // The limiter was the bottleneck, so the bound was really tested.
-    expect(r.windows.find((w: { w: number }) => w.w === 1000).max).toBeGreaterThanOrEqual(
-      0.9 * C.saturatedRate(algorithm),
-    );
-  });
+  if (algorithm === 'sliding-window') {
+    // docs/policies/rate-limiter.md, "The guarantee": at most `rate` per window at the upstream while
+    // no request in it arrived more than safetyMarginMs later (after admission) than another one.
+    // Windows outside that condition (a starved 2-core machine, upstream in the client's process)
+    // are counted in `steady.excluded`, not checked.
+    it('the upstream never sees more than limit per window in any window whose delays spread within the margin (counted at arrival)', () => {
+      type Steady = { w: number; arrivalBound: number; steady: { max: number } };
+      const over = r.windows.filter((w: Steady) => w.steady.max > w.arrivalBound);
+      expect({ over, wireDelayMs: r.wireDelayMs }).toEqual({ over: [], wireDelayMs: r.wireDelayMs });
+      // The limiter was the bottleneck in windows inside the condition, so the bound was really tested.
+      expect(r.windows.find((w: Steady) => w.w === 1000).steady.max).toBeGreaterThanOrEqual(
+        0.9 * C.saturatedRate(algorithm),
+      );
+    });
+  } else {
+    it('the upstream never sees more than burst + rate × (W + D) / period (D: admission-to-arrival delay) in any window (counted at arrival)', () => {
+      const over = r.windows.filter((w: { max: number; arrivalBound: number }) => w.max > w.arrivalBound);
+      expect({ over, wireDelayMs: r.wireDelayMs }).toEqual({ over: [], wireDelayMs: r.wireDelayMs });
+      // The limiter was the bottleneck, so the bound was really tested.
+      expect(r.windows.find((w: { w: number }) => w.w === 1000).max).toBeGreaterThanOrEqual(
+        0.9 * C.saturatedRate(algorithm),
+      );
+    });
+  }
 
   if (store === 'memory') {
     // In memory a caller's method runs in the same macrotask as its admission: dispatch times are admission times.

@@ -6,8 +6,10 @@ import { uniquePrefix } from '../../libs/resilience/src/redis/testing-support/re
 import { useTestRedis } from '../../libs/resilience/src/redis/testing-support/use-test-redis.js';
 import { bucketBound, maxSurelyInWindow } from '../../libs/resilience/src/redis/testing-support/windows.js';
 import { spawnAll, stopAll, type LimitResult } from '../support/replicas.js';
+import { sharedNow } from '../support/shared-clock.js';
 
-const now = () => performance.timeOrigin + performance.now();
+/** One clock for every process of the test (see shared-clock.ts). */
+const now = sharedNow;
 /** 3,000 calls in about 3 s; a wait of up to 20 s is allowed, so none is refused for its wait. */
 const limiter = { rate: 1000, periodMs: 1000, burst: 50, maxWaitMs: 20_000 };
 const breaker = { failureThreshold: 5, recoveryTimeMs: 1000, halfOpenMaxCalls: 1, successThreshold: 1 };

@@ -5,11 +5,13 @@ import { RedisStore } from 'nest-resilience/redis';
 import { Executor } from '../../libs/resilience/src/executor/executor.js';
 import { PROVIDER_HEADERS } from '../support/limited-provider.js';
 import { waitStats, type RunCommand, type RunResult, type WorkerConfig } from './config.js';
+import { sharedNow } from '../support/shared-clock.js';
 
 type Event = ReturnType<Executor['submit']>;
 type Command = RunCommand | { cmd: 'exit' };
 
-const now = () => performance.timeOrigin + performance.now();
+/** One clock for every process of the test (see shared-clock.ts). */
+const now = sharedNow;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const config = JSON.parse(process.argv[2]!) as WorkerConfig;
 const send = (msg: unknown) => process.send!(msg);

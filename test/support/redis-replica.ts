@@ -5,6 +5,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ResilienceModule, ResilienceRegistry } from 'nest-resilience';
 import type { RedisStore, StoreStatusEvent } from 'nest-resilience/redis';
+import { sharedNow } from './shared-clock.js';
 
 interface ReplicaConfig {
   url: string;
@@ -26,7 +27,8 @@ type Command =
   | { cmd: 'release' }
   | { cmd: 'exit' };
 
-const now = () => performance.timeOrigin + performance.now();
+/** One clock for every process of the test (see shared-clock.ts). */
+const now = sharedNow;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const config = JSON.parse(process.argv[2]!) as ReplicaConfig;
 const status: Array<StoreStatusEvent & { wall: number }> = [];

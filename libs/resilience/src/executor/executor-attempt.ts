@@ -1,35 +1,14 @@
-import type { Clock } from '../core/clock.js';
-import type { CircuitBreakerPolicy } from '../core/circuit-breaker/circuit-breaker.policy.js';
-import type { RetryPolicy } from '../core/retry/retry.policy.js';
-import { ADMIT_LATER, type BreakerBackend, type BucketBackend } from '../core/store/store.js';
-import { isUpstreamRateLimitError } from '../http/errors/status.error.js';
-import type { AdaptiveRateLimiter } from '../http/limiters/adaptive-rate-limiter.js';
+import { ADMIT_LATER, type BreakerBackend } from '../core/store/store.js';
 import type { ExecutorTask, ExecutorTaskContext } from './executor.options.js';
 import type { NetworkRequestEvent } from './network-request-event.js';
 import { RequestStatus } from './request-status.js';
 import { isResponseLike, notProcessed, recordErrorResponse, recordResponse } from './response-shape.js';
-import type { TokenCalibration } from './token-calibration.js';
+import { cancelled, giveBack, onUpstreamHints, waitSignal, type AttemptDeps } from './attempt-deps.js';
+
+export type { AttemptDeps } from './attempt-deps.js';
 
 const EMPTY: readonly unknown[] = [];
 const NO_PERMIT = -2;
-
-/** What the attempt loop runs on (the executor's composed policies). @internal */
-export interface AttemptDeps {
-  readonly clock: Clock;
-  readonly requests: BucketBackend;
-  readonly tokens: BucketBackend | undefined;
-  readonly maxWaitMs: number;
-  readonly retry: RetryPolicy | undefined;
-  readonly breaker: CircuitBreakerPolicy | undefined;
-  readonly adaptive: AdaptiveRateLimiter | undefined;
-  readonly calibration: TokenCalibration;
-  /** Per lane: the most tokens one admission may take (burst × min(maxShare, 1 − floorShare)). */
-  readonly maxReservation: readonly number[];
-  /** True with lanes (a laned bucket may make a call wait whatever its level: the wait always gets a signal). */
-  readonly laned: boolean;
-  /** Until when a 429 paused the buckets (clock ms; a wait before then always gets a signal). */
-  pausedUntil: number;
-}
 
 /** The executor side of a run: told once when the attempt loop is over (the slot is then free). @internal */
 export interface AttemptHost {
@@ -55,7 +34,8 @@ class AttemptContext implements ExecutorTaskContext {
 
 /**
  * Runs one event that holds its slot (PROCESSING) to a terminal state: per attempt the breaker,
- * the requests bucket, the tokens bucket (the calibrated reservation), then the task; settles
+ * the calibration's probe turn, the requests bucket, the tokens bucket (the calibrated
+ * reservation), then the task; settles
  * the reservation with the actual usage; retries per the retry policy. Then calls
  * `host.ended(ev)` synchronously, in `finally` (before any `result()` continuation runs, so the
  * slot is free when the caller submits its next task). Never rejects. `inline`: called in the
@@ -78,6 +58,8 @@ export async function runAttempts<T>(
       let backend: BreakerBackend | undefined;
       let permit = NO_PERMIT;
       let requestTaken = false;
+      /** When the request token was admitted, once a later wait may make it stale (NaN: this run). */
+      let requestAt = NaN;
       let reserved = 0;
       let turn = false;
 
@@ -89,26 +71,42 @@ export async function runAttempts<T>(
           backend = breaker.backendFor(EMPTY);
           permit = backend.precheck();
         }
-        const w1 = d.requests.acquire(1, d.maxWaitMs, waitSignal(d, ev, d.requests, 1), lane);
-        if (w1 !== undefined) {
-          waited = true;
-          await w1;
-        }
-        requestTaken = true;
-        if (d.tokens !== undefined && estimate > 0) {
+        const reserving = d.tokens !== undefined && estimate > 0;
+        if (reserving) {
+          // Before any token: a request token counts from its admission, so a wait for the probe
+          // (a whole call) between the two would let requests of several windows leave together.
           const t = d.calibration.turn(ev);
           turn = true;
           if (t !== undefined) {
             waited = true;
             await t;
           }
+        }
+        const w1 = d.requests.acquire(1, d.maxWaitMs, waitSignal(d, ev, d.requests, 1), lane);
+        if (w1 !== undefined) {
+          waited = true;
+          await w1;
+        }
+        requestTaken = true;
+        if (reserving) {
           const n = d.calibration.reservation(estimate, d.maxReservation[lane]);
           const w2 = d.tokens.acquire(n, d.maxWaitMs, waitSignal(d, ev, d.tokens, n), lane);
           if (w2 !== undefined) {
             waited = true;
+            requestAt = d.clock.now();
             await w2;
           }
           reserved = n;
+          if (!Number.isNaN(requestAt) && d.clock.now() - requestAt > d.requestStaleMs) {
+            // Counted from its admission, the request token would let requests of several windows
+            // leave together after a long tokens wait: given back and taken again now.
+            requestTaken = false;
+            giveBack(d, d.requests, 1, requestAt, lane);
+            requestAt = NaN;
+            const w3 = d.requests.acquire(1, d.maxWaitMs, waitSignal(d, ev, d.requests, 1), lane);
+            if (w3 !== undefined) await w3;
+            requestTaken = true;
+          }
         }
         if (backend !== undefined && (permit === ADMIT_LATER || waited)) {
           permit = NO_PERMIT;
@@ -117,7 +115,7 @@ export async function runAttempts<T>(
         }
       } catch (error) {
         // Never called: give back what this attempt took (an aborted wait gave back its own).
-        if (requestTaken) d.requests.refund(1, lane);
+        if (requestTaken) giveBack(d, d.requests, 1, requestAt, lane);
         if (reserved > 0) d.tokens!.refund(reserved, lane);
         if (turn) d.calibration.done(estimate, false, undefined);
         if (permit !== NO_PERMIT && permit !== ADMIT_LATER) backend!.onIgnored(permit);
@@ -128,7 +126,7 @@ export async function runAttempts<T>(
       }
       if (cancelled(ev)) {
         // Cancelled during a wait that had no signal (see waitSignal): give back what it took.
-        if (requestTaken) d.requests.refund(1, lane);
+        if (requestTaken) giveBack(d, d.requests, 1, requestAt, lane);
         if (reserved > 0) d.tokens!.refund(reserved, lane);
         if (turn) d.calibration.done(estimate, false, undefined);
         if (permit !== NO_PERMIT && permit !== ADMIT_LATER) backend!.onIgnored(permit);
@@ -197,19 +195,6 @@ export async function runAttempts<T>(
   }
 }
 
-/** A 429 with a hint pauses both buckets until then; every upstream answer feeds the adaptive limiter. */
-function onUpstreamHints(d: AttemptDeps, error: unknown, sentAt: number): void {
-  const e = error as { headers?: Record<string, string>; status?: number; retryAfterMs?: number };
-  if (d.adaptive !== undefined && e !== null && typeof e === 'object' && e.headers !== undefined)
-    d.adaptive.updateFromHeaders(e.headers, e.status, sentAt);
-  if (isUpstreamRateLimitError(error) && error.retryAfterMs !== undefined && !error.quotaExhausted) {
-    const until = d.clock.now() + error.retryAfterMs;
-    if (until > d.pausedUntil) d.pausedUntil = until;
-    d.requests.pauseUntil(until);
-    d.tokens?.pauseUntil(until);
-  }
-}
-
 /** Decides a retry after a failed attempt: true after the wait (back to PROCESSING), false once the event is terminal. */
 async function retried(
   d: AttemptDeps,
@@ -234,24 +219,4 @@ async function retried(
     return false; // cancelled while waiting
   }
   return ev.status !== RequestStatus.CANCELLED;
-}
-
-/**
- * The signal for a limit's `acquire`: the event's when it exists; else created only when the
- * bucket may make the call wait (lanes, waiters, a 429 pause, too few tokens), so an admission
- * that passes at once costs no `AbortController`. Should a bucket wait all the same (another
- * replica took the tokens), a cancel frees the event at once and the wait is given back when admitted.
- */
-function waitSignal(d: AttemptDeps, ev: NetworkRequestEvent, b: BucketBackend, n: number): AbortSignal | undefined {
-  const s = ev._signalIfAny;
-  if (s !== undefined) return s;
-  if (d.laned) return ev._signal();
-  if (b.admitsAtOnce !== undefined && b.admitsAtOnce(n)) return undefined;
-  if (b.waiting() > 0 || d.clock.now() < d.pausedUntil || b.available() < n) return ev._signal();
-  return undefined;
-}
-
-/** Read through a call, so that a status checked before an `await` is not narrowed after it. */
-function cancelled(ev: { readonly status: RequestStatus }): boolean {
-  return ev.status === RequestStatus.CANCELLED;
 }

@@ -64,8 +64,19 @@ export function composeExecutor(name: string, o: NormalizedExecutorOptions, deps
         : o.plan.lanes.map((l) => Math.max(1, Math.floor(o.apiTokensBurst * Math.min(l.maxShare, 1 - l.floorShare)))),
     laned: o.plan !== undefined,
     pausedUntil: -Infinity,
+    requestStaleMs: requestStaleMs(requestsLimiter),
   };
   return { queue, requestsLimiter, tokensLimiter, attempt };
+}
+
+/**
+ * How long a request token may wait for the tokens reservation before it is taken again (see
+ * `AttemptDeps.requestStaleMs`): a quarter of a sliding window's safety margin, as the Redis
+ * window's restamp; never for a token bucket (it counts no admission time).
+ */
+function requestStaleMs(requests: RateLimiterPolicy): number {
+  const o = requests.options;
+  return o.algorithm === 'sliding-window' ? Math.max(1, (o.safetyMarginMs ?? 0) / 4) : Infinity;
 }
 
 /** The executor's snapshot: the bulkhead's slots and queue by lane, plus the PENDING events. O(lanes). @internal */
