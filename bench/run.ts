@@ -43,6 +43,7 @@ if (args.has('--help')) {
       '  10 budgets: reserve + settle on the memory and Redis ledgers vs PING / EVALSHA (round trips counted); iModel.chat with a CostTracker',
       '  --only: sections 1-2 run the variant ids matching the regex (case-insensitive) plus bare, e.g.',
       "          --only='timeout|bulkhead|limit' or --only='stack|wrap'; targets need both of their rows.",
+      '  --reps=N: reps per variant (default 7; section 6 runs 6N − 1): more reps, a steadier median.',
       'Writes bench/RESULTS.md; a partial run (--quick, --sections, --only) writes bench/results/partial.tmp instead.',
     ].join('\n'),
   );
@@ -53,7 +54,9 @@ const sectionsArg = process.argv.slice(2).find((a) => a.startsWith('--sections='
 const sections = new Set((sectionsArg?.slice('--sections='.length) ?? '1,2,3,4,5,6,7,8,9,10').split(','));
 const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='));
 const only = onlyArg === undefined ? undefined : new RegExp(onlyArg.slice('--only='.length), 'i');
-const REPS = quick ? 3 : 7;
+const repsArg = process.argv.slice(2).find((a) => a.startsWith('--reps='));
+const REPS =
+  repsArg === undefined ? (quick ? 3 : 7) : Math.max(1, Math.floor(Number(repsArg.slice('--reps='.length))) || 1);
 const SEQ_CALLS = quick ? 20_000 : 100_000;
 const IN_FLIGHT = 1000;
 const PER_WORKER = quick ? 20 : 100;
@@ -247,7 +250,8 @@ if (sections.has('6')) {
     `## 6. Executor overhead: the same ApiClient GET to a local server (child process), ${OVERHEAD_IN_FLIGHT} in flight, raw vs through an Executor\n`,
   );
   // Twice the reps (15): its per-rep spread on a shared VM is wider than the 5 % it is judged by.
-  const rows = await measureExecutorOverhead(2 * REPS + 1, quick ? 30 : 100, quick ? 10 : 100);
+  // 6 × 7 − 1 = 41 reps: single reps spread ±20 % on these VMs, and 15 reps' median still moved ±3 % run to run.
+  const rows = await measureExecutorOverhead(6 * REPS - 1, quick ? 30 : 100, quick ? 10 : 100);
   emit(overheadTable(rows) + '\n');
   emit(
     '× raw: the median over reps of variant ÷ raw in the same rep (order alternating). The server answers at once and runs in another process: the verdict compares this process’s CPU per call.\n',
