@@ -35,11 +35,11 @@ class AttemptContext implements ExecutorTaskContext {
 /**
  * Runs one event that holds its slot (PROCESSING) to a terminal state: per attempt the breaker,
  * the calibration's probe turn, the requests bucket, the tokens bucket (the calibrated
- * reservation), then the task; settles
- * the reservation with the actual usage; retries per the retry policy. Then calls
- * `host.ended(ev)` synchronously, in `finally` (before any `result()` continuation runs, so the
- * slot is free when the caller submits its next task). Never rejects. `inline`: called in the
- * synchronous run that set PROCESSING (a first attempt that does not wait reuses that clock read).
+ * reservation), then the task; settles the reservation with the actual usage; retries per the
+ * retry policy. Then calls `host.ended(ev)` synchronously, in `finally` (before any `result()`
+ * continuation runs, so the slot is free when the caller submits its next task). Never rejects.
+ * `inline`: called in the synchronous run that set PROCESSING (a first attempt that does not
+ * wait reuses that clock read).
  * @internal
  */
 export async function runAttempts<T>(
