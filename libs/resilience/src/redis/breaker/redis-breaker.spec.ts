@@ -183,6 +183,30 @@ describe('RedisBreaker (real Redis)', () => {
     await expect(a.execute(() => 2)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
   });
 
+  it('an opening made here is not ended by an earlier reset (the hash keeps its manual flag until the next transition)', async () => {
+    // The chaos suite's case: a reset, then this process trips on its own count while the shared
+    // count is lower (another process's success reset it): Redis stays closed, flag still set.
+    const list = await cluster(2, { breakerSyncMs: 60_000 });
+    const [a, b] = breakers(list, 'old-reset', { failureThreshold: 3, recoveryTimeMs: 30_000 });
+    const key = list[0]!.keyOf('breaker:old-reset');
+    expect(await a!.execute(() => 1)).toBe(1);
+    a!.reset();
+    expect(await fieldBecomes(key, 'm', '1')).toBe(true);
+    for (let i = 0; i < 2; i++) await expect(a!.execute(boom)).rejects.toThrow('boom');
+    expect(await fieldBecomes(key, 'c', '2')).toBe(true);
+    expect(await b!.execute(() => 2)).toBe(2); // b learns c = 2 and reports its success: c = 0
+    expect(await fieldBecomes(key, 'c', '0')).toBe(true);
+    await expect(a!.execute(boom)).rejects.toThrow('boom'); // a's third in a row: open here
+    expect(a!.state()).toBe('open');
+    expect(await fieldBecomes(key, 'c', '1')).toBe(true); // Redis: closed, c = 1, m = 1
+    expect(
+      await eventually(
+        () => a!.state(),
+        (v) => v !== 'open',
+      ),
+    ).toBe('open');
+  });
+
   it('forceOpen and reset are shared', async () => {
     const [a, b] = breakers(await cluster(2), 'manual', {});
     expect(await b!.execute(() => 1)).toBe(1);

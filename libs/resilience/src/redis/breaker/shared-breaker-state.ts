@@ -19,7 +19,10 @@ import type { BreakerReply } from './redis-breaker.types.js';
  *   reply never brings back an older state.
  * - Once open here, the state stays open until `openUntil` (at least `recoveryTimeMs` after the
  *   reported opening) whatever a reply says, unless the reply reports a manual transition
- *   (`reset`, `disable`): every open period it reports lasts at least `recoveryTimeMs`.
+ *   (`reset`, `disable`) newer than the opening (its epoch above {@link openEpoch}: the hash's
+ *   manual flag stays set until the next transition, so a reset made before this process
+ *   opened must not end the opening): every open period it reports lasts at least
+ *   `recoveryTimeMs`.
  * - An opening learnt from Redis is reported as of when it happened in Redis (the reply's
  *   remaining time tells), never before the previous change.
  * @internal
@@ -35,6 +38,8 @@ export class SharedBreakerState {
   disabled = false;
   /** Local time the read behind the applied state was sent (`-Infinity`: nothing applied). */
   fetchedAt = -Infinity;
+  /** The Redis epoch known when the open state held here began (a manual closing must be newer). */
+  openEpoch = 0;
   /** Shared opening time (local clock), -1 if never opened. */
   openedAt = -1;
   history: CircuitStateChange[] | undefined;
@@ -73,6 +78,7 @@ export class SharedBreakerState {
     this.forced = forced;
     this.disabled = disabled;
     if (st === OPEN && this.st !== OPEN) {
+      this.openEpoch = this.epoch;
       this.openedAt = now;
       this.openUntil = now + this.options.recoveryTimeMs;
     }
@@ -92,8 +98,10 @@ export class SharedBreakerState {
     const st = Number(reply[1]);
     const disabled = Number(reply[6]) === 1;
     const now = this.clock.now();
-    // Open here: kept until its recovery time is up, unless a manual transition ended it.
-    if (st !== OPEN && this.refusing(now) && !this.forced && !disabled && Number(reply[7]) !== 1) return;
+    // Open here: kept until its recovery time is up, unless a manual transition made after the
+    // opening ended it (a reply of the epoch the opening knew may carry an older reset's flag).
+    const manualSince = Number(reply[7]) === 1 && epoch > this.openEpoch;
+    if (st !== OPEN && this.refusing(now) && !this.forced && !disabled && !manualSince) return;
     this.forced = Number(reply[5]) === 1;
     this.disabled = disabled;
     if (st !== OPEN) {
@@ -106,6 +114,7 @@ export class SharedBreakerState {
       return;
     }
     const recovery = this.options.recoveryTimeMs;
+    this.openEpoch = epoch;
     this.openedAt = until - recovery;
     const at = Math.min(now, Math.max(this.openedAt, this.lastEventAt));
     this.openUntil = Math.max(until, at + recovery);
@@ -134,6 +143,7 @@ export class SharedBreakerState {
     this.fetchedAt = -Infinity;
     this.consecutive = 0;
     this.st = STATES.indexOf(held.state);
+    if (this.st === OPEN) this.openEpoch = this.epoch;
     this.openedAt = held.openedAt;
     this.openUntil = held.openUntil;
     this.forced = held.forced;
