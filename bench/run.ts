@@ -27,6 +27,7 @@ import { PROBE, scaleInChildren, scaleTable, scaleTargets } from './executor-sca
 import { IMODEL_IN_FLIGHT, imodelTargets, measureIModelOverhead } from './imodel.js';
 import { LONG, measureIModelStream, PACE_MS, SHORT, STREAMS_IN_FLIGHT, streamTable } from './imodel-stream.js';
 import { runBudgetSection } from './budget.js';
+import { estimateTable, measureEstimateCache } from './estimate.js';
 import { fmt } from './lib/stats.js';
 import { markdownTable, targetTable, type TargetRow } from './lib/report.js';
 
@@ -292,6 +293,10 @@ if (sections.has('9')) {
     '× raw: the median over reps of variant ÷ raw in the same rep (order alternating). iModel: provider openai, its own executor (concurrencyLimit 100, requestsRate and apiTokensRate never binding: estimate, mapping, event, admission, reservation and settlement on every call). The verdict compares this process’s CPU per call.\n',
   );
   targets.push(...imodelTargets('9', rows));
+  emit(
+    'The estimator’s count cache: `estimateInput` of a request with a 10 KB system prompt (the same on every call) and a new question on every call, CPU per estimate, median of the reps (bench/estimate.ts). Reported, no target.\n',
+  );
+  emit(estimateTable(measureEstimateCache(REPS, quick ? 50 : 300)) + '\n');
   emit(
     `Streaming: ${STREAMS_IN_FLIGHT} streams in flight, one delta per SSE event, one event every ${PACE_MS} ms (each its own write and read); streams of ${SHORT} and ${LONG} deltas; CPU of this process. Reported, no target.\n`,
   );

@@ -6,6 +6,11 @@ import { appendLog, formatEventLogs, statusLog, straightStep } from './event-log
 import { RequestCancelledError } from './errors/request-cancelled.error.js';
 import { isTerminalStatus, RequestStatus } from './request-status.js';
 
+/** What `cancel()` tells of the cancel, through {@link NetworkRequestEvent._abortHook}. @internal */
+export interface CallAbortHook {
+  _abortCall(reason: unknown): void;
+}
+
 /** A status change of one event, as `onStatus` listeners receive it. @publicApi */
 export interface RequestStatusChange {
   readonly event: NetworkRequestEvent;
@@ -95,6 +100,12 @@ export class NetworkRequestEvent<T = unknown> {
   _reject: ((e: unknown) => void) | undefined = undefined;
   /** @internal The task's signal, created when first read (`ctx.signal`) or when a wait needs it. */
   _controller: AbortController | undefined = undefined;
+  /**
+   * @internal The exchange in flight that `cancel()` aborts, for a task that does not read
+   * `ctx.signal` (the llm transport's attempt sets itself here while it runs, and clears it):
+   * cheaper than a status listener and a signal per call.
+   */
+  _abortHook: CallAbortHook | undefined = undefined;
   /** @internal Tokens the last settled attempt used, when known. */
   _actualTokens: number | undefined = undefined;
   /** @internal The executor's list of live events. */
@@ -212,6 +223,7 @@ export class NetworkRequestEvent<T = unknown> {
     this._fail(error, RequestStatus.CANCELLED);
     this._waiter?.cancel(error);
     this._controller?.abort(error);
+    this._abortHook?._abortCall(error);
     this.owner.cancelled(this, from);
     return true;
   }

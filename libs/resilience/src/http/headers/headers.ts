@@ -20,6 +20,22 @@ export type HeaderInput =
 /** Lower-cased header name → value (repeated values joined with `, `). @publicApi */
 export type NormalizedHeaders = Record<string, string>;
 
+/**
+ * The prototype of every record {@link normalizeHeaders} and {@link headersFromRaw} make: it has
+ * no properties (any header name, `__proto__` and `constructor` included, is an own key), and it
+ * marks a record as normalized, so it is not copied again. Unlike `Object.create(null)`, the
+ * records stay in V8's fast mode (reading and iterating them is several times cheaper).
+ */
+const NORMALIZED_PROTO: object = Object.freeze(Object.create(null) as object);
+
+function newRecord(): NormalizedHeaders {
+  return Object.create(NORMALIZED_PROTO) as NormalizedHeaders;
+}
+
+function isNormalized(headers: object): boolean {
+  return Object.getPrototypeOf(headers) === NORMALIZED_PROTO;
+}
+
 function put(out: NormalizedHeaders, key: string, value: unknown): void {
   if (value === undefined || value === null) return;
   const v = Array.isArray(value) ? value.join(', ') : String(value);
@@ -33,16 +49,15 @@ function put(out: NormalizedHeaders, key: string, value: unknown): void {
  * @publicApi
  */
 export function normalizeHeaders(headers: HeaderInput): NormalizedHeaders {
-  const out: NormalizedHeaders = Object.create(null) as NormalizedHeaders;
+  if (headers !== null && typeof headers === 'object' && isNormalized(headers)) return headers as NormalizedHeaders;
+  const out = newRecord();
   if (headers === null || headers === undefined || typeof headers !== 'object') return out;
-  if (NORMALIZED.has(headers)) return headers as NormalizedHeaders;
   const maybeJson = (headers as { toJSON?: unknown }).toJSON;
   if (typeof maybeJson === 'function' && !(headers instanceof Map)) {
     // axios AxiosHeaders
     const json = (maybeJson as () => unknown).call(headers);
     if (json !== null && typeof json === 'object') {
       for (const [k, v] of Object.entries(json as Record<string, unknown>)) put(out, k, v);
-      NORMALIZED.add(out);
       return out;
     }
   }
@@ -54,12 +69,8 @@ export function normalizeHeaders(headers: HeaderInput): NormalizedHeaders {
   } else {
     for (const [k, v] of Object.entries(headers)) put(out, k, v);
   }
-  NORMALIZED.add(out);
   return out;
 }
-
-/** Objects produced by normalizeHeaders (so parsers can share one copy). */
-const NORMALIZED = new WeakSet<object>();
 
 /**
  * Node's `rawHeaders` (`[name, value, name, value, …]`) as {@link NormalizedHeaders}, in one
@@ -67,9 +78,13 @@ const NORMALIZED = new WeakSet<object>();
  * record returns it as is. @internal
  */
 export function headersFromRaw(raw: readonly string[]): NormalizedHeaders {
-  const out = Object.create(null) as NormalizedHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) put(out, raw[i]!, raw[i + 1]);
-  NORMALIZED.add(out);
+  const out = newRecord();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    const v = raw[i + 1]!;
+    const prev = out[k];
+    out[k] = prev === undefined ? v : `${prev}, ${v}`;
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { checkKnownKeys, checkOptionsObject, optionalNumber } from '../../core/options/validate.js';
 import { ResilienceConfigError } from '../../core/errors/index.js';
 import type { ChatRequest, ProviderName } from '../chat/chat.types.js';
+import { cachedCount } from './count-cache.js';
 import { heuristicTokens } from './heuristic-tokens.js';
 import {
   countChat,
@@ -29,6 +30,14 @@ export interface DefaultEstimatorOptions {
    * Default: none (nothing is printed).
    */
   logger?: EstimatorLogger;
+  /**
+   * Characters of text whose counts are remembered, per encoding, so a text sent again (a system
+   * prompt, the earlier turns of a conversation) is not tokenized again: two generations of at
+   * most this many characters each (a text counted on every call stays; one-off texts age out);
+   * a longer text is counted every time. An integer >= 0; 0 turns the cache off. Default
+   * 1,000,000 (`DEFAULT_ESTIMATOR_DEFAULTS.cacheChars`): at most about 4 MB of text per encoding.
+   */
+  cacheChars?: number;
 }
 
 /** How an estimate is computed for one model. @publicApi */
@@ -47,7 +56,7 @@ export interface DefaultTokenEstimator extends TokenEstimator {
 }
 
 /** Defaults of {@link DefaultEstimatorOptions}. @publicApi */
-export const DEFAULT_ESTIMATOR_DEFAULTS = { margin: 1.15 } as const;
+export const DEFAULT_ESTIMATOR_DEFAULTS = { margin: 1.15, cacheChars: 1_000_000 } as const;
 
 /**
  * The floor of a text's count for Anthropic and Gemini: at least one token per 3.5 characters
@@ -57,13 +66,13 @@ export const DEFAULT_ESTIMATOR_DEFAULTS = { margin: 1.15 } as const;
  */
 export const MARGIN_CHARS_PER_TOKEN = 3.5;
 
-const KNOWN_OPTIONS = ['margin', 'logger'] as const;
+const KNOWN_OPTIONS = ['margin', 'logger', 'cacheChars'] as const;
 
 type Count = (text: string) => number;
 
 class DefaultEstimator implements DefaultTokenEstimator {
   #warned = false;
-  /** Per encoding: the OpenAI text count (exact or heuristic), built once. */
+  /** Per encoding: the OpenAI text count (exact or heuristic, behind its cache), built once. */
   readonly #openai = new Map<OpenAIEncodingName, Count>();
   /** The Anthropic / Gemini text count, built once. */
   #other: Count | undefined;
@@ -72,6 +81,7 @@ class DefaultEstimator implements DefaultTokenEstimator {
     readonly margin: number,
     private readonly logger: EstimatorLogger | undefined,
     private readonly load: EncodingLoader,
+    private readonly cacheChars: number,
   ) {}
 
   estimateInput(request: ChatRequest, model: string, provider: ProviderName): number {
@@ -87,7 +97,7 @@ class DefaultEstimator implements DefaultTokenEstimator {
     let count = this.#openai.get(encoding);
     if (count === undefined) {
       const counter = this.#counter(encoding);
-      count = counter === undefined ? heuristicTokens : (text) => counter.count(text);
+      count = cachedCount(counter === undefined ? heuristicTokens : (text) => counter.count(text), this.cacheChars);
       this.#openai.set(encoding, count);
     }
     return count;
@@ -130,11 +140,15 @@ export function createEstimatorWithLoader(
   checkKnownKeys(path, o, KNOWN_OPTIONS);
   const given = o as DefaultEstimatorOptions;
   const margin = optionalNumber(`${path}.margin`, given.margin, DEFAULT_ESTIMATOR_DEFAULTS.margin, { min: 1 });
+  const cacheChars = optionalNumber(`${path}.cacheChars`, given.cacheChars, DEFAULT_ESTIMATOR_DEFAULTS.cacheChars, {
+    min: 0,
+    integer: true,
+  });
   const logger = given.logger;
   if (logger !== undefined && (logger === null || typeof logger.warn !== 'function')) {
     throw new ResilienceConfigError(`${path}.logger`, logger, 'an object with a warn(message) method');
   }
-  return new DefaultEstimator(margin, logger, loader);
+  return new DefaultEstimator(margin, logger, loader, cacheChars);
 }
 
 /**
@@ -145,8 +159,9 @@ export function createEstimatorWithLoader(
  * - Anthropic and Gemini (no local tokenizer): per text, the larger of `ceil(o200k × margin)`
  *   (margin default 1.15) and `ceil(chars / 3.5)`, with the same framing;
  * - without `gpt-tokenizer` installed: {@link heuristicTokens} in place of the encoding (× `margin`
- *   for Anthropic and Gemini), and one warning to `logger`.
- * Throws `ResilienceConfigError` (`estimator.margin`, `estimator.logger`) on bad options.
+ *   for Anthropic and Gemini), and one warning to `logger`;
+ * - the count of each text remembered (`cacheChars`), so a text sent again is not tokenized again.
+ * Throws `ResilienceConfigError` (`estimator.margin`, `estimator.logger`, `estimator.cacheChars`) on bad options.
  * @publicApi
  */
 export function createDefaultEstimator(options?: DefaultEstimatorOptions): DefaultTokenEstimator {

@@ -120,17 +120,26 @@ describe('ModelTransport: its own HTTP client for JSON calls', () => {
     expect(seen[0]!.headers['user-agent']).toBe('my-app/1.0');
   });
 
-  it('a connection reset in the middle of the body is an UpstreamConnectionError, without the key', async () => {
-    handler = (_q, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(OK.length) });
-      res.write(OK.slice(0, 10));
-      setTimeout(() => res.socket?.destroy(), 5);
-    };
-    const { send } = setup();
-    const e = await send().reply.catch((x: unknown) => x);
-    expect(isUpstreamConnectionError(e)).toBe(true);
-    expect(JSON.stringify(e) + String(e) + (e as Error).stack).not.toContain(KEY);
-  });
+  const CUT: Record<string, [http.OutgoingHttpHeaders, Buffer]> = {
+    'with a Content-Length': [{ 'content-length': String(OK.length) }, Buffer.from(OK)],
+    chunked: [{}, Buffer.from(OK)],
+    gzip: [{ 'content-encoding': 'gzip' }, gzipSync(OK.repeat(20))],
+  };
+  it.each(Object.keys(CUT))(
+    'a connection reset in the middle of a body (%s) is an UpstreamConnectionError, without the key',
+    async (kind) => {
+      const [extra, bytes] = CUT[kind]!;
+      handler = (_q, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', ...extra });
+        res.write(bytes.subarray(0, 20));
+        setTimeout(() => res.socket?.destroy(), 5);
+      };
+      const { send } = setup();
+      const e = await send().reply.catch((x: unknown) => x);
+      expect(isUpstreamConnectionError(e)).toBe(true);
+      expect(JSON.stringify(e) + String(e) + (e as Error).stack).not.toContain(KEY);
+    },
+  );
 
   it('does not follow a redirect: a 307 is the typed error of that status', async () => {
     handler = (_q, res) => res.writeHead(307, { location: `${base}/elsewhere` }).end();

@@ -57,10 +57,6 @@ function bodyStream(res: IncomingMessage, headers: NormalizedHeaders): NodeJS.Re
   return res.pipe(z);
 }
 
-function aborted(): Error {
-  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
-}
-
 /**
  * The transport's HTTP client for non-streaming calls: `node:http` / `node:https` with one
  * keep-alive agent per protocol (idle sockets unref'd, closed after 4 s or the server's
@@ -106,19 +102,14 @@ export class NativeHttp {
       req.on('error', reject);
       req.on('response', (res) => {
         let text = '';
-        let done = false;
         const headers = headersFromRaw(res.rawHeaders);
         const src = bodyStream(res, headers);
         src.setEncoding('utf8');
         src.on('data', (chunk: string) => (text += chunk));
-        src.on('end', () => {
-          done = true;
-          resolve({ status: res.statusCode ?? 0, headers, body: text });
-        });
+        src.on('end', () => resolve({ status: res.statusCode ?? 0, headers, body: text }));
+        // A connection lost before the last byte: Node destroys `res` with an `aborted` error
+        // (ECONNRESET), seen here, or through the decompressor it is piped to.
         src.on('error', reject);
-        res.on('close', () => {
-          if (!done && !res.complete) reject(aborted());
-        });
       });
       if (body === undefined) req.end();
       else {

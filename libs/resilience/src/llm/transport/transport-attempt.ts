@@ -1,7 +1,6 @@
 import type { Clock } from '../../core/clock.js';
-import type { Disposable } from '../../core/events/event-emitter.js';
 import type { ExecutorTaskContext } from '../../executor/executor.options.js';
-import type { RequestStatusChange } from '../../executor/network-request-event.js';
+import type { CallAbortHook } from '../../executor/network-request-event.js';
 import { RequestStatus } from '../../executor/request-status.js';
 import { isApiClientError, type ApiClientError } from '../../http/errors/api-client.error.js';
 import { errorFromTransport } from '../../http/errors/error-from-transport.js';
@@ -32,12 +31,13 @@ const TIMEOUT_CAUSE = { name: 'TimeoutError', message: 'no data within the timeo
  * One attempt: one real exchange (a `fetch`, or a {@link NativeHttp} request), aborted by the
  * cancellation of the event (cancel closes the connection) or by the transport's deadline list
  * (a timeout). A fetch gets one `AbortController` per attempt, a native request none (it is
- * destroyed): the event's cancel reaches either through a status listener (the task never reads
- * `ctx.signal`, so the executor creates no second controller to chain). The attempt object is its
- * own deadline node (no timer per attempt).
+ * destroyed): the event's cancel reaches either through the event's abort hook, which the
+ * attempt holds while it runs (the task never reads `ctx.signal`, so the executor creates no
+ * second controller to chain, and the event no listener). The attempt object is its own
+ * deadline node (no timer per attempt).
  * @internal
  */
-export class Attempt implements DeadlineEntry, NativeHold {
+export class Attempt implements DeadlineEntry, NativeHold, CallAbortHook {
   _deadline = 0;
   _prevD: DeadlineEntry | undefined = undefined;
   _nextD: DeadlineEntry | undefined = undefined;
@@ -46,7 +46,6 @@ export class Attempt implements DeadlineEntry, NativeHold {
   request: NativeHold['request'] = undefined;
   abortedBy: unknown = undefined;
   #controller: AbortController | undefined = undefined;
-  #sub: Disposable | undefined = undefined;
 
   constructor(
     readonly core: TransportCore,
@@ -80,21 +79,24 @@ export class Attempt implements DeadlineEntry, NativeHold {
     }
   }
 
-  /** Starts the deadline and follows the event's cancellation. */
+  /** The event was cancelled: abort the exchange. @internal */
+  _abortCall(reason: unknown): void {
+    this.#abort(reason);
+  }
+
+  /** Starts the deadline and follows the event's cancellation (one attempt of an event runs at a time). */
   start(): void {
     const ev = this.ctx.event;
     if (ev.status === RequestStatus.CANCELLED) this.#abort(ev.error);
-    else
-      this.#sub = ev.onStatus((c: RequestStatusChange) => {
-        if (c.to === RequestStatus.CANCELLED) this.#abort(c.event.error);
-      });
+    else ev._abortHook = this;
     this.core.deadlines.add(this);
   }
 
-  /** Stops the deadline and the listener (the attempt settled). */
+  /** Stops the deadline and the cancel hook (the attempt settled). */
   finish(): void {
     this.core.deadlines.remove(this);
-    this.#sub?.dispose();
+    const ev = this.ctx.event;
+    if (ev._abortHook === this) ev._abortHook = undefined;
     this.request = undefined;
   }
 
