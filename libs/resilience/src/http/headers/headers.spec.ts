@@ -1,5 +1,5 @@
 import { isSensitiveHeader, normalizeHeaders, redactUrl, safeHeaders, scrubSecrets } from 'nest-resilience/http';
-import { headersFromRaw } from './headers.js';
+import { headersFromNode } from './headers.js';
 import { AxiosHeaders } from 'axios';
 
 const CANARY = 'sk-canary-XYZ';
@@ -19,28 +19,21 @@ describe('normalizeHeaders', () => {
   it('returns already-normalized input without copying', () => {
     const n = normalizeHeaders({ A: '1' });
     expect(normalizeHeaders(n)).toBe(n);
-    const raw = headersFromRaw(['X-A', '1']);
+    const raw = headersFromNode({ 'x-a': '1' });
     expect(normalizeHeaders(raw)).toBe(raw);
     expect(normalizeHeaders({ ...raw })).not.toBe(raw); // a copy is a plain object again
   });
-  it('headersFromRaw: names lower-cased, repeats joined; any name is its own key (no inherited ones)', () => {
-    const h = headersFromRaw([
-      'Set-Cookie',
-      'a=1',
-      'X-Id',
-      '7',
-      'set-cookie',
-      'b=2',
-      'Constructor',
-      'c',
-      '__proto__',
-      'p',
-    ]);
+  it('headersFromNode: arrays (set-cookie) joined; any name is its own key (no inherited ones)', () => {
+    const node = JSON.parse('{"set-cookie":["a=1","b=2"],"x-id":"7","constructor":"c","__proto__":"p"}') as Record<
+      string,
+      string | string[]
+    >;
+    const h = headersFromNode({ ...node, 'x-none': undefined });
     expect(Object.keys(h)).toEqual(['set-cookie', 'x-id', 'constructor', '__proto__']);
     expect(h['set-cookie']).toBe('a=1, b=2');
     expect(h.constructor).toBe('c');
     expect(Object.getOwnPropertyDescriptor(h, '__proto__')?.value).toBe('p');
-    expect(headersFromRaw([]).toString).toBeUndefined();
+    expect(headersFromNode({}).toString).toBeUndefined();
     expect(normalizeHeaders({ 'X-A': '1' }).hasOwnProperty).toBeUndefined();
     expect(normalizeHeaders({ ToString: 'x' }).tostring).toBe('x');
   });

@@ -73,17 +73,17 @@ export function normalizeHeaders(headers: HeaderInput): NormalizedHeaders {
 }
 
 /**
- * Node's `rawHeaders` (`[name, value, name, value, …]`) as {@link NormalizedHeaders}, in one
- * pass (names lower-cased, repeated values joined with `, `); a later `normalizeHeaders` of the
- * record returns it as is. @internal
+ * Node's parse of a response's headers (`IncomingMessage.headers`: names lower-cased; with the
+ * request option `joinDuplicateHeaders`, every repeated header joined with `, `; `set-cookie` an
+ * array, joined here) as {@link NormalizedHeaders}; a later `normalizeHeaders` of the record
+ * returns it as is. Node builds `res.headers` once per response (a keep-alive agent reads it
+ * anyway), and its names are already property keys, so the copy is cheap. @internal
  */
-export function headersFromRaw(raw: readonly string[]): NormalizedHeaders {
+export function headersFromNode(headers: Readonly<Record<string, string | string[] | undefined>>): NormalizedHeaders {
   const out = newRecord();
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = raw[i]!.toLowerCase();
-    const v = raw[i + 1]!;
-    const prev = out[k];
-    out[k] = prev === undefined ? v : `${prev}, ${v}`;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined) out[k] = typeof v === 'string' ? v : v.join(', ');
   }
   return out;
 }

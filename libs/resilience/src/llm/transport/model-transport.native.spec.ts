@@ -112,6 +112,30 @@ describe('ModelTransport: its own HTTP client for JSON calls', () => {
     expect(seen[0]!.headers['accept-encoding']).toBeUndefined();
   });
 
+  it('repeated answer headers are joined with ", " (none dropped), credentials and cookies left out', async () => {
+    handler = (_q, res) => {
+      // Node's array form: the names as sent, repeats kept.
+      res.writeHead(
+        200,
+        [
+          ['Content-Type', 'application/json'],
+          ['Retry-After', '1'],
+          ['Retry-After', '2'],
+          ['X-Note', 'a'],
+          ['x-note', 'b'],
+          ['Set-Cookie', 'k=v'],
+          ['Set-Cookie', 'j=w'],
+        ].flat(),
+      );
+      res.end(OK);
+    };
+    const { send } = setup();
+    const { headers } = await send().reply;
+    expect(headers['retry-after']).toBe('1, 2');
+    expect(headers['x-note']).toBe('a, b');
+    expect(headers['set-cookie']).toBeUndefined();
+  });
+
   it("a user-agent in the call's headers is sent as given", async () => {
     handler = (_q, res) => json(res);
     const { transport } = setup();

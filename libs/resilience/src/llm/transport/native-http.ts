@@ -1,13 +1,13 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { headersFromRaw, type NormalizedHeaders } from '../../http/headers/headers.js';
+import { headersFromNode, type NormalizedHeaders } from '../../http/headers/headers.js';
 import { perUrl } from './redaction.js';
 
 /** A buffered answer of one native exchange. @internal */
 export interface NativeReply {
   readonly status: number;
-  /** As received (`rawHeaders` in one pass): lower-cased names, repeated values joined with `, `. */
+  /** As Node parsed them (`res.headers`): lower-cased names, repeated values joined with `, `. */
   readonly headers: NormalizedHeaders;
   /** The body decoded as UTF-8 (after `content-encoding`, when the server sent one). */
   readonly body: string;
@@ -92,6 +92,8 @@ export class NativeHttp {
         port: t.port,
         path: t.path,
         headers: headers as http.OutgoingHttpHeaders | undefined,
+        // Repeated answer headers joined with `, ` (as a fetch `Headers` does), none dropped.
+        joinDuplicateHeaders: true,
         agent: t.secure
           ? (this.#https ??= new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }))
           : (this.#http ??= new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS })),
@@ -102,7 +104,7 @@ export class NativeHttp {
       req.on('error', reject);
       req.on('response', (res) => {
         let text = '';
-        const headers = headersFromRaw(res.rawHeaders);
+        const headers = headersFromNode(res.headers);
         const src = bodyStream(res, headers);
         src.setEncoding('utf8');
         src.on('data', (chunk: string) => (text += chunk));

@@ -14,6 +14,21 @@ import {
  */
 const SCRUB_HINT = /bearer|basic|sk-|aiza|[*•…]|\.\.\./i;
 
+/** Names already classified by `isSensitiveHeader`: an upstream sends the same names on every answer. */
+const NAMES = new Map<string, boolean>();
+/** Distinct names remembered (then forgotten all at once). */
+const NAMES_KEPT = 256;
+
+function sensitiveName(name: string): boolean {
+  let s = NAMES.get(name);
+  if (s === undefined) {
+    s = isSensitiveHeader(name);
+    if (NAMES.size >= NAMES_KEPT) NAMES.clear();
+    NAMES.set(name, s);
+  }
+  return s;
+}
+
 function holdsSecret(value: string, secrets: readonly string[]): boolean {
   for (const s of secrets) if (s.length >= 4 && value.includes(s)) return true;
   return false;
@@ -30,7 +45,7 @@ function holdsSecret(value: string, secrets: readonly string[]): boolean {
 export function safeResponseHeaders(headers: HeaderInput, secrets: readonly string[]): NormalizedHeaders {
   const h = normalizeHeaders(headers);
   for (const k in h) {
-    if (isSensitiveHeader(k)) {
+    if (sensitiveName(k)) {
       delete h[k];
       continue;
     }

@@ -120,10 +120,15 @@ export class Attempt implements DeadlineEntry, NativeHold, CallAbortHook {
    * The whole exchange of a non-streaming attempt, read to the last byte: over the transport's
    * {@link NativeHttp} when it has one (no fetch injected), else through {@link send}.
    */
-  async exchange(init: RequestInit): Promise<NativeReply | { status: number; headers: Headers; body: string }> {
+  exchange(init: RequestInit): Promise<NativeReply | { status: number; headers: Headers; body: string }> {
     const native = this.core.native;
+    // Not an async function: the native promise is handed on as is (no wrapping promise per call).
     if (native !== undefined)
       return native.send(this.url, this.method, init.headers as Record<string, string>, init.body as string, this);
+    return this.#fetchExchange(init);
+  }
+
+  async #fetchExchange(init: RequestInit): Promise<{ status: number; headers: Headers; body: string }> {
     const res = await this.send(init);
     return { status: res.status, headers: res.headers, body: await res.text() };
   }
