@@ -14,20 +14,25 @@ import {
  */
 const SCRUB_HINT = /bearer|basic|sk-|aiza|[*•…]|\.\.\./i;
 
-/** Names already classified by `isSensitiveHeader`: an upstream sends the same names on every answer. */
-const NAMES = new Map<string, boolean>();
-/** Distinct names remembered (then forgotten all at once). */
-const NAMES_KEPT = 256;
-
-function sensitiveName(name: string): boolean {
-  let s = NAMES.get(name);
-  if (s === undefined) {
-    s = isSensitiveHeader(name);
-    if (NAMES.size >= NAMES_KEPT) NAMES.clear();
-    NAMES.set(name, s);
-  }
-  return s;
+/**
+ * `fn` remembered per key (at most `max` keys, then forgotten all at once); a throwing `fn`
+ * remembers nothing.
+ */
+function remembered<T>(fn: (key: string) => T, max: number): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let r = cache.get(key);
+    if (r === undefined) {
+      r = fn(key);
+      if (cache.size >= max) cache.clear();
+      cache.set(key, r);
+    }
+    return r;
+  };
 }
+
+/** `isSensitiveHeader`, remembered per name: an upstream sends the same names on every answer. */
+const sensitiveName = remembered(isSensitiveHeader, 256);
 
 function holdsSecret(value: string, secrets: readonly string[]): boolean {
   for (const s of secrets) if (s.length >= 4 && value.includes(s)) return true;
@@ -64,16 +69,7 @@ const URL_CACHE = 16;
  * @internal
  */
 export function perUrl<T>(fn: (url: string) => T): (url: string) => T {
-  const cache = new Map<string, T>();
-  return (url) => {
-    let r = cache.get(url);
-    if (r === undefined) {
-      r = fn(url);
-      if (cache.size >= URL_CACHE) cache.clear();
-      cache.set(url, r);
-    }
-    return r;
-  };
+  return remembered(fn, URL_CACHE);
 }
 
 /** `redactUrl(url, secrets)` remembered per URL ({@link perUrl}). @internal */
