@@ -34,8 +34,9 @@ export interface DefaultEstimatorOptions {
    * Characters of text whose counts are remembered, per encoding, so a text sent again (a system
    * prompt, the earlier turns of a conversation) is not tokenized again: two generations of at
    * most this many characters each (a text counted on every call stays; one-off texts age out);
-   * a longer text is counted every time. An integer >= 0; 0 turns the cache off. Default
-   * 1,000,000 (`DEFAULT_ESTIMATOR_DEFAULTS.cacheChars`): at most about 4 MB of text per encoding.
+   * a longer text is counted every time. The texts themselves are held until they age out: 0
+   * where a prompt must not stay in memory after its call. An integer >= 0; 0 turns the cache off.
+   * Default 1,000,000 (`DEFAULT_ESTIMATOR_DEFAULTS.cacheChars`): at most about 4 MB of text per encoding.
    */
   cacheChars?: number;
 }
