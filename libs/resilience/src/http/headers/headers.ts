@@ -21,7 +21,7 @@ export type HeaderInput =
 export type NormalizedHeaders = Record<string, string>;
 
 /**
- * The prototype of every record {@link normalizeHeaders} and {@link headersFromRaw} make: it has
+ * The prototype of every record {@link normalizeHeaders} and {@link headersFromNode} make: it has
  * no properties (any header name, `__proto__` and `constructor` included, is an own key), and it
  * marks a record as normalized, so it is not copied again. Unlike `Object.create(null)`, the
  * records stay in V8's fast mode (reading and iterating them is several times cheaper).
@@ -49,9 +49,9 @@ function put(out: NormalizedHeaders, key: string, value: unknown): void {
  * @publicApi
  */
 export function normalizeHeaders(headers: HeaderInput): NormalizedHeaders {
-  if (headers !== null && typeof headers === 'object' && isNormalized(headers)) return headers as NormalizedHeaders;
+  if (headers === null || headers === undefined || typeof headers !== 'object') return newRecord();
+  if (isNormalized(headers)) return headers as NormalizedHeaders;
   const out = newRecord();
-  if (headers === null || headers === undefined || typeof headers !== 'object') return out;
   const maybeJson = (headers as { toJSON?: unknown }).toJSON;
   if (typeof maybeJson === 'function' && !(headers instanceof Map)) {
     // axios AxiosHeaders
